@@ -1,0 +1,77 @@
+"""Error types shared by every layer: each carries an HTTP status and a message a person understands."""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """A failure the user can be told about; rendered as JSON or an HTML error page."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class BadRequest(AppError):
+    status_code = 400
+
+
+class NotFound(AppError):
+    status_code = 404
+
+
+class Conflict(AppError):
+    status_code = 409
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+
+
+class Unprocessable(AppError):
+    status_code = 422
+
+
+class ServiceUnavailable(AppError):
+    """A dependency is down; the client may retry later (answered with Retry-After)."""
+
+    status_code = 503
+    retry_after_s = 30
+
+
+class BackendUnavailable(ServiceUnavailable):
+    """A storage, search or database backend did not answer."""
+
+    def __init__(self, backend: str, detail: str) -> None:
+        super().__init__(f"{backend} is temporarily unavailable: {detail}")
+        self.backend = backend
+        self.detail = detail
+
+
+class BlobNotFound(NotFound):
+    """The storage backend has no object under that key."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__("the stored file is missing")
+        self.key = key
+
+
+class InvalidKey(ValueError):
+    """A storage key that is not of the server-generated form."""
+
+
+class ConfigError(Exception):
+    """Settings that cannot work; one line per offending environment variable."""
+
+    def __init__(self, problems: dict[str, str] | str, message: str | None = None) -> None:
+        if isinstance(problems, str):
+            problems = {problems: message or "invalid value"}
+        self.problems = problems
+        super().__init__("\n".join(f"{name}: {text}" for name, text in problems.items()))

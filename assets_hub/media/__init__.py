@@ -1,0 +1,1 @@
+"""Media: storage backends, upload sniffing and ingest, renditions."""

@@ -1,0 +1,128 @@
+"""The SearchBackend interface, its query and result types, and its errors.
+
+Contract (tests/search/test_search_contract.py runs it against every backend):
+- ``upsert`` replaces documents by id (applying the same document twice is harmless);
+- ``delete`` by id is idempotent;
+- ``search`` applies the query's visibility *inside* the engine query, so totals and facet
+  counts never include what the caller may not see; time-based rules use ``visibility.now``;
+- a word of a title finds the document right after ``upsert`` returns;
+- engine failures raise SearchUnavailable; a query the engine cannot parse is never an error
+  (user text is always treated as plain words).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from assets_hub.errors import BackendUnavailable
+
+FACET_FIELDS = ("kind", "campaign", "tags")
+SORTS = ("relevance", "newest", "downloads", "title")
+# Time bounds stored for "no embargo" and "never expires", so range filters stay simple.
+NO_EMBARGO = 0
+NEVER_EXPIRES = 2**53 - 1
+
+
+class SearchUnavailable(BackendUnavailable):
+    """The search engine did not answer (or answered with an error)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("search", detail)
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """One asset as the search engine sees it (built by search.documents from the database)."""
+
+    id: str
+    title: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    campaign: str = ""
+    campaign_name: str = ""
+    kind: str = "image"
+    status: str = "published"
+    created_at: int = 0
+    published_at: int = 0
+    embargo_until: int = NO_EMBARGO
+    expires_at: int = NEVER_EXPIRES
+    downloads: int = 0
+    version: int = 1
+    body: str = ""  # weakest field: text extracted from PDFs and case studies
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What the caller may see. ``statuses=None`` means every status (editors)."""
+
+    statuses: frozenset[str] | None = frozenset({"published"})
+    now: int = 0
+    enforce_time: bool = True  # embargo_until <= now < expires_at
+
+    @classmethod
+    def everything(cls) -> Visibility:
+        return cls(statuses=None, enforce_time=False)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    kinds: tuple[str, ...] = ()
+    campaigns: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # any of
+    visibility: Visibility = field(default_factory=Visibility)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+    facets: tuple[str, ...] = ("kind", "campaign")
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float = 0.0
+    highlights: dict[str, str] = field(default_factory=dict)  # field -> HTML-escaped, <mark>ed
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]]
+
+
+class SearchBackend(Protocol):
+    """A full-text engine holding SearchDocuments."""
+
+    name: str
+    capabilities: frozenset[str]
+
+    async def setup(self) -> None:
+        """Create the index and apply its settings; safe to call at every start-up."""
+        ...
+
+    async def upsert(self, documents: Sequence[SearchDocument]) -> None:
+        """Add or replace documents by id; returns once they are searchable."""
+        ...
+
+    async def delete(self, ids: Sequence[str]) -> None:
+        """Remove documents by id; unknown ids are ignored."""
+        ...
+
+    async def search(self, query: SearchQuery) -> SearchPage:
+        """Matching ids (with highlights), the total and facet counts, all within visibility."""
+        ...
+
+    async def count(self) -> int:
+        """How many documents the index holds (for reconciliation and health)."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise SearchUnavailable if the engine cannot be reached."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the engine's resources."""
+        ...

@@ -1,0 +1,124 @@
+"""Settings: read once from ASSETS_HUB_* variables into one frozen object (the only environ reader)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, get_type_hints
+
+from assets_hub.errors import ConfigError
+
+PREFIX = "ASSETS_HUB_"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _setting(default: Any, help: str) -> Any:  # noqa: A002 - mirrors dataclass metadata
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every knob of the service. The variable is ``ASSETS_HUB_`` + the field name in upper case."""
+
+    database_url: str = _setting(
+        "sqlite://./var/assets-hub.sqlite3",
+        "Database: sqlite://PATH (embedded) or postgres://USER@HOST:PORT/DB.",
+    )
+    storage_url: str = _setting(
+        "file://./var/storage",
+        "Object storage: file://DIR, or s3://BUCKET?endpoint_url=URL&region=R for any "
+        "S3-compatible service (credentials from boto3's usual chain).",
+    )
+    search_url: str = _setting(
+        "embedded://./var/search",
+        "Search engine: embedded://DIR (in-process), or meilisearch+http(s)://HOST:PORT"
+        "?api_key=KEY&index=NAME.",
+    )
+    tmp_dir: str = _setting("./var/tmp", "Where uploads are spooled while they arrive.")
+    max_upload_mb: int = _setting(50, "Largest image upload, in MiB (counted on bytes received).")
+    max_pdf_upload_mb: int = _setting(100, "Largest PDF upload, in MiB.")
+    max_image_pixels: int = _setting(50_000_000, "Largest image area accepted, in pixels.")
+    max_image_side_px: int = _setting(12_000, "Longest image side accepted, in pixels.")
+    max_frames: int = _setting(1000, "Most frames accepted in an animated image.")
+    max_pdf_pages: int = _setting(500, "Most pages accepted in a PDF.")
+    presign_expiry_s: int = _setting(300, "Lifetime of presigned download URLs, in seconds.")
+    search_timeout_s: float = _setting(2.0, "Longest wait for the search engine, in seconds.")
+    indexer_interval_s: float = _setting(
+        1.0, "How often the search indexer looks for outbox rows, in seconds."
+    )
+    debug: bool = _setting(False, "Show tracebacks in responses. Never in production.")
+    log_level: str = _setting("info", "Logging level: debug, info, warning, error.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Build settings from a mapping; every bad variable is reported at once, one per line."""
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        problems: dict[str, str] = {}
+        known = {f.name for f in dataclasses.fields(cls)}
+        for name, raw in environ.items():
+            if name.startswith(PREFIX) and name[len(PREFIX) :].lower() not in known:
+                if not name.startswith(PREFIX + "TEST_"):
+                    problems[name] = "unknown setting (see docs/settings.md)"
+        for f in dataclasses.fields(cls):
+            variable = PREFIX + f.name.upper()
+            if variable not in environ:
+                continue
+            try:
+                values[f.name] = _cast(hints[f.name], environ[variable].strip())
+            except ValueError as exc:
+                problems[variable] = str(exc)
+        if problems:
+            raise ConfigError(problems)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Check values that no type cast catches."""
+        problems: dict[str, str] = {}
+        for name in ("max_upload_mb", "max_pdf_upload_mb", "max_image_pixels", "max_frames"):
+            if getattr(self, name) <= 0:
+                problems[PREFIX + name.upper()] = "must be a positive number"
+        if not 1 <= self.presign_expiry_s <= 300:
+            problems[PREFIX + "PRESIGN_EXPIRY_S"] = "must be between 1 and 300 seconds"
+        if self.log_level.lower() not in {"debug", "info", "warning", "error"}:
+            problems[PREFIX + "LOG_LEVEL"] = "use one of debug, info, warning, error"
+        if problems:
+            raise ConfigError(problems)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (tests and the CLI's flags)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _cast(kind: Any, raw: str) -> Any:
+    if kind is bool:
+        lowered = raw.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ValueError(f"expected true or false, got {raw!r}")
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {raw!r}") from None
+    if kind is float:
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"expected a number, got {raw!r}") from None
+    if not raw:
+        raise ValueError("must not be empty")
+    return raw
+
+
+def documented_settings() -> list[tuple[str, Any, str]]:
+    """(variable, default, help) for every setting; docs/settings.md must list each one."""
+    return [
+        (PREFIX + f.name.upper(), f.default, f.metadata["help"]) for f in dataclasses.fields(Settings)
+    ]
