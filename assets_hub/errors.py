@@ -1,4 +1,4 @@
-"""Error types shared by every layer: each carries an HTTP status and a message a person understands."""
+"""Errors shared by every layer: each carries an HTTP status and a message people understand."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settings: read once from ASSETS_HUB_* variables into one frozen object (the only environ reader)."""
+"""Settings: read once from ASSETS_HUB_* variables into one frozen object (the only reader)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-def _setting(default: Any, help: str) -> Any:  # noqa: A002 - mirrors dataclass metadata
+def _setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 
@@ -58,7 +58,8 @@ class Settings:
         values: dict[str, Any] = {}
         problems: dict[str, str] = {}
         known = {f.name for f in dataclasses.fields(cls)}
-        for name, raw in environ.items():
+        for name in environ:
+            # A misspelt variable would otherwise be silently ignored.
             if name.startswith(PREFIX) and name[len(PREFIX) :].lower() not in known:
                 if not name.startswith(PREFIX + "TEST_"):
                     problems[name] = "unknown setting (see docs/settings.md)"
@@ -119,6 +120,5 @@ def _cast(kind: Any, raw: str) -> Any:
 
 def documented_settings() -> list[tuple[str, Any, str]]:
     """(variable, default, help) for every setting; docs/settings.md must list each one."""
-    return [
-        (PREFIX + f.name.upper(), f.default, f.metadata["help"]) for f in dataclasses.fields(Settings)
-    ]
+    fields = dataclasses.fields(Settings)
+    return [(PREFIX + f.name.upper(), f.default, f.metadata["help"]) for f in fields]

@@ -1,0 +1,64 @@
+"""Model -> JSON, in one place, so every endpoint describes an asset the same way."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from assets_hub.models import Asset, AssetVersion, Campaign
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def campaign_json(campaign: Campaign | None) -> dict[str, Any] | None:
+    if campaign is None:
+        return None
+    return {"slug": campaign.slug, "name": campaign.name, "description": campaign.description}
+
+
+def version_json(version: AssetVersion | None) -> dict[str, Any] | None:
+    if version is None:
+        return None
+    return {
+        "number": version.number,
+        "sha256": version.sha256,
+        "size": version.size,
+        "media_type": version.media_type,
+        "width": version.width,
+        "height": version.height,
+        "page_count": version.page_count,
+        "filename": version.filename,
+    }
+
+
+def asset_json(
+    asset: Asset, version: AssetVersion | None, highlights: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """An asset with its current version and links (campaign and tags must be fetched)."""
+    base = f"/api/v1/assets/{asset.id}"
+    body: dict[str, Any] = {
+        "id": str(asset.id),
+        "title": asset.title,
+        "description": asset.description,
+        "kind": str(asset.kind),
+        "status": str(asset.status),
+        "tags": sorted(tag.name for tag in asset.tags),
+        "campaign": campaign_json(asset.campaign),
+        "created_at": _iso(asset.created_at),
+        "updated_at": _iso(asset.updated_at),
+        "published_at": _iso(asset.published_at),
+        "embargo_until": _iso(asset.embargo_until),
+        "expires_at": _iso(asset.expires_at),
+        "version": version_json(version),
+        "links": {
+            "self": base,
+            "download": f"{base}/download",
+            "thumbnail": f"{base}/thumbnail",
+            "page": f"/assets/{asset.id}",
+        },
+    }
+    if highlights is not None:
+        body["highlights"] = highlights
+    return body

@@ -1,0 +1,150 @@
+"""create_app(settings): routes, middleware, error handlers and the lifespan that opens backends."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from assets_hub import api, health, web
+from assets_hub.api.openapi import openapi
+from assets_hub.backends import open_backends
+from assets_hub.db_middleware import DatabaseContextMiddleware
+from assets_hub.errors import AppError, BackendUnavailable, InvalidKey, ServiceUnavailable
+from assets_hub.security_headers import SecurityHeadersMiddleware
+from assets_hub.settings import Settings
+from assets_hub.web.pages import templates
+from assets_hub.web.templating import STATIC_DIR
+
+log = logging.getLogger(__name__)
+
+_HEADINGS = {
+    400: "There is a problem with the request",
+    401: "Please sign in",
+    403: "You cannot do that",
+    404: "Page not found",
+    405: "That is not allowed here",
+    413: "The upload is too large",
+    415: "That type of file is not accepted",
+    422: "There is a problem with what was sent",
+    503: "Sorry, the service is unavailable",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path in ("/healthz", "/readyz", "/openapi.json")
+
+
+def _error_response(
+    request: Request, status: int, message: str, *, reference: str | None = None
+) -> Response:
+    headers = {"Retry-After": "30"} if status == 503 else None
+    if _wants_json(request):
+        body: dict[str, Any] = {"error": message}
+        if reference:
+            body["reference"] = reference
+        return JSONResponse(body, status_code=status, headers=headers)
+    heading = _HEADINGS.get(status, "Sorry, there is a problem with the service")
+    return templates.TemplateResponse(
+        request,
+        "errors/error.html",
+        {"heading": heading, "message": message, "reference": reference},
+        status_code=status,
+        headers=headers,
+    )
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, AppError):  # pragma: no cover - registered for AppError only
+        raise exc
+    if isinstance(exc, BackendUnavailable):
+        log.warning("backend unavailable on %s: %s", request.url.path, exc.detail)
+        return _error_response(
+            request,
+            503,
+            f"The {exc.backend} service is temporarily "
+            "unavailable; nothing was changed. Please try again shortly.",
+        )
+    if isinstance(exc, ServiceUnavailable):
+        return _error_response(request, 503, exc.message)
+    return _error_response(request, exc.status_code, exc.message)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, HTTPException):  # pragma: no cover - registered for it only
+        raise exc
+    messages = {
+        404: "There is nothing at this address.",
+        405: "This address does not accept that method.",
+    }
+    return _error_response(
+        request, exc.status_code, messages.get(exc.status_code, str(exc.detail)) or "Error"
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    reference = uuid.uuid4().hex[:12]
+    log.error("unhandled error ref=%s on %s", reference, request.url.path, exc_info=exc)
+    return _error_response(
+        request, 500, "Something went wrong on our side; nothing was saved.", reference=reference
+    )
+
+
+async def _invalid_key(request: Request, exc: Exception) -> Response:
+    return _error_response(request, 404, "There is nothing at this address.")
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The ASGI app. Backends open in the lifespan; start-up fails if any of them cannot."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        async with open_backends(settings) as backends:
+            indexer_task = asyncio.create_task(backends.indexer.run(), name="search-indexer")
+            try:
+                yield {"settings": settings, "backends": backends}
+            finally:
+                indexer_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await indexer_task
+
+    routes = [
+        Route("/healthz", health.healthz, methods=["GET"], name="healthz"),
+        Route("/readyz", health.readyz, methods=["GET"], name="readyz"),
+        Route("/openapi.json", openapi, methods=["GET"], name="openapi"),
+        Mount("/api/v1", routes=api.routes, name="api"),
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+        *web.routes,
+    ]
+    app = Starlette(
+        debug=settings.debug,
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            AppError: _app_error,
+            HTTPException: _http_error,
+            InvalidKey: _invalid_key,
+            Exception: _unexpected,
+        },
+    )
+    app.add_middleware(DatabaseContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app
+
+
+def app_from_environment() -> Starlette:
+    """uvicorn --factory entry point: settings from the process environment."""
+    import os
+
+    return create_app(Settings.from_env(os.environ))

@@ -1,0 +1,90 @@
+"""Backends: open, check and close the database, storage and search together (app and CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from tortoise.context import TortoiseContext
+
+from assets_hub import db
+from assets_hub.errors import BackendUnavailable, ConfigError
+from assets_hub.media.storage import Storage, open_storage
+from assets_hub.search import SearchBackend, open_search
+from assets_hub.search.outbox import Indexer
+from assets_hub.settings import Settings
+
+PING_TIMEOUT_S = 5.0
+
+
+@dataclass
+class Backends:
+    """The live backends of one app instance, passed explicitly to services."""
+
+    settings: Settings
+    database: TortoiseContext
+    storage: Storage
+    search: SearchBackend
+    indexer: Indexer
+
+
+async def _ping(name: str, variable: str, check: object) -> None:
+    try:
+        await asyncio.wait_for(check, timeout=PING_TIMEOUT_S)  # type: ignore[arg-type]
+    except TimeoutError:
+        raise BackendUnavailable(
+            name, f"{variable}: no answer within {PING_TIMEOUT_S:.0f} s"
+        ) from None
+
+
+@contextlib.asynccontextmanager
+async def open_backends(settings: Settings, *, migrate: bool = False) -> AsyncIterator[Backends]:
+    """Open and ping every backend; ConfigError or BackendUnavailable names the variable."""
+    storage = open_storage(settings.storage_url)
+    search = open_search(settings.search_url, timeout_s=settings.search_timeout_s)
+    try:
+        if migrate:
+            await db.migrate(settings.database_url)
+        database = await db.open_database(settings.database_url)
+        try:
+            await _storage_ready(storage)
+            await _search_ready(search)
+            with db.activate(database):
+                yield Backends(
+                    settings=settings,
+                    database=database,
+                    storage=storage,
+                    search=search,
+                    indexer=Indexer(search, interval_s=settings.indexer_interval_s),
+                )
+        finally:
+            await db.close_database(database)
+    finally:
+        await search.aclose()
+        await storage.aclose()
+
+
+async def _storage_ready(storage: Storage) -> None:
+    try:
+        await _ping("storage", "ASSETS_HUB_STORAGE_URL", storage.ping())
+    except BackendUnavailable as exc:
+        raise BackendUnavailable("storage", f"ASSETS_HUB_STORAGE_URL: {exc.detail}") from exc
+
+
+async def _search_ready(search: SearchBackend) -> None:
+    try:
+        await _ping("search", "ASSETS_HUB_SEARCH_URL", search.ping())
+        await search.setup()
+    except BackendUnavailable as exc:
+        raise BackendUnavailable("search", f"ASSETS_HUB_SEARCH_URL: {exc.detail}") from exc
+
+
+def describe_startup_error(exc: BaseException) -> str | None:
+    """The one line printed when start-up fails for a configuration or backend reason."""
+    if isinstance(exc, ConfigError):
+        return str(exc)
+    if isinstance(exc, BackendUnavailable):
+        return exc.detail
+    return None

@@ -1,0 +1,48 @@
+"""/healthz (the process answers) and /readyz (every backend answers, within 2 s)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from assets_hub.backends import Backends
+from assets_hub.db import ping_database
+
+READY_TIMEOUT_S = 2.0
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def _check(coro: object) -> str | None:
+    try:
+        await asyncio.wait_for(coro, timeout=READY_TIMEOUT_S)  # type: ignore[arg-type]
+    except TimeoutError:
+        return f"no answer within {READY_TIMEOUT_S:.0f} s"
+    except Exception as exc:  # noqa: BLE001 - readiness reports every failure as text
+        return str(exc) or type(exc).__name__
+    return None
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """200 when database, storage and search answer; 503 naming each one that does not."""
+    backends: Backends = request.state.backends
+    checks = await asyncio.gather(
+        _check(ping_database(backends.database)), _check(backends.storage.ping()), _check(backends.search.ping())
+    )
+    results = dict(zip(("database", "storage", "search"), checks, strict=True))
+    lag = await backends.indexer.lag() if results["database"] is None else None
+    body: dict[str, object] = {
+        "status": "ok" if not any(checks) else "unavailable",
+        "checks": {name: problem or "ok" for name, problem in results.items()},
+    }
+    if lag is not None:
+        body["search_outbox"] = {"pending": lag.pending, "oldest_age_s": round(lag.oldest_age_s, 1)}
+    if any(checks):
+        failing = ", ".join(name for name, problem in results.items() if problem)
+        body["error"] = f"not ready: {failing} unavailable"
+        return JSONResponse(body, status_code=503)
+    return JSONResponse(body)

@@ -1,0 +1,1 @@
+"""Domain logic as plain async functions; routes and the CLI call these."""

@@ -1,0 +1,44 @@
+"""Who sees what: one definition used by search queries and database reads alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from tortoise.expressions import Q
+
+from assets_hub.models import Status
+from assets_hub.search.base import Visibility
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The caller's view of the catalogue. Library staff and the public see published items only."""
+
+    sees_unpublished: bool = False
+    now: datetime = field(default_factory=utcnow)
+
+    def search_visibility(self) -> Visibility:
+        if self.sees_unpublished:
+            return Visibility.everything()
+        return Visibility(
+            statuses=frozenset({Status.PUBLISHED.value}),
+            now=int(self.now.timestamp()),
+            enforce_time=True,
+        )
+
+    def asset_filter(self) -> Q:
+        """Database filter for assets this viewer may see (deleted ones never)."""
+        visible = Q(deleted_at__isnull=True)
+        if self.sees_unpublished:
+            return visible
+        return (
+            visible
+            & Q(status=Status.PUBLISHED)
+            & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=self.now))
+            & (Q(expires_at__isnull=True) | Q(expires_at__gt=self.now))
+        )

@@ -1,0 +1,68 @@
+"""HTML pages: search and asset (thin: parse, call a service, render)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import Response
+
+from assets_hub.api.assets import viewer_for
+from assets_hub.api.params import search_query_from
+from assets_hub.backends import Backends
+from assets_hub.errors import BadRequest
+from assets_hub.services import assets as asset_service
+from assets_hub.web.templating import make_templates
+
+templates = make_templates()
+PER_PAGE = 24
+_MARKS = re.compile(r"(</?mark>)")
+
+
+def _safe_highlight(text: str) -> Markup:
+    """Engine highlights: plain text plus <mark> tags. Keep only the marks; escape the rest."""
+    out = []
+    for part in _MARKS.split(text):
+        out.append(part if part in ("<mark>", "</mark>") else str(escape(html.unescape(part))))
+    return Markup("".join(out))  # noqa: S704 - every non-mark part was escaped above
+
+
+async def search_page(request: Request) -> Response:
+    backends: Backends = request.state.backends
+    viewer = viewer_for(request)
+    error = None
+    try:
+        query = search_query_from(request.query_params, viewer, per_page=PER_PAGE)
+        result = await asset_service.search_assets(backends, query, viewer)
+    except BadRequest as exc:
+        error = exc.message
+        query = search_query_from(request.query_params.__class__(""), viewer, per_page=PER_PAGE)
+        result = await asset_service.search_assets(backends, query, viewer)
+    titles = {
+        a.id: _safe_highlight(result.highlights.get(a.id, {}).get("title", "")) or a.title
+        for a in result.assets
+    }
+    pages = max(1, -(-result.total // query.per_page))
+    return templates.TemplateResponse(
+        request,
+        "assets/search.html",
+        {
+            "query": query,
+            "result": result,
+            "titles": titles,
+            "error": error,
+            "pages": pages,
+            "params": request.query_params,
+        },
+        status_code=400 if error else 200,
+    )
+
+
+async def asset_page(request: Request) -> Response:
+    asset = await asset_service.get_asset(request.path_params["asset_id"], viewer_for(request))
+    version = await asset_service.current_version(asset)
+    return templates.TemplateResponse(
+        request, "assets/asset.html", {"asset": asset, "version": version}
+    )
