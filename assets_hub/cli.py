@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import NoReturn, TypeVar
 
 import click
 
@@ -25,7 +25,7 @@ def _settings() -> Settings:
         _fail(str(exc))
 
 
-def _fail(message: str) -> Any:
+def _fail(message: str) -> NoReturn:
     click.echo(f"assets-hub: {message}", err=True)
     sys.exit(2)
 
@@ -35,7 +35,6 @@ def _run(coro_factory: Callable[[], Awaitable[T]]) -> T:
         return asyncio.run(coro_factory())  # type: ignore[arg-type]
     except (ConfigError, BackendUnavailable) as exc:
         _fail(describe_startup_error(exc) or str(exc))
-        raise  # unreachable: _fail exits
 
 
 @click.group()

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tortoise.context import TortoiseContext, _current_context
 from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.context import TortoiseContext, _current_context
 from tortoise.migrations.api import migrate as run_migrations
 
 from assets_hub.errors import BackendUnavailable, ConfigError
@@ -76,7 +76,7 @@ async def open_database(database_url: str) -> TortoiseContext:
         with context:
             await context.init(config=config)
             await context.db().execute_query("SELECT 1")
-    except Exception as exc:  # noqa: BLE001 - any driver error means "cannot reach it"
+    except Exception as exc:
         await close_database(context)
         raise BackendUnavailable("database", f"{VARIABLE}: {_describe(exc)}") from exc
     return context
@@ -100,7 +100,7 @@ async def ping_database(context: TortoiseContext) -> None:
     """Raise BackendUnavailable if the database does not answer a trivial query."""
     try:
         await context.db().execute_query("SELECT 1")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise BackendUnavailable("database", _describe(exc)) from exc
 
 

@@ -65,9 +65,9 @@ async def load_demo(backends: Backends, photos_dir: str | None = None) -> int:
             }))  # fmt: skip
     tmp = Path(tempfile.mkdtemp(prefix="demo-", dir=_tmp_dir(backends)))
     for title, campaign, tags, colour in POSTERS:
-        path = tmp / (title.lower().replace(" ", "-") + ".jpg")
-        path.write_bytes(await run_blocking("pillow", _poster, title, colour))
-        items.append((str(path), {"title": title, "campaign": campaign, "tags": tags}))
+        poster = tmp / (title.lower().replace(" ", "-") + ".jpg")
+        poster.write_bytes(await run_blocking("pillow", _poster, title, colour))
+        items.append((str(poster), {"title": title, "campaign": campaign, "tags": tags}))
     added = 0
     for path, fields in items:
         upload = await run_blocking("files", open_local_file, path)

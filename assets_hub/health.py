@@ -31,7 +31,9 @@ async def readyz(request: Request) -> JSONResponse:
     """200 when database, storage and search answer; 503 naming each one that does not."""
     backends: Backends = request.state.backends
     checks = await asyncio.gather(
-        _check(ping_database(backends.database)), _check(backends.storage.ping()), _check(backends.search.ping())
+        _check(ping_database(backends.database)),
+        _check(backends.storage.ping()),
+        _check(backends.search.ping()),
     )
     results = dict(zip(("database", "storage", "search"), checks, strict=True))
     lag = await backends.indexer.lag() if results["database"] is None else None

@@ -19,7 +19,7 @@ from assets_hub.app import create_app
 from assets_hub.backends import Backends
 from assets_hub.settings import Settings
 
-pytest_plugins = ["tests.servers"]
+pytest_plugins = ["tests.servers", "tests.postgres"]
 
 PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "bench-data" / "photos"
 
@@ -87,7 +87,7 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-class app_client:  # noqa: N801 - used like a function in `async with`
+class app_client:
     """`async with app_client(settings) as http:` runs the lifespan and yields an httpx client."""
 
     def __init__(self, settings: Settings) -> None:

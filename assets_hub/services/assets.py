@@ -146,7 +146,8 @@ async def _campaign(slug: str | None) -> Campaign | None:
         return None
     campaign = await Campaign.get_or_none(slug=slug)
     if campaign is None:
-        known = ", ".join(await Campaign.all().order_by("slug").values_list("slug", flat=True))
+        slugs = await Campaign.all().order_by("slug").values_list("slug", flat=True)
+        known = ", ".join(str(s) for s in slugs)
         raise Unprocessable(
             f"campaign: no campaign with the slug {slug[:100]!r}"
             + (f"; known campaigns: {known}" if known else "; create it first")

@@ -13,6 +13,7 @@ from assets_hub.api.assets import viewer_for
 from assets_hub.api.params import search_query_from
 from assets_hub.backends import Backends
 from assets_hub.errors import BadRequest
+from assets_hub.models import Campaign
 from assets_hub.services import assets as asset_service
 from assets_hub.web.templating import make_templates
 
@@ -55,6 +56,7 @@ async def search_page(request: Request) -> Response:
             "error": error,
             "pages": pages,
             "params": request.query_params,
+            "campaign_names": dict(await Campaign.all().values_list("slug", "name")),
         },
         status_code=400 if error else 200,
     )

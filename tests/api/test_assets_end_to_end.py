@@ -12,12 +12,22 @@ from assets_hub.settings import Settings
 from tests.conftest import app_client, http_state
 
 
-
-@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def storage_settings(request: pytest.FixtureRequest, make_settings: Callable[..., Settings]) -> Settings:
-    if request.param == "s3":
-        return make_settings(storage_url=request.getfixturevalue("s3_storage_url"))
-    return make_settings()
+@pytest.fixture(
+    params=[
+        "local+sqlite",
+        pytest.param("s3+sqlite", marks=pytest.mark.s3),
+        pytest.param("local+postgres", marks=pytest.mark.postgres),
+    ]
+)
+def storage_settings(
+    request: pytest.FixtureRequest, make_settings: Callable[..., Settings]
+) -> Settings:
+    overrides: dict[str, str] = {}
+    if request.param.startswith("s3"):
+        overrides["storage_url"] = request.getfixturevalue("s3_storage_url")
+    if request.param.endswith("postgres"):
+        overrides["database_url"] = request.getfixturevalue("migrated_postgres_url")
+    return make_settings(**overrides)
 
 
 async def _download(http: httpx.AsyncClient, url: str) -> httpx.Response:
@@ -29,7 +39,9 @@ async def _download(http: httpx.AsyncClient, url: str) -> httpx.Response:
     return response
 
 
-async def test_upload_find_download_round_trip(storage_settings: Settings, real_photo: bytes) -> None:
+async def test_upload_find_download_round_trip(
+    storage_settings: Settings, real_photo: bytes
+) -> None:
     async with app_client(storage_settings) as http:
         created = await http.post(
             "/api/v1/campaigns", json={"slug": "libraries-week", "name": "Libraries Week 2026"}
@@ -84,8 +96,12 @@ async def test_upload_find_download_round_trip(storage_settings: Settings, real_
 
 async def test_identical_bytes_are_stored_once(settings: Settings, real_photo: bytes) -> None:
     async with app_client(settings) as http:
-        first = await http.post("/api/v1/assets", files={"file": ("a.jpg", real_photo, "image/jpeg")})
-        second = await http.post("/api/v1/assets", files={"file": ("b.jpg", real_photo, "image/jpeg")})
+        first = await http.post(
+            "/api/v1/assets", files={"file": ("a.jpg", real_photo, "image/jpeg")}
+        )
+        second = await http.post(
+            "/api/v1/assets", files={"file": ("b.jpg", real_photo, "image/jpeg")}
+        )
         assert first.status_code == second.status_code == 201
         assert first.json()["id"] != second.json()["id"]
         storage = http_state(http).storage
@@ -117,5 +133,9 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
 async def test_openapi_lists_the_endpoints(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/v1/assets", "/api/v1/assets/{asset_id}", "/api/v1/assets/{asset_id}/download"):
+    for path in (
+        "/api/v1/assets",
+        "/api/v1/assets/{asset_id}",
+        "/api/v1/assets/{asset_id}/download",
+    ):
         assert path in spec["paths"]

@@ -51,7 +51,13 @@ def _png_garbage() -> bytes:
         ("broken.png", _png_garbage(), "image/png", 422, "not a readable PNG"),
         ("scan.tif", b"II*\x00" + b"\x00" * 100, "image/tiff", 415, "TIFF files are not accepted"),
         ("archive.jpg", b"PK\x03\x04" + b"\x00" * 100, "image/jpeg", 415, "ZIP"),
-        ("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg"></svg>', "image/svg+xml", 415, "SVG"),
+        (
+            "drawing.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"></svg>',
+            "image/svg+xml",
+            415,
+            "SVG",
+        ),
     ],
 )
 async def test_bad_file_is_refused_and_nothing_stored(
@@ -81,7 +87,7 @@ async def test_oversized_chunked_upload_is_cut_off(http: httpx.AsyncClient) -> N
     async def body() -> AsyncIterator[bytes]:
         nonlocal sent
         yield (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
             f'filename="huge.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
         ).encode()
         yield make_jpeg((32, 32))
@@ -100,7 +106,9 @@ async def test_oversized_chunked_upload_is_cut_off(http: httpx.AsyncClient) -> N
     await assert_nothing_stored(http)
 
 
-async def test_declared_content_length_over_limit_is_refused_unread(http: httpx.AsyncClient) -> None:
+async def test_declared_content_length_over_limit_is_refused_unread(
+    http: httpx.AsyncClient,
+) -> None:
     response = await http.post(
         "/api/v1/assets",
         content=b"--b\r\n",
@@ -119,7 +127,9 @@ async def test_not_multipart_is_415(http: httpx.AsyncClient) -> None:
 
 
 async def test_missing_file_field_is_422(http: httpx.AsyncClient) -> None:
-    response = await http.post("/api/v1/assets", data={"title": "no file"}, files={"other": ("a", b"x")})
+    response = await http.post(
+        "/api/v1/assets", data={"title": "no file"}, files={"other": ("a", b"x")}
+    )
     assert response.status_code == 422
     assert "'file'" in response.json()["error"]
     await assert_nothing_stored(http)
@@ -130,7 +140,9 @@ async def test_truncated_jpeg_is_damaged(http: httpx.AsyncClient) -> None:
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=95)
     truncated = out.getvalue()[: len(out.getvalue()) // 2]
-    response = await http.post("/api/v1/assets", files={"file": ("cut.jpg", truncated, "image/jpeg")})
+    response = await http.post(
+        "/api/v1/assets", files={"file": ("cut.jpg", truncated, "image/jpeg")}
+    )
     assert response.status_code == 422
     assert "damaged" in response.json()["error"]
     await assert_nothing_stored(http)
@@ -142,7 +154,9 @@ async def test_pixel_flood_is_refused_from_the_header(http: httpx.AsyncClient) -
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     assert len(out.getvalue()) < 1024 * 1024
-    response = await http.post("/api/v1/assets", files={"file": ("flood.png", out.getvalue(), "image/png")})
+    response = await http.post(
+        "/api/v1/assets", files={"file": ("flood.png", out.getvalue(), "image/png")}
+    )
     assert response.status_code == 422
     assert "megapixels" in response.json()["error"]
     await assert_nothing_stored(http)
@@ -192,7 +206,9 @@ HOSTILE_NAMES = [
 async def test_hostile_filenames_get_a_safe_name_and_a_server_key(
     http: httpx.AsyncClient, filename: str
 ) -> None:
-    response = await http.post("/api/v1/assets", files={"file": (filename, make_jpeg(), "image/jpeg")})
+    response = await http.post(
+        "/api/v1/assets", files={"file": (filename, make_jpeg(), "image/jpeg")}
+    )
     assert response.status_code in (201, 422), response.text
     if response.status_code == 422:
         return

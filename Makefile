@@ -1,0 +1,58 @@
+# One entry point for people and CI. `make run` serves the demo; `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test lint fmt bench migrations install install-dev check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps are named after pyproject.toml's hash, so a changed dependency list reinstalls.
+DEPS_HASH := $(shell sha1sum pyproject.toml | cut -c1-12)
+RUN_STAMP := $(VENV)/.installed-run-$(DEPS_HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(DEPS_HASH)
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(RUN_STAMP)
+
+install: $(RUN_STAMP)
+install-dev: $(DEV_STAMP)
+
+run: install
+	$(BIN)/assets-hub migrate
+	$(BIN)/assets-hub demo
+	$(BIN)/assets-hub serve --host $(HOST) --port $(PORT)
+
+test: install-dev
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff format --check assets_hub tests bench
+	$(BIN)/ruff check assets_hub tests bench
+	$(BIN)/mypy
+
+fmt: install-dev
+	$(BIN)/ruff format assets_hub tests bench
+	$(BIN)/ruff check --fix assets_hub tests bench
+
+bench: install-dev
+	$(BIN)/python bench/search.py --n 10000
+
+# Write a migration after changing a model: make migrations NAME=add_focal_point
+migrations: install-dev
+	$(BIN)/tortoise -c assets_hub.db.DEV_CONFIG makemigrations $(if $(NAME),-n $(NAME))
+
+check: install
+	$(BIN)/assets-hub check
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
