@@ -135,9 +135,13 @@ class LocalStorage:
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         # Re-check after creating directories: a symlink could have been swapped in meanwhile.
         dest = self._path(key)
-        # The sidecar first: once the link exists, readers may ask for the type.
-        self._write_meta(key, content_type)
         try:
+            if os.path.lexists(dest):
+                return False  # do not touch the existing object's sidecar either
+            # The sidecar first: once the link exists, readers may ask for the type. (Two
+            # writers racing past the check above can only disagree on the type of identical,
+            # content-addressed bytes; the object itself is still never replaced.)
+            self._write_meta(key, content_type)
             # link() never replaces an existing name: this is the create-if-absent commit point.
             os.link(tmp.path, dest)
         except FileExistsError:
@@ -189,10 +193,15 @@ class LocalStorage:
 
     def _delete(self, key: str) -> None:
         path = self._path(key)
-        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-            os.unlink(path)
-        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-            os.unlink(self._meta_path(key))
+        if os.path.isdir(path):
+            return  # a "directory" of other keys is not an object
+        try:
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                os.unlink(path)
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                os.unlink(self._meta_path(key))
+        except OSError as exc:
+            raise BackendUnavailable("storage", f"cannot delete {key!r}: {exc.strerror}") from exc
 
     def _ping(self) -> None:
         try:
@@ -349,9 +358,13 @@ class _TempFile:
         return self._fd
 
     def write(self, data: bytes | memoryview) -> None:
+        """Write everything; a disk failure (ENOSPC, EIO) is the backend's, not the source's."""
         view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view) :]
+        try:
+            while view:
+                view = view[os.write(self.fd, view) :]
+        except OSError as exc:
+            raise BackendUnavailable("storage", f"cannot write: {exc.strerror}") from exc
 
     def copy_chunk(self, source: BinaryIO) -> int:
         """Copy up to one chunk from ``source``; 0 at the end of the source."""
