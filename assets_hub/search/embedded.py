@@ -72,10 +72,13 @@ SORT_FIELDS: dict[str, tuple[str, Order]] = {
 }
 TOKENIZER = "hub"
 SNIPPET_CHARS = 160
-SNIPPET_SCAN_CHARS = 20_000  # body text can be long; a snippet is looked for near the start
+# Body text can be long: a snippet is looked for near its start only, which also keeps the
+# highlighting of a page cheap.
+SNIPPET_SCAN_CHARS = 5_000
 
 WRITER_HEAP_BYTES = 128_000_000
-WRITER_THREADS = 0  # 0 = tantivy's choice (one per core, at most 8)
+WRITER_THREADS = 0  # 0 = one per core, at most 8 (and as the heap allows)
+MIN_HEAP_PER_THREAD = 15_000_000
 
 
 def typo_budget(word: str) -> int:
@@ -179,27 +182,50 @@ class QueryWord:
             return False
         if not self.prefix and abs(len(token) - len(self.text)) > self.typos:
             return False
-        return _edit_distance(self.text, token, prefix=self.prefix) <= self.typos
+        return _within(self.text, token, self.typos, prefix=self.prefix)
 
 
-def _edit_distance(word: str, token: str, *, prefix: bool) -> int:
-    """Optimal-string-alignment distance (a transposition costs 1, as tantivy's automaton).
+def _within(word: str, token: str, budget: int, *, prefix: bool) -> bool:
+    """Whether ``word`` is at most ``budget`` edits from ``token`` (or, with ``prefix``, from
+    some prefix of it); a transposition of neighbours costs 1, as in tantivy's automaton.
 
-    With ``prefix`` the distance is to the closest prefix of ``token``, which is what a fuzzy
-    prefix query accepts.
+    Budgets are 0-2, so a depth-limited search beats a full DP table: the common head is
+    skipped, then each of the four edits is tried at the first difference.
     """
-    rows = len(word) + 1
-    prev2: list[int] = []
-    prev = list(range(len(token) + 1))
-    for i in range(1, rows):
-        cur = [i] + [0] * len(token)
-        for j in range(1, len(token) + 1):
-            cost = 0 if word[i - 1] == token[j - 1] else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and word[i - 1] == token[j - 2] and word[i - 2] == token[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return min(prev) if prefix else prev[-1]
+    same = 0
+    shortest = min(len(word), len(token))
+    while same < shortest and word[same] == token[same]:
+        same += 1
+    word, token = word[same:], token[same:]
+    if not prefix:
+        # The common tail is free too (for a whole-word match only).
+        tail = 0
+        shortest = min(len(word), len(token))
+        while tail < shortest and word[-1 - tail] == token[-1 - tail]:
+            tail += 1
+        if tail:
+            word, token = word[:-tail], token[:-tail]
+        if abs(len(word) - len(token)) > budget:
+            return False
+    if not word:
+        return prefix or len(token) <= budget
+    if not token:
+        return len(word) <= budget
+    if budget == 0:
+        return False
+    rest = budget - 1
+    return (
+        _within(word[1:], token[1:], rest, prefix=prefix)  # substitution
+        or _within(word[1:], token, rest, prefix=prefix)  # a letter too many in the word
+        or _within(word, token[1:], rest, prefix=prefix)  # a letter missing from the word
+        or (
+            len(word) > 1
+            and len(token) > 1
+            and word[0] == token[1]
+            and word[1] == token[0]
+            and _within(word[2:], token[2:], rest, prefix=prefix)  # transposition
+        )
+    )
 
 
 class Highlighter:
@@ -221,6 +247,13 @@ class Highlighter:
         return found
 
     def _spans(self, text: str) -> list[tuple[int, int]]:
+        # Most stored texts of a page hold no match: one bulk analyze() call (strings only)
+        # rules them out cheaply; offsets are asked for only when something matched.
+        memo = self._memo
+        words = self._analyzer.analyze(text)
+        if not any(memo[w] if w in memo else self._is_match(w) for w in words):
+            return []
+        # any() stopped at the first match: later words may not be in the memo yet.
         tokens = self._analyzer.pre_tokenize(text).tokens
         return [(t.char_offset_from, t.char_offset_to) for t in tokens if self._is_match(t.text)]
 
@@ -313,6 +346,9 @@ class EmbeddedSearchBackend:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def _open(self) -> tantivy.Index:
+        index = self._index
+        if index is not None:  # no lock: searches must not wait behind a commit
+            return index
         with self._lock:
             if self._index is not None:
                 return self._index
@@ -335,13 +371,23 @@ class EmbeddedSearchBackend:
         # first writer of a directory succeeds: a second process gets SearchUnavailable.
         if self._writer is None:
             try:
-                self._writer = index.writer(self._writer_heap_bytes, self._writer_threads)
+                threads = self._writer_threads or min(8, os.cpu_count() or 1)
+                # tantivy refuses less than ~15 MB of heap per indexing thread.
+                threads = max(1, min(threads, self._writer_heap_bytes // MIN_HEAP_PER_THREAD))
+                self._writer = index.writer(self._writer_heap_bytes, threads)
             except ValueError as exc:
                 raise SearchUnavailable(f"cannot write to {self.directory}: {exc}") from exc
         return self._writer
 
     async def _run(self, func: Callable[[], T]) -> T:
-        return await run_blocking("search", func)
+        try:
+            return await run_blocking("search", func)
+        except BaseException as exc:
+            # A Rust panic in the bindings arrives as pyo3's PanicException, a BaseException
+            # that cannot be imported by name; it is an engine failure, not a reason to crash.
+            if type(exc).__name__ == "PanicException":
+                raise SearchUnavailable(f"search engine failure: {exc}") from exc
+            raise
 
     async def setup(self) -> None:
         """Create the directory and index if missing and take the writer; safe to repeat."""
@@ -428,8 +474,11 @@ class EmbeddedSearchBackend:
         """Hits, exact total and facet counts, every one within ``query.visibility``."""
         return await self._run(lambda: self.search_sync(query))
 
-    def search_sync(self, query: SearchQuery) -> SearchPage:
-        """The blocking body of ``search`` (used directly by bench/search.py)."""
+    def search_sync(self, query: SearchQuery, *, highlights: bool = True) -> SearchPage:
+        """The blocking body of ``search`` (bench/search.py calls it directly).
+
+        ``highlights=False`` skips the Python-side marking, about half the time of a page.
+        """
         facets = requested_facets(query)
         empty = SearchPage(hits=[], total=0, facets={f: {} for f in facets})
         if query.visibility.statuses is not None and not query.visibility.statuses:
@@ -462,14 +511,14 @@ class EmbeddedSearchBackend:
             counts = self._facet_counts(searcher, engine_query, facets)
         except ValueError as exc:
             raise SearchUnavailable(f"search failed: {exc}") from exc
-        highlighter = Highlighter(self._index_analyzer, words) if words else None
+        highlighter = Highlighter(self._index_analyzer, words) if words and highlights else None
         hits: list[Hit] = []
         for score, address in result.hits[:limit]:
             stored = searcher.doc(address)
             doc_id = str(stored.get_first("id"))
-            highlights = self._highlights(stored, highlighter) if highlighter else {}
+            marked = self._highlights(stored, highlighter) if highlighter else {}
             value = float(score) if sort == "relevance" else 0.0
-            hits.append(Hit(id=doc_id, score=value, highlights=highlights))
+            hits.append(Hit(id=doc_id, score=value, highlights=marked))
         # SearchResult.count exists at run time (count=True) but is missing from the stub.
         counted = result.count  # type: ignore[attr-defined]
         total = int(counted) if counted is not None else len(hits)
