@@ -8,29 +8,39 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from assets_hub import api, health, web
 from assets_hub.api.openapi import openapi
+from assets_hub.auth.middleware import AuthMiddleware
+from assets_hub.auth.policy import undeclared_routes
 from assets_hub.backends import open_backends
 from assets_hub.db_middleware import DatabaseContextMiddleware
-from assets_hub.errors import AppError, BackendUnavailable, InvalidKey, ServiceUnavailable
+from assets_hub.errors import (
+    AppError,
+    BackendUnavailable,
+    InvalidKey,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+)
 from assets_hub.security_headers import SecurityHeadersMiddleware
 from assets_hub.settings import Settings
-from assets_hub.web.pages import templates
-from assets_hub.web.templating import STATIC_DIR
+from assets_hub.web.templating import STATIC_DIR, templates
 
 log = logging.getLogger(__name__)
 
 _HEADINGS = {
     400: "There is a problem with the request",
     401: "Please sign in",
+    429: "Too many attempts",
     403: "You cannot do that",
     404: "Page not found",
     405: "That is not allowed here",
@@ -68,6 +78,13 @@ def _error_response(
 async def _app_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, AppError):  # pragma: no cover - registered for AppError only
         raise exc
+    if isinstance(exc, Unauthorized) and not _wants_json(request):
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"/signin?next={target}", status_code=303)
+    if isinstance(exc, TooManyRequests):
+        response = _error_response(request, 429, exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
     if isinstance(exc, BackendUnavailable):
         log.warning("backend unavailable on %s: %s", request.url.path, exc.detail)
         return _error_response(
@@ -138,6 +155,10 @@ def create_app(settings: Settings) -> Starlette:
             Exception: _unexpected,
         },
     )
+    missing = undeclared_routes(app.routes)
+    if missing:
+        raise RuntimeError(f"routes without a declared policy (deny by default): {missing}")
+    app.add_middleware(AuthMiddleware)
     app.add_middleware(DatabaseContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

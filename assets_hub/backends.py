@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from tortoise.context import TortoiseContext
 
 from assets_hub import db
+from assets_hub.auth.throttle import LoginThrottle
 from assets_hub.errors import BackendUnavailable, ConfigError
 from assets_hub.media.storage import Storage, open_storage
 from assets_hub.search import SearchBackend, open_search
 from assets_hub.search.outbox import Indexer
+from assets_hub.services.mail import check_smtp_url
 from assets_hub.settings import Settings
 
 PING_TIMEOUT_S = 5.0
@@ -28,6 +30,7 @@ class Backends:
     storage: Storage
     search: SearchBackend
     indexer: Indexer
+    throttle: LoginThrottle
 
 
 async def _ping(name: str, variable: str, check: object) -> None:
@@ -42,6 +45,8 @@ async def _ping(name: str, variable: str, check: object) -> None:
 @contextlib.asynccontextmanager
 async def open_backends(settings: Settings, *, migrate: bool = False) -> AsyncIterator[Backends]:
     """Open and ping every backend; ConfigError or BackendUnavailable names the variable."""
+    check_smtp_url(settings.smtp_url)
+    LoginThrottle(settings.rate_limit_url)  # a bad URL fails here, before anything opens
     storage = open_storage(settings.storage_url)
     search = open_search(settings.search_url, timeout_s=settings.search_timeout_s)
     try:
@@ -58,6 +63,7 @@ async def open_backends(settings: Settings, *, migrate: bool = False) -> AsyncIt
                     storage=storage,
                     search=search,
                     indexer=Indexer(search, interval_s=settings.indexer_interval_s),
+                    throttle=LoginThrottle(settings.rate_limit_url),
                 )
         finally:
             await db.close_database(database)

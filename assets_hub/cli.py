@@ -12,7 +12,7 @@ from typing import NoReturn, TypeVar
 import click
 
 from assets_hub.backends import describe_startup_error, open_backends
-from assets_hub.errors import BackendUnavailable, ConfigError
+from assets_hub.errors import AppError, BackendUnavailable, ConfigError, Unprocessable
 from assets_hub.settings import Settings
 
 T = TypeVar("T")
@@ -100,13 +100,113 @@ def check() -> None:
 )
 def demo(photos: str | None) -> None:
     """Load a demo campaign (idempotent): real photos when present, generated images otherwise."""
-    from assets_hub.demo import load_demo
+    from assets_hub.demo import load_demo, load_demo_accounts
+
+    settings = _settings()
+    if settings.environment == "production":
+        _fail("the demo creates accounts with published passwords; not in production")
+
+    async def run() -> tuple[int, list[tuple[str, str, str, str]]]:
+        async with open_backends(settings, migrate=True) as backends:
+            people = await load_demo_accounts()
+            return await load_demo(backends, photos), people
+
+    added, people = _run_app(run)
+    click.echo(f"demo loaded: {added} new asset(s)")
+    click.echo(f"sign in at {settings.base_url}/signin with one of these demo accounts:")
+    for email, role, library, password in people:
+        click.echo(f"  {email:<34} {password:<22} {role} ({library})")
+
+
+@main.command("create-library")
+@click.option("--name", required=True, help="The library service's name, e.g. 'Leeds Libraries'.")
+@click.option("--slug", default=None, help="Short id for URLs (default: from the name).")
+def create_library(name: str, slug: str | None) -> None:
+    """Create a library service."""
+    from assets_hub.services import accounts
 
     settings = _settings()
 
-    async def run() -> int:
-        async with open_backends(settings, migrate=True) as backends:
-            return await load_demo(backends, photos)
+    async def run() -> str:
+        async with open_backends(settings):
+            library = await accounts.create_library(name, slug)
+            return library.slug
 
-    added = _run(run)
-    click.echo(f"demo loaded: {added} new asset(s)")
+    click.echo(f"library created: {_run_app(run)}")
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "editor", "library_admin", "library_member"]),
+)
+@click.option("--library", "library_slug", default=None, help="Library slug (library staff).")
+@click.option(
+    "--password", default=None, help="Set this password; without it an invitation link is printed."
+)
+def create_user(email: str, role: str, library_slug: str | None, password: str | None) -> None:
+    """Create a user with a password, or print an invitation link for them."""
+    from assets_hub.models import Library, LinkPurpose, Role
+    from assets_hub.services import accounts
+
+    settings = _settings()
+
+    async def run() -> str | None:
+        async with open_backends(settings):
+            library = None
+            if library_slug:
+                library = await Library.get_or_none(slug=library_slug)
+                if library is None:
+                    raise Unprocessable(f"library: no library with the slug {library_slug!r}")
+            user = await accounts.create_user(email, Role(role), library, password=password)
+            if password is None:
+                return await accounts.issue_link(settings, user, LinkPurpose.INVITATION)
+            return None
+
+    link = _run_app(run)
+    click.echo(f"user created: {email.strip().lower()} ({role})")
+    if link:
+        click.echo(f"invitation link (valid {settings.invitation_expiry_h} h): {link}")
+
+
+@main.command("create-token")
+@click.option("--email", required=True)
+@click.option("--name", default="cli", show_default=True)
+@click.option("--expires-days", type=int, default=None)
+def create_token(email: str, name: str, expires_days: int | None) -> None:
+    """Create an API token; the token alone is printed on the last line."""
+    from assets_hub.auth.tokens import create_token as make_token
+    from assets_hub.models import User
+    from assets_hub.services import audit
+
+    settings = _settings()
+
+    async def run() -> str:
+        async with open_backends(settings):
+            user = await User.get_or_none(email=email.strip().lower())
+            if user is None:
+                raise Unprocessable(f"email: no user {email!r}")
+            token, row = await make_token(user, name, expires_days)
+            await audit.record(
+                "token_created",
+                actor_email="cli",
+                target_type="token",
+                target_id=row.id,
+                library_id=user.library_id,
+                name=row.name,
+            )
+            return token
+
+    token = _run_app(run)
+    click.echo(f"token for {email.strip().lower()} (shown once):")
+    click.echo(token)
+
+
+def _run_app(coro_factory: Callable[[], Awaitable[T]]) -> T:
+    """Like _run, and also turns a refusal (bad input) into one line and exit code 2."""
+    try:
+        return _run(coro_factory)
+    except AppError as exc:
+        _fail(exc.message)

@@ -12,7 +12,8 @@ from PIL import Image, ImageDraw
 
 from assets_hub.backends import Backends
 from assets_hub.errors import AppError
-from assets_hub.models import AssetVersion, Campaign
+from assets_hub.models import AssetVersion, Campaign, Library, Role, User
+from assets_hub.services import accounts
 from assets_hub.services.assets import upload_asset
 from assets_hub.services.metadata import parse_metadata
 from assets_hub.threads import run_blocking
@@ -36,6 +37,30 @@ POSTERS = (
 )
 
 
+# Demo accounts: (email, role, library slug, password). Only for `make run` on a development
+# machine; `assets-hub demo` refuses to run with ASSETS_HUB_ENVIRONMENT=production.
+LIBRARIES = (("leeds", "Leeds Libraries"), ("kent", "Kent Libraries"))
+USERS = (
+    ("editor@demo.assets-hub.org", Role.EDITOR, None, "demo-editor-password"),
+    ("admin@leeds.demo.assets-hub.org", Role.LIBRARY_ADMIN, "leeds", "demo-leeds-admin"),
+    ("staff@leeds.demo.assets-hub.org", Role.LIBRARY_MEMBER, "leeds", "demo-leeds-staff"),
+    ("admin@kent.demo.assets-hub.org", Role.LIBRARY_ADMIN, "kent", "demo-kent-admin1"),
+    ("staff@kent.demo.assets-hub.org", Role.LIBRARY_MEMBER, "kent", "demo-kent-staff1"),
+)
+
+
+async def load_demo_accounts() -> list[tuple[str, str, str, str]]:
+    """The demo libraries and users (created when missing): (email, role, library, password)."""
+    for slug, name in LIBRARIES:
+        if not await Library.exists(slug=slug):
+            await accounts.create_library(name, slug)
+    for email, role, library_slug, password in USERS:
+        if not await User.exists(email=email):
+            library = await Library.get(slug=library_slug) if library_slug else None
+            await accounts.create_user(email, role, library, password=password)
+    return [(email, role.value, slug or "-", password) for email, role, slug, password in USERS]
+
+
 def _poster(title: str, colour: str) -> bytes:
     image = Image.new("RGB", (1600, 1000), colour)
     draw = ImageDraw.Draw(image)
@@ -56,13 +81,19 @@ async def load_demo(backends: Backends, photos_dir: str | None = None) -> int:
     folder = Path(photos_dir) if photos_dir else DEFAULT_PHOTOS
     if folder.is_dir():
         for photo in sorted(folder.glob("*.jpg")):
-            items.append((str(photo), {
-                "title": "Library bus visiting the village" if "bus" in photo.name
-                else photo.stem.replace("-", " ").title(),
-                "campaign": "libraries-week",
-                "tags": "mobile library, community, outdoors",
-                "description": "Photograph for local use (CC0).",
-            }))  # fmt: skip
+            items.append(
+                (
+                    str(photo),
+                    {
+                        "title": "Library bus visiting the village"
+                        if "bus" in photo.name
+                        else photo.stem.replace("-", " ").title(),
+                        "campaign": "libraries-week",
+                        "tags": "mobile library, community, outdoors",
+                        "description": "Photograph for local use (CC0).",
+                    },
+                )
+            )
     tmp = Path(tempfile.mkdtemp(prefix="demo-", dir=_tmp_dir(backends)))
     for title, campaign, tags, colour in POSTERS:
         poster = tmp / (title.lower().replace(" ", "-") + ".jpg")

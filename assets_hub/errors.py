@@ -19,6 +19,16 @@ class BadRequest(AppError):
     status_code = 400
 
 
+class Unauthorized(AppError):
+    """Not signed in (pages redirect to the sign-in page instead)."""
+
+    status_code = 401
+
+
+class Forbidden(AppError):
+    status_code = 403
+
+
 class NotFound(AppError):
     status_code = 404
 
@@ -37,6 +47,16 @@ class UnsupportedMediaType(AppError):
 
 class Unprocessable(AppError):
     status_code = 422
+
+
+class TooManyRequests(AppError):
+    """Throttled; ``retry_after_s`` says when to try again."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
 
 
 class ServiceUnavailable(AppError):

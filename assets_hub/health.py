@@ -7,12 +7,14 @@ import asyncio
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from assets_hub.auth.policy import Policy, requires
 from assets_hub.backends import Backends
 from assets_hub.db import ping_database
 
 READY_TIMEOUT_S = 2.0
 
 
+@requires(Policy.PUBLIC)
 async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
@@ -27,6 +29,7 @@ async def _check(coro: object) -> str | None:
     return None
 
 
+@requires(Policy.PUBLIC)
 async def readyz(request: Request) -> JSONResponse:
     """200 when database, storage and search answer; 503 naming each one that does not."""
     backends: Backends = request.state.backends

@@ -48,6 +48,47 @@ class Settings:
     indexer_interval_s: float = _setting(
         1.0, "How often the search indexer looks for outbox rows, in seconds."
     )
+    environment: str = _setting(
+        "development", "development or production (production refuses unsafe defaults)."
+    )
+    secret_key: str = _setting(
+        "",
+        "At least 32 random characters used to sign URLs; required in production. In "
+        "development a random key is made at each start.",
+    )
+    base_url: str = _setting(
+        "http://127.0.0.1:8000", "The address people use to reach the service (for e-mailed links)."
+    )
+    public_catalogue: bool = _setting(
+        False,
+        "Let visitors who are not signed in browse published, unembargoed, unexpired assets.",
+    )
+    smtp_url: str = _setting(
+        "",
+        "Mail server: smtp://USER:PASSWORD@HOST:587?from=ADDRESS (STARTTLS) or smtps://… "
+        "Unset: mails are written to the log (development only).",
+    )
+    rate_limit_url: str = _setting(
+        "async+memory://",
+        "Where sign-in throttling counters live: async+memory:// (one process) or "
+        "async+redis://HOST:6379 (shared by every replica).",
+    )
+    session_idle_staff_min: int = _setting(
+        30, "Idle timeout of editors' and admins' sessions, in minutes."
+    )
+    session_idle_library_min: int = _setting(
+        480, "Idle timeout of library staff sessions, in minutes."
+    )
+    session_absolute_staff_h: int = _setting(
+        12, "Longest life of an editor's or admin's session, in hours."
+    )
+    session_absolute_library_h: int = _setting(
+        168, "Longest life of a library staff session, in hours."
+    )
+    invitation_expiry_h: int = _setting(72, "How long an invitation link works, in hours.")
+    password_reset_expiry_min: int = _setting(
+        30, "How long a password-reset link works, in minutes (at most 30)."
+    )
     debug: bool = _setting(False, "Show tracebacks in responses. Never in production.")
     log_level: str = _setting("info", "Logging level: debug, info, warning, error.")
 
@@ -85,6 +126,19 @@ class Settings:
                 problems[PREFIX + name.upper()] = "must be a positive number"
         if not 1 <= self.presign_expiry_s <= 300:
             problems[PREFIX + "PRESIGN_EXPIRY_S"] = "must be between 1 and 300 seconds"
+        if self.environment not in {"development", "production"}:
+            problems[PREFIX + "ENVIRONMENT"] = "use development or production"
+        if self.environment == "production":
+            if len(self.secret_key) < 32:
+                problems[PREFIX + "SECRET_KEY"] = (
+                    "production needs at least 32 random characters (e.g. `openssl rand -hex 32`)"
+                )
+            if self.debug:
+                problems[PREFIX + "DEBUG"] = "must be off in production"
+        elif self.secret_key and len(self.secret_key) < 32:
+            problems[PREFIX + "SECRET_KEY"] = "use at least 32 random characters"
+        if not 1 <= self.password_reset_expiry_min <= 30:
+            problems[PREFIX + "PASSWORD_RESET_EXPIRY_MIN"] = "must be between 1 and 30 minutes"
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:
             problems[PREFIX + "LOG_LEVEL"] = "use one of debug, info, warning, error"
         if problems:

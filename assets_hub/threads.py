@@ -23,6 +23,8 @@ _LIMITS = {
     "boto3": 32,
     "files": 16,
     "search": 8,
+    "passwords": max(1, os.cpu_count() or 1),
+    "mail": 2,
 }
 # Limiters belong to one event loop; tests run many loops in one process.
 _limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, CapacityLimiter]] = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,14 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from PIL import Image
+from starlette.applications import Starlette
 
 from assets_hub import db
 from assets_hub.app import create_app
+from assets_hub.auth import tokens
 from assets_hub.backends import Backends
+from assets_hub.models import Library, Role, User
+from assets_hub.services import accounts
 from assets_hub.settings import Settings
 
 pytest_plugins = ["tests.servers", "tests.postgres"]
@@ -82,9 +87,53 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with embedded backends, called in-process with its lifespan running."""
+    """The app with embedded backends, called in-process as an editor with an API token."""
     async with app_client(settings) as http:
+        await authorise(http, Role.EDITOR)
         yield http
+
+
+async def make_user(
+    http: httpx.AsyncClient,
+    role: Role,
+    *,
+    library: str | None = None,
+    email: str | None = None,
+    password: str | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """A user in the app behind ``http`` (its library is created when missing).
+
+    ``password_hash`` skips hashing (Argon2 is deliberately slow) when a fixture reuses one.
+    """
+    backends = http_state(http)
+    with db.activate(backends.database):
+        lib = None
+        if library is not None:
+            lib = await Library.get_or_none(slug=library) or await accounts.create_library(
+                library.replace("-", " ").title(), library
+            )
+        address = email or f"{role.value}.{uuid.uuid4().hex[:8]}@example.org"
+        user = await accounts.create_user(address, role, lib, password=password)
+        if password_hash is not None:
+            user.password_hash = password_hash
+            await user.save(update_fields=["password_hash"])
+        return user
+
+
+async def token_for(http: httpx.AsyncClient, user: User) -> str:
+    with db.activate(http_state(http).database):
+        token, _ = await tokens.create_token(user, "tests", None)
+    return token
+
+
+async def authorise(http: httpx.AsyncClient, role: Role, *, library: str | None = None) -> User:
+    """Make ``http`` call as a new user of ``role`` (Authorization: Bearer)."""
+    if role in (Role.LIBRARY_ADMIN, Role.LIBRARY_MEMBER) and library is None:
+        library = "leeds"
+    user = await make_user(http, role, library=library)
+    http.headers["Authorization"] = f"Bearer {await token_for(http, user)}"
+    return user
 
 
 class app_client:
@@ -97,17 +146,26 @@ class app_client:
     async def __aenter__(self) -> httpx.AsyncClient:
         await self.manager.__aenter__()
         transport = httpx.ASGITransport(app=self.manager.app)
-        self.http = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        # https: the session cookie is __Host- and Secure, so it only travels over https.
+        self.http = httpx.AsyncClient(transport=transport, base_url="https://testserver")
         _BACKENDS[id(self.http)] = self.manager._state["backends"]
+        _APPS[id(self.http)] = self.app
         return self.http
 
     async def __aexit__(self, *exc: object) -> None:
         _BACKENDS.pop(id(self.http), None)
+        _APPS.pop(id(self.http), None)
         await self.http.aclose()
         await self.manager.__aexit__(*exc)
 
 
 _BACKENDS: dict[int, Backends] = {}
+_APPS: dict[int, Starlette] = {}
+
+
+def http_app(http: httpx.AsyncClient) -> Starlette:
+    """The Starlette app behind a client from app_client (for its route table)."""
+    return _APPS[id(http)]
 
 
 def http_state(http: httpx.AsyncClient) -> Backends:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from assets_hub.api import assets
+from assets_hub.api import accounts, assets
 
 routes = [
     Route("/assets", assets.list_assets, methods=["GET"], name="assets"),
@@ -21,4 +21,14 @@ routes = [
     ),
     Route("/campaigns", assets.list_campaigns, methods=["GET"], name="campaigns"),
     Route("/campaigns", assets.create_campaign, methods=["POST"], name="campaign_create"),
+    Route("/me", accounts.me, methods=["GET"], name="me"),
+    Route("/libraries", accounts.list_libraries, methods=["GET"], name="libraries"),
+    Route("/libraries", accounts.create_library, methods=["POST"], name="library_create"),
+    Route("/users", accounts.list_users, methods=["GET"], name="users"),
+    Route("/users/{user_id}", accounts.update_user, methods=["PATCH"], name="user_update"),
+    Route("/invitations", accounts.create_invitation, methods=["POST"], name="invitation_create"),
+    Route("/tokens", accounts.list_tokens, methods=["GET"], name="tokens"),
+    Route("/tokens", accounts.create_token, methods=["POST"], name="token_create"),
+    Route("/tokens/{token_id}", accounts.revoke_token, methods=["DELETE"], name="token_revoke"),
+    Route("/audit", accounts.list_audit, methods=["GET"], name="audit"),
 ]

@@ -7,6 +7,8 @@ from starlette.responses import JSONResponse, Response
 
 from assets_hub.api.params import search_query_from
 from assets_hub.api.serializers import asset_json, campaign_json
+from assets_hub.auth.policy import Policy, principal_of, requires, verify_csrf_field
+from assets_hub.auth.principal import viewer_for as principal_viewer
 from assets_hub.backends import Backends
 from assets_hub.errors import BadRequest, NotFound, Unprocessable
 from assets_hub.models import Campaign
@@ -23,10 +25,11 @@ def _backends(request: Request) -> Backends:
 
 
 def viewer_for(request: Request) -> Viewer:
-    """Until accounts land, every caller sees the published catalogue only."""
-    return Viewer(sees_unpublished=False)
+    """What the caller may see: editors and admins everything, everyone else published only."""
+    return principal_viewer(principal_of(request))
 
 
+@requires(Policy.EDITOR, csrf_in_multipart=True)
 async def create_asset(request: Request) -> Response:
     backends = _backends(request)
     largest, limit_for = asset_service.upload_limit_for(backends.settings)
@@ -39,6 +42,7 @@ async def create_asset(request: Request) -> Response:
         largest_limit=largest,
     )
     try:
+        verify_csrf_field(request, form.fields)
         files = [f for f in form.files if f.field_name == "file"]
         if len(files) != 1:
             raise Unprocessable("Send exactly one file in the 'file' field.")
@@ -57,12 +61,14 @@ async def create_asset(request: Request) -> Response:
     )
 
 
+@requires(Policy.CATALOGUE)
 async def get_asset(request: Request) -> Response:
     asset = await asset_service.get_asset(request.path_params["asset_id"], viewer_for(request))
     version = await asset_service.current_version(asset)
     return JSONResponse(asset_json(asset, version))
 
 
+@requires(Policy.CATALOGUE)
 async def list_assets(request: Request) -> Response:
     viewer = viewer_for(request)
     query = search_query_from(request.query_params, viewer)
@@ -81,6 +87,7 @@ async def list_assets(request: Request) -> Response:
     )
 
 
+@requires(Policy.SIGNED_IN)
 async def download_asset(request: Request) -> Response:
     asset = await asset_service.get_asset(request.path_params["asset_id"], viewer_for(request))
     version = await asset_service.current_version(asset)
@@ -93,6 +100,7 @@ async def download_asset(request: Request) -> Response:
     )
 
 
+@requires(Policy.CATALOGUE)
 async def asset_thumbnail(request: Request) -> Response:
     asset = await asset_service.get_asset(request.path_params["asset_id"], viewer_for(request))
     version = await asset_service.current_version(asset)
@@ -103,11 +111,13 @@ async def asset_thumbnail(request: Request) -> Response:
     )
 
 
+@requires(Policy.CATALOGUE)
 async def list_campaigns(request: Request) -> Response:
     campaigns = await Campaign.all().order_by("name")
     return JSONResponse({"campaigns": [campaign_json(c) for c in campaigns]})
 
 
+@requires(Policy.EDITOR)
 async def create_campaign(request: Request) -> Response:
     try:
         body = await request.json()

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from assets_hub import __version__
+from assets_hub.auth.policy import Policy, requires
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 _ID = {
@@ -246,5 +247,6 @@ SPEC: dict[str, Any] = {
 }
 
 
+@requires(Policy.PUBLIC)
 async def openapi(request: Request) -> JSONResponse:
     return JSONResponse(SPEC)

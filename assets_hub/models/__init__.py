@@ -1,18 +1,24 @@
 """Tortoise models, one module per aggregate, re-exported here (the "models" app)."""
 # Model docstrings become SQL table comments: Tortoise splits statements on ";", so none in them.
 
+from assets_hub.models.accounts import ApiToken, AuditEvent, LinkPurpose, OneTimeLink, Session
 from assets_hub.models.assets import Asset, AssetVersion, Campaign, Kind, Status, Tag
 from assets_hub.models.libraries import Library, Role, User
 from assets_hub.models.outbox import SearchOutbox
 
 __all__ = [
+    "ApiToken",
     "Asset",
     "AssetVersion",
+    "AuditEvent",
     "Campaign",
     "Kind",
     "Library",
+    "LinkPurpose",
+    "OneTimeLink",
     "Role",
     "SearchOutbox",
+    "Session",
     "Status",
     "Tag",
     "User",

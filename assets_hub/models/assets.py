@@ -85,6 +85,7 @@ class AssetVersion(Model):
     asset: fields.ForeignKeyRelation[Asset] = fields.ForeignKeyField(
         "models.Asset", related_name="versions", on_delete=fields.CASCADE
     )
+    asset_id: uuid.UUID  # the foreign key's column, set by Tortoise
     number = fields.IntField()
     storage_key = fields.CharField(max_length=255)
     sha256 = fields.CharField(max_length=64, db_index=True)

@@ -38,9 +38,11 @@ class User(Model):
     library: fields.ForeignKeyNullableRelation[Library] = fields.ForeignKeyField(
         "models.Library", related_name="users", null=True, on_delete=fields.RESTRICT
     )
+    library_id: int | None  # the foreign key's column, set by Tortoise
     password_hash = fields.CharField(max_length=255, null=True)
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    last_sign_in_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "user"

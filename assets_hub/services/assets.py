@@ -123,8 +123,13 @@ async def upload_asset(backends: Backends, upload: SpooledFile, meta: AssetMetad
         await enqueue_change(asset.id)
     log.info(
         "upload accepted asset=%s type=%s size=%d sha256=%s dims=%sx%s",
-        asset.id, media.mime, upload.size, upload.sha256, inspection.width, inspection.height,
-    )  # fmt: skip
+        asset.id,
+        media.mime,
+        upload.size,
+        upload.sha256,
+        inspection.width,
+        inspection.height,
+    )
     await _index_soon(backends, asset.id)
     return asset
 
@@ -199,7 +204,7 @@ async def search_assets(backends: Backends, query: SearchQuery, viewer: Viewer) 
     ordered = [found[i] for i in ids if i in found]
     versions: dict[uuid.UUID, AssetVersion] = {}
     for version in await AssetVersion.filter(asset_id__in=list(found)).order_by("number"):
-        versions[version.asset_id] = version  # type: ignore[attr-defined]
+        versions[version.asset_id] = version
     highlights = {uuid.UUID(hit.id): hit.highlights for hit in page.hits}
     return SearchResult(ordered, versions, highlights, page.total, page.facets)
 

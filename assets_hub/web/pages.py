@@ -11,13 +11,13 @@ from starlette.responses import Response
 
 from assets_hub.api.assets import viewer_for
 from assets_hub.api.params import search_query_from
+from assets_hub.auth.policy import Policy, requires
 from assets_hub.backends import Backends
 from assets_hub.errors import BadRequest
 from assets_hub.models import Campaign
 from assets_hub.services import assets as asset_service
-from assets_hub.web.templating import make_templates
+from assets_hub.web.templating import templates
 
-templates = make_templates()
 PER_PAGE = 24
 _MARKS = re.compile(r"(</?mark>)")
 
@@ -30,6 +30,7 @@ def _safe_highlight(text: str) -> Markup:
     return Markup("".join(out))  # noqa: S704 - every non-mark part was escaped above
 
 
+@requires(Policy.CATALOGUE)
 async def search_page(request: Request) -> Response:
     backends: Backends = request.state.backends
     viewer = viewer_for(request)
@@ -62,6 +63,7 @@ async def search_page(request: Request) -> Response:
     )
 
 
+@requires(Policy.CATALOGUE)
 async def asset_page(request: Request) -> Response:
     asset = await asset_service.get_asset(request.path_params["asset_id"], viewer_for(request))
     version = await asset_service.current_version(asset)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import jinja2
+from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -23,6 +25,17 @@ def _filesize(value: int | None) -> str:
     return f"{size:.1f} GB"
 
 
+def _account_context(request: Request) -> dict[str, Any]:
+    """Every page knows who is signed in and the session's CSRF token for its forms."""
+    from assets_hub.auth.policy import principal_of  # late: auth imports models
+
+    principal = principal_of(request)
+    return {
+        "principal": principal,
+        "csrf_token": principal.csrf_token if principal and principal.csrf_token else "",
+    }
+
+
 def make_templates() -> Jinja2Templates:
     """Templates with autoescape for every file, and strict undefined so typos fail loudly."""
     env = jinja2.Environment(
@@ -31,4 +44,7 @@ def make_templates() -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["filesize"] = _filesize
-    return Jinja2Templates(env=env)
+    return Jinja2Templates(env=env, context_processors=[_account_context])
+
+
+templates = make_templates()

@@ -8,8 +8,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from assets_hub.models import Role
 from assets_hub.settings import Settings
-from tests.conftest import app_client, http_state
+from tests.conftest import app_client, authorise, http_state
 
 
 @pytest.fixture(
@@ -43,6 +44,7 @@ async def test_upload_find_download_round_trip(
     storage_settings: Settings, real_photo: bytes
 ) -> None:
     async with app_client(storage_settings) as http:
+        await authorise(http, Role.EDITOR)
         created = await http.post(
             "/api/v1/campaigns", json={"slug": "libraries-week", "name": "Libraries Week 2026"}
         )
@@ -96,6 +98,7 @@ async def test_upload_find_download_round_trip(
 
 async def test_identical_bytes_are_stored_once(settings: Settings, real_photo: bytes) -> None:
     async with app_client(settings) as http:
+        await authorise(http, Role.EDITOR)
         first = await http.post(
             "/api/v1/assets", files={"file": ("a.jpg", real_photo, "image/jpeg")}
         )

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from assets_hub import db
-from assets_hub.models import Asset, AssetVersion, SearchOutbox
+from assets_hub.models import Asset, AssetVersion, Role, SearchOutbox
 from assets_hub.settings import Settings
-from tests.conftest import app_client, http_state, make_jpeg
+from tests.conftest import app_client, authorise, http_state, make_jpeg
 
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 
@@ -35,6 +35,7 @@ async def assert_nothing_stored(http: httpx.AsyncClient) -> None:
 @pytest.fixture
 async def http(make_settings: Callable[..., Settings]) -> AsyncIterator[httpx.AsyncClient]:
     async with app_client(make_settings(max_upload_mb=1)) as client:
+        await authorise(client, Role.EDITOR)
         yield client
 
 

@@ -89,11 +89,33 @@ async def test_unique_constraints_hold(database: str) -> None:
         await Campaign.create(slug="dup", name="Two")
     asset = await Asset.create(title="a")
     await AssetVersion.create(
-        asset=asset, number=1, storage_key="k", sha256="0" * 64, size=1, media_type="image/png",
+        asset=asset,
+        number=1,
+        storage_key="k",
+        sha256="0" * 64,
+        size=1,
+        media_type="image/png",
         filename="a.png",
-    )  # fmt: skip
+    )
     with pytest.raises(IntegrityError):
         await AssetVersion.create(
-            asset=asset, number=1, storage_key="k", sha256="0" * 64, size=1,
-            media_type="image/png", filename="a.png",
-        )  # fmt: skip
+            asset=asset,
+            number=1,
+            storage_key="k",
+            sha256="0" * 64,
+            size=1,
+            media_type="image/png",
+            filename="a.png",
+        )
+
+
+def test_model_docstrings_hold_no_semicolons() -> None:
+    """Docstrings become SQL table comments, and Tortoise splits migration SQL on ";"."""
+    from tortoise.models import Model
+
+    import assets_hub.models as models
+
+    for name in models.__all__:
+        value = getattr(models, name)
+        if isinstance(value, type) and issubclass(value, Model):
+            assert ";" not in (value.__doc__ or ""), name

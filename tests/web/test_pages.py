@@ -64,8 +64,12 @@ async def test_user_text_is_escaped_everywhere(client: httpx.AsyncClient) -> Non
 async def test_security_headers_on_pages_and_api(client: httpx.AsyncClient) -> None:
     page = await client.get("/")
     csp = page.headers["content-security-policy"]
-    for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'none'",
-                      "frame-ancestors 'none'"):  # fmt: skip
+    for directive in (
+        "default-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ):
         assert directive in csp
     assert "unsafe-inline" not in csp
     assert page.headers["x-content-type-options"] == "nosniff"

@@ -1,0 +1,1 @@
+"""Authentication (sessions, API tokens), route policies, CSRF and sign-in throttling."""

@@ -1,0 +1,56 @@
+"""Sign-in throttling: failures per account and per address are slowed, then refused a while."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from limits import RateLimitItem, parse
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+from assets_hub.errors import ConfigError, TooManyRequests
+
+PER_ACCOUNT = parse("10/minute")
+PER_ADDRESS = parse("30/minute")
+SLOW_AFTER = 3  # failures in the window before answers are deliberately delayed
+MAX_DELAY_S = 3.0
+
+
+class LoginThrottle:
+    """Counts failed sign-ins in a moving window (memory, or Redis shared by replicas)."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            storage = storage_from_string(url)
+        except Exception as exc:
+            raise ConfigError("ASSETS_HUB_RATE_LIMIT_URL", f"cannot use {url!r}: {exc}") from exc
+        self._limiter = MovingWindowRateLimiter(storage)
+
+    async def _retry_after(self, item: RateLimitItem, key: str) -> int | None:
+        stats = await self._limiter.get_window_stats(item, key)
+        if stats.remaining > 0:
+            return None
+        return int(stats.reset_time - time.time()) + 1
+
+    async def check(self, email: str, ip: str) -> None:
+        """TooManyRequests (429) with Retry-After when either counter is exhausted."""
+        waits = [
+            await self._retry_after(PER_ACCOUNT, f"account:{email.lower()}"),
+            await self._retry_after(PER_ADDRESS, f"ip:{ip}"),
+        ]
+        longest = max((w for w in waits if w is not None), default=None)
+        if longest is not None:
+            raise TooManyRequests(
+                f"Too many failed sign-in attempts. Try again in {longest} seconds.",
+                retry_after_s=longest,
+            )
+
+    async def failed(self, email: str, ip: str) -> None:
+        """Count a failure, then wait a little longer the more failures there have been."""
+        await self._limiter.hit(PER_ACCOUNT, f"account:{email.lower()}")
+        await self._limiter.hit(PER_ADDRESS, f"ip:{ip}")
+        stats = await self._limiter.get_window_stats(PER_ACCOUNT, f"account:{email.lower()}")
+        failures = PER_ACCOUNT.amount - stats.remaining
+        if failures >= SLOW_AFTER:
+            await asyncio.sleep(min(0.25 * (failures - SLOW_AFTER + 1), MAX_DELAY_S))
