@@ -18,7 +18,7 @@ from typing import Protocol
 
 from assets_hub.errors import BackendUnavailable
 
-FACET_FIELDS = ("kind", "campaign", "tags")
+FACET_FIELDS = ("kind", "campaign", "tags", "audience", "orientation")
 SORTS = ("relevance", "newest", "downloads", "title")
 # Time bounds stored for "no embargo" and "never expires", so range filters stay simple.
 NO_EMBARGO = 0
@@ -51,6 +51,11 @@ class SearchDocument:
     downloads: int = 0
     version: int = 1
     body: str = ""  # weakest field: text extracted from PDFs and case studies
+    audience: tuple[str, ...] = ()  # e.g. children, young people, adults, families
+    language: str = "en"
+    orientation: str = ""  # landscape | portrait | square | "" (documents)
+    alt_text: str = ""
+    credit: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,15 @@ class SearchQuery:
     kinds: tuple[str, ...] = ()
     campaigns: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # any of
+    tags_all: tuple[str, ...] = ()  # all of
+    audiences: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    orientations: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()  # a filter editors may add; visibility still applies
+    created_from: int | None = None  # unix seconds, inclusive
+    created_to: int | None = None
+    published_from: int | None = None
+    published_to: int | None = None
     visibility: Visibility = field(default_factory=Visibility)
     sort: str = "relevance"
     page: int = 1
@@ -91,6 +105,7 @@ class SearchPage:
     hits: list[Hit]
     total: int
     facets: dict[str, dict[str, int]]
+    suggestion: str | None = None  # "did you mean" when the words matched only through typos
 
 
 class SearchBackend(Protocol):

@@ -83,7 +83,7 @@ class Storage(Protocol):
         ...
 
     async def download_url(self, key: str, *, filename: str, content_type: str) -> str | None:
-        """A short-lived GET URL that downloads as ``filename``, or None to stream through the app."""
+        """A short-lived GET URL downloading as ``filename``; None means stream via the app."""
         ...
 
     async def ping(self) -> None:
