@@ -31,11 +31,14 @@ from assets_hub.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from assets_hub.jobs import run_every
 from assets_hub.security_headers import SecurityHeadersMiddleware
+from assets_hub.services.rights import sweep_expiries
 from assets_hub.settings import Settings
 from assets_hub.web.templating import STATIC_DIR, templates
 
 log = logging.getLogger(__name__)
+EXPIRY_SWEEP_S = 60.0  # visibility changes at the exact second; notices follow within a minute
 
 _HEADINGS = {
     400: "There is a problem with the request",
@@ -128,13 +131,20 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with open_backends(settings) as backends:
-            indexer_task = asyncio.create_task(backends.indexer.run(), name="search-indexer")
+            tasks = [
+                asyncio.create_task(backends.indexer.run(), name="search-indexer"),
+                asyncio.create_task(
+                    run_every(EXPIRY_SWEEP_S, sweep_expiries, "expiry-notices"), name="expiries"
+                ),
+            ]
             try:
                 yield {"settings": settings, "backends": backends}
             finally:
-                indexer_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await indexer_task
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     routes = [
         Route("/healthz", health.healthz, methods=["GET"], name="healthz"),

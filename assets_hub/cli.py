@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -210,3 +210,78 @@ def _run_app(coro_factory: Callable[[], Awaitable[T]]) -> T:
         return _run(coro_factory)
     except AppError as exc:
         _fail(exc.message)
+
+
+@main.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--metadata",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="CSV with a filename column and asset fields (title, tags, licence, …).",
+)
+@click.option("--as", "as_email", default=None, help="Record this editor as the uploader.")
+def import_command(folder: str, metadata: str | None, as_email: str | None) -> None:
+    """Import a folder of files as draft assets; rerunning skips what is already in."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from assets_hub.models import User
+    from assets_hub.services.bulk import files_in, import_folder, read_metadata_csv
+
+    settings = _settings()
+    root = Path(folder)
+
+    async def run() -> Any:
+        async with open_backends(settings) as backends:
+            rows = read_metadata_csv(Path(metadata)) if metadata else None
+            uploader = None
+            if as_email:
+                uploader = await User.get_or_none(email=as_email.strip().lower())
+                if uploader is None:
+                    raise Unprocessable(f"--as: no user {as_email!r}")
+            with tqdm(total=len(files_in(root)), unit="file", file=sys.stderr) as bar:
+                return await import_folder(
+                    backends,
+                    root,
+                    metadata=rows,
+                    uploader=uploader,
+                    progress=lambda _: bar.update(),
+                )
+
+    report = _run_app(run)
+    click.echo(
+        f"imported {len(report.imported)}, already there {len(report.skipped)}, "
+        f"rejected {len(report.rejected)}"
+    )
+    for name, reason in report.rejected:
+        click.echo(f"  rejected {name}: {reason}")
+    sys.exit(1 if report.rejected else 0)
+
+
+@main.command()
+@click.option(
+    "--grace-minutes",
+    type=int,
+    default=None,
+    help="Keep unreferenced files younger than this (default: the setting).",
+)
+def gc(grace_minutes: int | None) -> None:
+    """Purge assets deleted longer ago than the undo window and unreferenced stored files."""
+    from datetime import timedelta
+
+    from assets_hub.services.gc import collect_garbage
+
+    settings = _settings()
+
+    async def run() -> Any:
+        async with open_backends(settings) as backends:
+            grace = timedelta(minutes=grace_minutes) if grace_minutes is not None else None
+            return await collect_garbage(backends, grace=grace)
+
+    report = _run_app(run)
+    click.echo(
+        f"purged {report.purged_assets} asset(s), removed {report.deleted_objects} "
+        f"file(s), kept {report.kept_young_orphans} recent unreferenced file(s)"
+    )

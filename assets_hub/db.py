@@ -20,6 +20,10 @@ MODELS_MODULE = "assets_hub.models"
 MIGRATIONS_MODULE = "assets_hub.migrations"
 _SCHEMES = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
 log = logging.getLogger(__name__)
+# The drivers log every query *with its parameters* at DEBUG: password hashes, token digests.
+# Never let that reach a log, whatever level the root logger is set to (SECURITY.md LOG-02).
+for _chatty in ("aiosqlite", "tortoise.db_client", "asyncpg"):
+    logging.getLogger(_chatty).setLevel(logging.INFO)
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from assets_hub.backends import Backends
 from assets_hub.errors import AppError
 from assets_hub.models import AssetVersion, Campaign, Library, Role, User
 from assets_hub.services import accounts
-from assets_hub.services.assets import upload_asset
+from assets_hub.services.ingest import upload_asset
 from assets_hub.services.metadata import parse_metadata
 from assets_hub.threads import run_blocking
 from assets_hub.uploads import open_local_file
@@ -98,15 +98,27 @@ async def load_demo(backends: Backends, photos_dir: str | None = None) -> int:
     for title, campaign, tags, colour in POSTERS:
         poster = tmp / (title.lower().replace(" ", "-") + ".jpg")
         poster.write_bytes(await run_blocking("pillow", _poster, title, colour))
-        items.append((str(poster), {"title": title, "campaign": campaign, "tags": tags}))
+        items.append(
+            (
+                str(poster),
+                {
+                    "title": title,
+                    "campaign": campaign,
+                    "tags": tags,
+                    "licence": "own-work",
+                    "alt_text": f"Poster in {colour} with the words: {title}.",
+                    "audience": "everyone",
+                },
+            )
+        )
     added = 0
     for path, fields in items:
         upload = await run_blocking("files", open_local_file, path)
         try:
             if await AssetVersion.exists(sha256=upload.sha256):
                 continue
-            meta = parse_metadata(fields, default_title=fields["title"])
-            await upload_asset(backends, upload, meta)
+            meta = parse_metadata({**fields, "status": "published"}, default_title=fields["title"])
+            await upload_asset(backends, upload, meta, uploader=None)
             added += 1
         except AppError as exc:
             log.warning("demo item %s skipped: %s", os.path.basename(path), exc.message)

@@ -44,6 +44,12 @@ class Settings:
     max_frames: int = _setting(1000, "Most frames accepted in an animated image.")
     max_pdf_pages: int = _setting(500, "Most pages accepted in a PDF.")
     presign_expiry_s: int = _setting(300, "Lifetime of presigned download URLs, in seconds.")
+    delete_undo_days: int = _setting(
+        30, "How long a deleted asset can be brought back before `assets-hub gc` purges it."
+    )
+    orphan_grace_min: int = _setting(
+        60, "Stored files no database row refers to are removed by `gc` after this many minutes."
+    )
     search_timeout_s: float = _setting(2.0, "Longest wait for the search engine, in seconds.")
     indexer_interval_s: float = _setting(
         1.0, "How often the search indexer looks for outbox rows, in seconds."
@@ -176,3 +182,23 @@ def documented_settings() -> list[tuple[str, Any, str]]:
     """(variable, default, help) for every setting; docs/settings.md must list each one."""
     fields = dataclasses.fields(Settings)
     return [(PREFIX + f.name.upper(), f.default, f.metadata["help"]) for f in fields]
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting, as docs/settings.md shows it (`make docs`)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for variable, default, help_text in documented_settings():
+        shown = f"`{default}`" if default != "" else "(empty)"
+        rows.append(f"| `{variable}` | {shown} | {help_text} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":  # pragma: no cover - `make docs` rewrites the table in place
+    import pathlib
+    import re
+    import sys
+
+    doc = pathlib.Path(sys.argv[1])
+    text = doc.read_text()
+    pattern = re.compile(r"(<!-- settings:start -->\n).*?(<!-- settings:end -->)", re.S)
+    doc.write_text(pattern.sub(lambda m: m.group(1) + settings_table() + "\n" + m.group(2), text))

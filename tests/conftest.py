@@ -159,6 +159,9 @@ class app_client:
         await self.manager.__aexit__(*exc)
 
 
+# Fields that let an upload be published straight away (alt text and a licence are required).
+PUBLISHABLE = {"alt_text": "A test picture.", "licence": "cc0", "status": "published"}
+
 _BACKENDS: dict[int, Backends] = {}
 _APPS: dict[int, Starlette] = {}
 

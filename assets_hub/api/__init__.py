@@ -1,24 +1,53 @@
-"""JSON API v1, mounted at /api/v1 (name "api")."""
+"""JSON API v1, mounted at /api/v1 (name "api"). Every endpoint declares its policy."""
 
 from __future__ import annotations
 
 from starlette.routing import Route
 
-from assets_hub.api import accounts, assets
+from assets_hub.api import accounts, asset_edits, assets, notices
+
+A = "/assets/{asset_id}"
 
 routes = [
     Route("/assets", assets.list_assets, methods=["GET"], name="assets"),
     Route("/assets", assets.create_asset, methods=["POST"], name="asset_create"),
-    Route("/assets/{asset_id}", assets.get_asset, methods=["GET"], name="asset"),
-    Route(
-        "/assets/{asset_id}/download", assets.download_asset, methods=["GET"], name="asset_download"
+    Route("/assets/batch", assets.create_assets_batch, methods=["POST"], name="asset_batch"),
+    Route(A, assets.get_asset, methods=["GET"], name="asset"),
+    Route(A, asset_edits.update_asset, methods=["PATCH"], name="asset_update"),
+    Route(A, asset_edits.delete_asset, methods=["DELETE"], name="asset_delete"),
+    Route(f"{A}/download", assets.download_asset, methods=["GET"], name="asset_download"),
+    Route(f"{A}/thumbnail", assets.asset_thumbnail, methods=["GET"], name="asset_thumbnail"),
+    Route(f"{A}/preview", assets.asset_preview, methods=["GET"], name="asset_preview"),
+    Route(f"{A}/undelete", asset_edits.undelete_asset, methods=["POST"], name="asset_undelete"),
+    Route(f"{A}/tags", asset_edits.add_tags, methods=["POST"], name="asset_tags"),
+    *(
+        Route(f"{A}/{action}", asset_edits.change_status, methods=["POST"], name=f"asset_{action}")
+        for action in ("submit", "publish", "withdraw", "archive")
     ),
+    Route(f"{A}/versions", asset_edits.list_versions, methods=["GET"], name="asset_versions"),
+    Route(f"{A}/versions", asset_edits.add_version, methods=["POST"], name="asset_version_add"),
     Route(
-        "/assets/{asset_id}/thumbnail",
-        assets.asset_thumbnail,
+        f"{A}/versions/{{number}}/download",
+        asset_edits.download_version,
         methods=["GET"],
-        name="asset_thumbnail",
+        name="asset_version_download",
     ),
+    Route(
+        f"{A}/versions/{{number}}/restore",
+        asset_edits.restore_version,
+        methods=["POST"],
+        name="asset_version_restore",
+    ),
+    Route(f"{A}/consents", asset_edits.list_consents, methods=["GET"], name="asset_consents"),
+    Route(f"{A}/consents", asset_edits.add_consent, methods=["POST"], name="asset_consent_add"),
+    Route(
+        f"{A}/consents/{{consent_id}}/withdraw",
+        asset_edits.withdraw_consent,
+        methods=["POST"],
+        name="asset_consent_withdraw",
+    ),
+    Route("/notices", notices.list_notices, methods=["GET"], name="notices"),
+    Route("/notices/{notice_id}/done", notices.notice_done, methods=["POST"], name="notice_done"),
     Route("/campaigns", assets.list_campaigns, methods=["GET"], name="campaigns"),
     Route("/campaigns", assets.create_campaign, methods=["POST"], name="campaign_create"),
     Route("/me", accounts.me, methods=["GET"], name="me"),

@@ -1,25 +1,33 @@
-"""JSON endpoints for assets and campaigns (thin: parse, call a service, serialise)."""
+"""JSON endpoints to upload, read, search and download assets (thin: parse, call, serialise)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from assets_hub.api.bodies import read_json_object
 from assets_hub.api.params import search_query_from
 from assets_hub.api.serializers import asset_json, campaign_json
-from assets_hub.auth.policy import Policy, principal_of, requires, verify_csrf_field
+from assets_hub.auth.policy import (
+    Policy,
+    principal_of,
+    require_principal,
+    requires,
+    verify_csrf_field,
+)
 from assets_hub.auth.principal import viewer_for as principal_viewer
 from assets_hub.backends import Backends
-from assets_hub.errors import BadRequest, NotFound, Unprocessable
-from assets_hub.models import Campaign
+from assets_hub.errors import AppError, NotFound, Unprocessable
+from assets_hub.models import Campaign, User
 from assets_hub.responses import file_download, inline_image
 from assets_hub.services import assets as asset_service
+from assets_hub.services import downloads, ingest
 from assets_hub.services.metadata import parse_metadata
 from assets_hub.services.visibility import Viewer
-from assets_hub.uploads import read_upload_form
+from assets_hub.uploads import SpooledFile, UploadForm, read_upload_form
 
 
-def _backends(request: Request) -> Backends:
+def backends_of(request: Request) -> Backends:
     backends: Backends = request.state.backends
     return backends
 
@@ -29,10 +37,14 @@ def viewer_for(request: Request) -> Viewer:
     return principal_viewer(principal_of(request))
 
 
-@requires(Policy.EDITOR, csrf_in_multipart=True)
-async def create_asset(request: Request) -> Response:
-    backends = _backends(request)
-    largest, limit_for = asset_service.upload_limit_for(backends.settings)
+async def acting_user(request: Request) -> User:
+    return await User.get(id=require_principal(request).user_id)
+
+
+async def read_upload(request: Request) -> UploadForm:
+    """The multipart body, streamed to disk with the upload limits applied as it arrives."""
+    backends = backends_of(request)
+    largest, limit_for = ingest.upload_limit_for(backends.settings)
     form = await read_upload_form(
         request.headers.get("content-type"),
         request.headers.get("content-length"),
@@ -43,36 +55,86 @@ async def create_asset(request: Request) -> Response:
     )
     try:
         verify_csrf_field(request, form.fields)
+    except AppError:
+        form.close()
+        raise
+    return form
+
+
+def _default_title(upload: SpooledFile) -> str:
+    stem = upload.filename.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return " ".join(stem.replace("_", " ").replace("-", " ").split())[:200] or "Untitled"
+
+
+async def asset_body(asset_id: object, viewer: Viewer, **extra: object) -> dict[str, object]:
+    asset = await asset_service.get_asset(str(asset_id), viewer)
+    body = asset_json(asset, await asset_service.current_version(asset))
+    body.update(extra)
+    return body
+
+
+@requires(Policy.EDITOR, csrf_in_multipart=True)
+async def create_asset(request: Request) -> Response:
+    form = await read_upload(request)
+    try:
         files = [f for f in form.files if f.field_name == "file"]
         if len(files) != 1:
-            raise Unprocessable("Send exactly one file in the 'file' field.")
-        upload = files[0]
-        stem = upload.filename.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        meta = parse_metadata(form.fields, default_title=stem.strip() or "Untitled")
-        asset = await asset_service.upload_asset(backends, upload, meta)
+            raise Unprocessable(
+                "Send exactly one file in the 'file' field (use /api/v1/assets/batch for more)."
+            )
+        meta = parse_metadata(form.fields, default_title=_default_title(files[0]))
+        result = await ingest.upload_asset(
+            backends_of(request), files[0], meta, uploader=await acting_user(request)
+        )
     finally:
         form.close()
-    fresh = await asset_service.get_asset(str(asset.id), Viewer(sees_unpublished=True))
-    version = await asset_service.current_version(fresh)
-    return JSONResponse(
-        asset_json(fresh, version),
-        status_code=201,
-        headers={"Location": f"/api/v1/assets/{asset.id}"},
+    body = await asset_body(
+        result.asset.id, Viewer(sees_unpublished=True), warnings=result.warnings
     )
+    return JSONResponse(
+        body,
+        status_code=201,
+        headers={"Location": f"/api/v1/assets/{result.asset.id}", "ETag": f'"r{body["revision"]}"'},
+    )
+
+
+@requires(Policy.EDITOR, csrf_in_multipart=True)
+async def create_assets_batch(request: Request) -> Response:
+    """Several files at once; each gets its own result, so one bad file spoils nothing else."""
+    form = await read_upload(request)
+    results: list[dict[str, object]] = []
+    try:
+        uploader = await acting_user(request)
+        for upload in (f for f in form.files if f.field_name == "file"):
+            entry: dict[str, object] = {"filename": upload.filename[:255]}
+            try:
+                meta = parse_metadata(form.fields, default_title=_default_title(upload))
+                result = await ingest.upload_asset(
+                    backends_of(request), upload, meta, uploader=uploader
+                )
+            except AppError as exc:
+                entry.update(status=exc.status_code, error=exc.message)
+            else:
+                entry.update(status=201, id=str(result.asset.id), warnings=result.warnings)
+            results.append(entry)
+    finally:
+        form.close()
+    if not results:
+        raise Unprocessable("Send one or more files in 'file' fields.")
+    return JSONResponse({"results": results}, status_code=207)
 
 
 @requires(Policy.CATALOGUE)
 async def get_asset(request: Request) -> Response:
-    asset = await asset_service.get_asset(request.path_params["asset_id"], viewer_for(request))
-    version = await asset_service.current_version(asset)
-    return JSONResponse(asset_json(asset, version))
+    body = await asset_body(request.path_params["asset_id"], viewer_for(request))
+    return JSONResponse(body, headers={"ETag": f'"r{body["revision"]}"'})
 
 
 @requires(Policy.CATALOGUE)
 async def list_assets(request: Request) -> Response:
     viewer = viewer_for(request)
     query = search_query_from(request.query_params, viewer)
-    result = await asset_service.search_assets(_backends(request), query, viewer)
+    result = await asset_service.search_assets(backends_of(request), query, viewer)
     return JSONResponse(
         {
             "hits": [
@@ -83,32 +145,48 @@ async def list_assets(request: Request) -> Response:
             "page": query.page,
             "per_page": query.per_page,
             "facets": result.facets,
+            "suggestion": result.suggestion,
         }
     )
 
 
 @requires(Policy.SIGNED_IN)
 async def download_asset(request: Request) -> Response:
+    """The original: untouched for editors, without metadata for library staff. Recorded."""
+    principal = require_principal(request)
     asset = await asset_service.get_asset(request.path_params["asset_id"], viewer_for(request))
     version = await asset_service.current_version(asset)
-    return await file_download(
-        _backends(request).storage,
-        version.storage_key,
-        filename=version.filename,
-        content_type=version.media_type,
-        size=version.size,
+    target = downloads.original_for(principal, version)
+    response = await file_download(
+        backends_of(request).storage,
+        target.key,
+        filename=target.filename,
+        content_type=target.media_type,
+        size=target.size,
     )
+    await downloads.record_download(
+        principal, asset, version, preset="original", branded=False, filename=target.filename
+    )
+    return response
+
+
+async def _derived(request: Request, column: str) -> Response:
+    asset = await asset_service.get_asset(request.path_params["asset_id"], viewer_for(request))
+    version = await asset_service.current_version(asset)
+    key = getattr(version, column)
+    if not key:
+        raise NotFound("This asset has no such image.")
+    return await inline_image(backends_of(request).storage, key, content_type="image/webp")
 
 
 @requires(Policy.CATALOGUE)
 async def asset_thumbnail(request: Request) -> Response:
-    asset = await asset_service.get_asset(request.path_params["asset_id"], viewer_for(request))
-    version = await asset_service.current_version(asset)
-    if not version.thumbnail_key:
-        raise NotFound("This asset has no thumbnail.")
-    return await inline_image(
-        _backends(request).storage, version.thumbnail_key, content_type="image/webp"
-    )
+    return await _derived(request, "thumbnail_key")
+
+
+@requires(Policy.CATALOGUE)
+async def asset_preview(request: Request) -> Response:
+    return await _derived(request, "preview_key")
 
 
 @requires(Policy.CATALOGUE)
@@ -119,12 +197,7 @@ async def list_campaigns(request: Request) -> Response:
 
 @requires(Policy.EDITOR)
 async def create_campaign(request: Request) -> Response:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise BadRequest("Send the campaign as a JSON object.") from None
-    if not isinstance(body, dict):
-        raise BadRequest("Send the campaign as a JSON object.")
+    body = await read_json_object(request, allowed=("slug", "name", "description"))
     campaign = await asset_service.create_campaign(
         str(body.get("slug", "")), str(body.get("name", "")), str(body.get("description", ""))
     )

@@ -28,8 +28,12 @@ def version_json(version: AssetVersion | None) -> dict[str, Any] | None:
         "media_type": version.media_type,
         "width": version.width,
         "height": version.height,
+        "orientation": version.orientation or None,
         "page_count": version.page_count,
         "filename": version.filename,
+        "dominant_colours": version.dominant_colours,
+        "camera_date": version.camera_date,
+        "created_at": _iso(version.created_at),
     }
 
 
@@ -51,11 +55,28 @@ def asset_json(
         "published_at": _iso(asset.published_at),
         "embargo_until": _iso(asset.embargo_until),
         "expires_at": _iso(asset.expires_at),
+        "audience": asset.audience,
+        "alt_text": asset.alt_text,
+        "language": asset.language,
+        "licence": {
+            "code": asset.licence or None,
+            "terms": asset.licence_terms,
+            "credit": asset.credit,
+            "expires_at": _iso(asset.licence_expires_at),
+        },
+        "consent": {
+            "expires_at": _iso(asset.consent_expires_at),
+            "channels": asset.consent_channels,
+        },
+        "focal_point": ([asset.focal_x, asset.focal_y] if asset.focal_x is not None else None),
+        "revision": asset.revision,
+        "deleted_at": _iso(asset.deleted_at),
         "version": version_json(version),
         "links": {
             "self": base,
             "download": f"{base}/download",
             "thumbnail": f"{base}/thumbnail",
+            "preview": f"{base}/preview",
             "page": f"/assets/{asset.id}",
         },
     }

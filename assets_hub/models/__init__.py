@@ -2,7 +2,18 @@
 # Model docstrings become SQL table comments: Tortoise splits statements on ";", so none in them.
 
 from assets_hub.models.accounts import ApiToken, AuditEvent, LinkPurpose, OneTimeLink, Session
-from assets_hub.models.assets import Asset, AssetVersion, Campaign, Kind, Status, Tag
+from assets_hub.models.assets import (
+    Asset,
+    AssetVersion,
+    Campaign,
+    Channel,
+    Consent,
+    DownloadEvent,
+    Kind,
+    Status,
+    Tag,
+    TakedownNotice,
+)
 from assets_hub.models.libraries import Library, Role, User
 from assets_hub.models.outbox import SearchOutbox
 
@@ -12,6 +23,9 @@ __all__ = [
     "AssetVersion",
     "AuditEvent",
     "Campaign",
+    "Channel",
+    "Consent",
+    "DownloadEvent",
     "Kind",
     "Library",
     "LinkPurpose",
@@ -21,5 +35,6 @@ __all__ = [
     "Session",
     "Status",
     "Tag",
+    "TakedownNotice",
     "User",
 ]

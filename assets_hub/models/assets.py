@@ -8,6 +8,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from assets_hub.models.libraries import Library, User
+
 
 class Kind(StrEnum):
     IMAGE = "image"
@@ -71,6 +73,25 @@ class Asset(Model):
     download_count = fields.IntField(default=0)
     # Bumped on every change: optimistic concurrency and search reconciliation.
     revision = fields.IntField(default=1)
+    audience: fields.Field[list[str]] = fields.JSONField(default=list)
+    alt_text = fields.CharField(max_length=500, default="")
+    language = fields.CharField(max_length=10, default="en")
+    # Rights: the licence record travels with the asset; its credit goes on every output.
+    licence = fields.CharField(max_length=30, default="")
+    licence_terms = fields.TextField(default="")
+    credit = fields.CharField(max_length=300, default="")
+    licence_expires_at = fields.DatetimeField(null=True)
+    # Kept equal to the earliest expiry (or withdrawal) of the linked consents, and the
+    # channels every consent covers, so visibility is one indexed comparison.
+    consent_expires_at = fields.DatetimeField(null=True)
+    consent_channels: fields.Field[list[str] | None] = fields.JSONField(null=True)
+    focal_x = fields.FloatField(null=True)  # 0..1 from the left of the upright image
+    focal_y = fields.FloatField(null=True)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="assets_created", null=True, on_delete=fields.SET_NULL
+    )
+    # Set once takedown notices were issued for the current expiry, so they go out once.
+    takedown_issued_at = fields.DatetimeField(null=True)
 
     versions: fields.ReverseRelation[AssetVersion]
 
@@ -96,9 +117,90 @@ class AssetVersion(Model):
     page_count = fields.IntField(null=True)
     filename = fields.CharField(max_length=255)  # sanitised display name, never a storage key
     thumbnail_key = fields.CharField(max_length=255, null=True)
+    preview_key = fields.CharField(max_length=255, null=True)
+    master_key = fields.CharField(max_length=255, null=True)  # working master for renditions
+    master_media_type = fields.CharField(max_length=100, null=True)
+    stripped_key = fields.CharField(max_length=255, null=True)  # original without metadata
+    orientation = fields.CharField(max_length=10, default="")
+    dominant_colours: fields.Field[list[str]] = fields.JSONField(default=list)
+    camera_date = fields.CharField(max_length=40, null=True)
+    phash = fields.CharField(max_length=16, null=True, db_index=True)
+    text = fields.TextField(default="")  # extracted from PDFs, fed to search
+    uploaded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="versions_uploaded", null=True, on_delete=fields.SET_NULL
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "asset_version"
         unique_together = (("asset", "number"),)
         ordering = ("asset_id", "number")
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    SOCIAL = "social"
+    PRINT = "print"
+
+
+class Consent(Model):
+    """Consent from one identifiable person in an asset, as recorded on a signed form."""
+
+    id = fields.IntField(primary_key=True)
+    asset: fields.ForeignKeyRelation[Asset] = fields.ForeignKeyField(
+        "models.Asset", related_name="consents", on_delete=fields.CASCADE
+    )
+    reference = fields.CharField(max_length=100)  # the form's reference number
+    channels: fields.Field[list[str]] = fields.JSONField(default=list)
+    given_on = fields.DateField()
+    expires_on = fields.DateField()
+    is_child = fields.BooleanField(default=False)
+    form_key = fields.CharField(max_length=255, null=True)  # scan of the signed form
+    withdrawn_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "consent"
+        ordering = ("id",)
+
+
+class DownloadEvent(Model):
+    """One download or render handed to a library. No personal data: the library, not the user."""
+
+    id = fields.BigIntField(primary_key=True)
+    asset: fields.ForeignKeyRelation[Asset] = fields.ForeignKeyField(
+        "models.Asset", related_name="downloads", on_delete=fields.CASCADE
+    )
+    version = fields.IntField()
+    library: fields.ForeignKeyNullableRelation[Library] = fields.ForeignKeyField(
+        "models.Library", related_name="downloads", null=True, on_delete=fields.SET_NULL
+    )
+    preset = fields.CharField(max_length=50, default="original")
+    branded = fields.BooleanField(default=False)
+    filename = fields.CharField(max_length=255, default="")
+    at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "download_event"
+
+
+class TakedownNotice(Model):
+    """Tells a library to stop using an asset it downloaded (consent withdrawn, rights expired)."""
+
+    id = fields.IntField(primary_key=True)
+    asset: fields.ForeignKeyRelation[Asset] = fields.ForeignKeyField(
+        "models.Asset", related_name="takedowns", on_delete=fields.CASCADE
+    )
+    library: fields.ForeignKeyRelation[Library] = fields.ForeignKeyField(
+        "models.Library", related_name="takedowns", on_delete=fields.CASCADE
+    )
+    reason = fields.CharField(max_length=300)
+    files: fields.Field[list[str]] = fields.JSONField(default=list)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    done_at = fields.DatetimeField(null=True)
+    done_by = fields.CharField(max_length=254, default="")
+
+    class Meta:
+        table = "takedown_notice"
+        unique_together = (("asset", "library", "created_at"),)
+        ordering = ("-id",)

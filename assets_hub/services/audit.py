@@ -21,7 +21,7 @@ async def record(
     actor: User | None = None,
     actor_email: str = "",
     target_type: str = "",
-    target_id: str | int = "",
+    target_id: object = "",
     library_id: int | None = None,
     ip: str = "",
     **detail: Any,

@@ -41,4 +41,6 @@ class Viewer:
             & Q(status=Status.PUBLISHED)
             & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=self.now))
             & (Q(expires_at__isnull=True) | Q(expires_at__gt=self.now))
+            & (Q(licence_expires_at__isnull=True) | Q(licence_expires_at__gt=self.now))
+            & (Q(consent_expires_at__isnull=True) | Q(consent_expires_at__gt=self.now))
         )

@@ -19,7 +19,15 @@ from assets_hub.models import Role, Session
 from assets_hub.services.visibility import utcnow
 from assets_hub.settings import Settings
 from tests.auth.conftest import People, sign_in
-from tests.conftest import app_client, authorise, http_app, http_state, make_jpeg, token_for
+from tests.conftest import (
+    PUBLISHABLE,
+    app_client,
+    authorise,
+    http_app,
+    http_state,
+    make_jpeg,
+    token_for,
+)
 
 ANON, MEMBER, LADMIN, EDITOR, ADMIN = "anonymous", "member", "library_admin", "editor", "admin"
 EVERYONE = {ANON, MEMBER, LADMIN, EDITOR, ADMIN}
@@ -59,6 +67,31 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/tokens"): SIGNED_IN,
     ("DELETE", "/api/v1/tokens/{token_id}"): SIGNED_IN,
     ("GET", "/api/v1/audit"): {LADMIN, EDITOR, ADMIN},
+    ("GET", "/accessibility"): EVERYONE,
+    ("GET", "/api/v1/assets/{asset_id}/preview"): SIGNED_IN,
+    ("GET", "/api/v1/notices"): SIGNED_IN,
+    ("POST", "/api/v1/notices/{notice_id}/done"): SIGNED_IN,
+    **{
+        (method, f"/api/v1/assets{path}"): {EDITOR, ADMIN}
+        for method, path in (
+            ("POST", "/batch"),
+            ("PATCH", "/{asset_id}"),
+            ("DELETE", "/{asset_id}"),
+            ("POST", "/{asset_id}/undelete"),
+            ("POST", "/{asset_id}/tags"),
+            ("POST", "/{asset_id}/submit"),
+            ("POST", "/{asset_id}/publish"),
+            ("POST", "/{asset_id}/withdraw"),
+            ("POST", "/{asset_id}/archive"),
+            ("GET", "/{asset_id}/versions"),
+            ("POST", "/{asset_id}/versions"),
+            ("GET", "/{asset_id}/versions/{number}/download"),
+            ("POST", "/{asset_id}/versions/{number}/restore"),
+            ("GET", "/{asset_id}/consents"),
+            ("POST", "/{asset_id}/consents"),
+            ("POST", "/{asset_id}/consents/{consent_id}/withdraw"),
+        )
+    },
 }
 
 
@@ -102,6 +135,9 @@ async def test_every_route_answers_every_role_as_the_matrix_says(
         "asset_id": upload.json()["id"],
         "user_id": str(people.leeds_member.id),
         "token_id": "999999",  # nobody's: a real id would be revoked half way through
+        "number": "1",
+        "consent_id": "999999",
+        "notice_id": "999999",
         "token": "not-a-real-link",
     }
     problems = []
@@ -208,7 +244,7 @@ async def test_public_catalogue_shows_only_published_to_visitors(
         for title, status in (("Open poster", "published"), ("Hidden poster", "draft")):
             await http.post(
                 "/api/v1/assets",
-                data={"title": title, "status": status},
+                data={**PUBLISHABLE, "title": title, "status": status},
                 files={"file": ("p.jpg", make_jpeg(), "image/jpeg")},
             )
         del http.headers["Authorization"]

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import BinaryIO, Protocol
 
 from assets_hub.errors import InvalidKey
@@ -44,6 +45,9 @@ class StoredObject:
     key: str
     size: int
     content_type: str
+    # From head(): garbage collection spares young files. Not part of equality: the same
+    # object is the same whether or not this call happened to learn its time.
+    modified_at: datetime | None = field(default=None, compare=False)
 
 
 class Storage(Protocol):

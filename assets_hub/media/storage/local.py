@@ -18,6 +18,7 @@ import errno
 import os
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
@@ -103,7 +104,7 @@ class LocalStorage:
     def _stat(self, key: str) -> StoredObject | None:
         path = self._path(key)
         try:
-            size = os.stat(path).st_size
+            stat = os.stat(path)
         except (FileNotFoundError, NotADirectoryError):
             return None
         except OSError as exc:
@@ -116,7 +117,10 @@ class LocalStorage:
         except OSError:
             # The object is what matters; a lost sidecar only loses the type.
             content_type = DEFAULT_CONTENT_TYPE
-        return StoredObject(key=key, size=size, content_type=content_type)
+        modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+        return StoredObject(
+            key=key, size=stat.st_size, content_type=content_type, modified_at=modified
+        )
 
     def _open_tmp(self) -> _TempFile:
         tmp_dir = os.path.join(self._real_root(), TMP_DIR)

@@ -208,6 +208,7 @@ class S3Storage:
             key=key,
             size=int(response.get("ContentLength", 0)),
             content_type=response.get("ContentType") or "application/octet-stream",
+            modified_at=response.get("LastModified"),
         )
 
     def _conditional(self, call: Callable[..., Any], **kwargs: Any) -> None:

@@ -1,0 +1,282 @@
+"""Ingest: validate an uploaded file, store it and its derived files, record it as an asset or
+as a new version of one. Nothing is left half-written when any step refuses the file."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from assets_hub.backends import Backends
+from assets_hub.errors import PayloadTooLarge, Unprocessable
+from assets_hub.media.filenames import display_name
+from assets_hub.media.inspect import Inspection, Limits, hamming, inspect_file
+from assets_hub.media.keys import derived_key, original_key
+from assets_hub.media.sniff import PDF, SNIFF_BYTES, MediaType, sniff
+from assets_hub.media.strip import stripped_original
+from assets_hub.models import Asset, AssetVersion, Campaign, Kind, Status, Tag, User
+from assets_hub.search.outbox import enqueue_change
+from assets_hub.services import audit
+from assets_hub.services.metadata import AssetMetadata
+from assets_hub.services.rules import check_publishable
+from assets_hub.settings import Settings
+from assets_hub.threads import run_blocking
+from assets_hub.uploads import LimitFor, SpooledFile
+
+log = logging.getLogger(__name__)
+MIB = 1024 * 1024
+NEAR_DUPLICATE_BITS = 6  # perceptual-hash distance under which two images look the same
+_IMAGE_KINDS = {Kind.IMAGE, Kind.LOGO, Kind.SOCIAL_POST}
+
+
+def upload_limit_for(settings: Settings) -> tuple[int, LimitFor]:
+    """(largest limit, function from a file's first bytes to its own limit and refusal text)."""
+
+    def limit_for(head: bytes) -> tuple[int, str]:
+        if head.startswith(b"%PDF-"):
+            limit = settings.max_pdf_upload_mb
+            return limit * MIB, f"The PDF is larger than {limit} MiB, the limit for documents."
+        limit = settings.max_upload_mb
+        return limit * MIB, f"The file is larger than {limit} MiB, the limit for images."
+
+    return max(settings.max_upload_mb, settings.max_pdf_upload_mb) * MIB, limit_for
+
+
+def _limits(settings: Settings) -> Limits:
+    return Limits(
+        max_pixels=settings.max_image_pixels,
+        max_side_px=settings.max_image_side_px,
+        max_frames=settings.max_frames,
+        max_pdf_pages=settings.max_pdf_pages,
+    )
+
+
+def kind_for(media: MediaType, requested: Kind | None) -> Kind:
+    """The asset kind, checked against what the file really is."""
+    if requested is None:
+        return Kind.DOCUMENT if media == PDF else Kind.IMAGE
+    if requested in _IMAGE_KINDS and not media.is_image:
+        raise Unprocessable(f"A {requested.value.replace('_', ' ')} must be an image, not a PDF.")
+    if requested == Kind.DOCUMENT and media != PDF:
+        raise Unprocessable("A document (fact sheet) must be a PDF.")
+    return requested
+
+
+@dataclass
+class StoredFile:
+    """A validated, stored upload: the AssetVersion fields, and what it may duplicate."""
+
+    media: MediaType
+    fields: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
+    """Sniff, check limits, inspect and store the original and its derived files.
+
+    Keys are content-addressed, so storing the same bytes again writes nothing new.
+    """
+    settings = backends.settings
+    if upload.size == 0:
+        raise Unprocessable("The file is empty.")
+    media = sniff(upload.head[:SNIFF_BYTES])
+    _, limit_for = upload_limit_for(settings)
+    limit, too_large = limit_for(upload.head)
+    if upload.size > limit:
+        raise PayloadTooLarge(too_large)
+    pool = "pdf" if media == PDF else "pillow"
+    inspection: Inspection = await run_blocking(
+        pool, inspect_file, upload.file, media, _limits(settings)
+    )
+    stripped = await run_blocking(pool, stripped_original, upload.file, media)
+
+    storage = backends.storage
+    digest = upload.sha256
+    key = original_key(digest)
+    if await storage.head(key) is None:
+        await run_blocking("files", upload.file.seek, 0)
+        await storage.put(key, upload.file, content_type=media.mime, size=upload.size)
+    derived = {
+        "thumbnail_key": ("thumb-400.webp", inspection.thumbnail, "image/webp"),
+        "preview_key": ("preview-1200.webp", inspection.preview, "image/webp"),
+        "master_key": (
+            "master" + (".png" if inspection.master_media_type == "image/png" else ".jpg"),
+            inspection.master,
+            inspection.master_media_type or "image/jpeg",
+        ),
+        "stripped_key": ("original-stripped" + media.extension, stripped, media.mime),
+    }
+    fields: dict[str, Any] = {
+        "storage_key": key,
+        "sha256": digest,
+        "size": upload.size,
+        "media_type": media.mime,
+        "width": inspection.width,
+        "height": inspection.height,
+        "page_count": inspection.page_count,
+        "filename": display_name(upload.filename, media.extension, fallback="asset"),
+        "master_media_type": inspection.master_media_type,
+        "orientation": inspection.orientation or "",
+        "dominant_colours": list(inspection.dominant_colours),
+        "camera_date": inspection.camera_date,
+        "phash": inspection.phash,
+        "text": inspection.text or "",
+    }
+    for column, (name, data, content_type) in derived.items():
+        if data is None:
+            fields[column] = None
+            continue
+        derived_name = derived_key(digest, name)
+        if await storage.head(derived_name) is None:
+            await storage.put_bytes(derived_name, data, content_type=content_type)
+        fields[column] = derived_name
+    stored = StoredFile(media, fields)
+    stored.warnings = await _duplicate_warnings(digest, inspection.phash)
+    return stored
+
+
+async def _duplicate_warnings(sha256: str, phash: str | None) -> list[str]:
+    warnings = []
+    same = await AssetVersion.filter(sha256=sha256, asset__deleted_at__isnull=True).first()
+    if same is not None:
+        warnings.append(f"The same file is already stored as asset {same.asset_id}.")
+    elif phash:
+        candidates = await AssetVersion.filter(
+            phash__isnull=False, asset__deleted_at__isnull=True
+        ).values_list("asset_id", "phash")
+        for asset_id, other in candidates:
+            if other and hamming(phash, str(other)) <= NEAR_DUPLICATE_BITS:
+                warnings.append(f"This looks very like asset {asset_id} (a near-duplicate).")
+                break
+    return warnings
+
+
+async def _campaign(slug: str | None) -> Campaign | None:
+    if slug is None:
+        return None
+    campaign = await Campaign.get_or_none(slug=slug)
+    if campaign is None:
+        slugs = await Campaign.all().order_by("slug").values_list("slug", flat=True)
+        known = ", ".join(str(s) for s in slugs)
+        raise Unprocessable(
+            f"campaign: no campaign with the slug {slug[:100]!r}"
+            + (f"; known campaigns: {known}" if known else "; create it first")
+        )
+    return campaign
+
+
+@dataclass
+class UploadResult:
+    asset: Asset
+    warnings: list[str]
+
+
+async def upload_asset(
+    backends: Backends, upload: SpooledFile, meta: AssetMetadata, *, uploader: User | None
+) -> UploadResult:
+    """A new asset from one file.
+
+    Order matters: the files go to storage first, then one transaction writes the asset, its
+    version, its tags, an audit row and the search-outbox row. If storage fails nothing is
+    written to the database; if the database fails the stored blobs are unreferenced
+    orphans that `assets-hub gc` removes after its grace period.
+    """
+    campaign = await _campaign(meta.campaign)
+    if upload.size:  # refuse a kind that does not fit the file before storing anything
+        kind_for(sniff(upload.head[:SNIFF_BYTES]), meta.kind)
+    stored = await store_file(backends, upload)
+    kind = kind_for(stored.media, meta.kind)
+    now = datetime.now(UTC)
+    async with in_transaction():
+        asset = await Asset.create(
+            title=meta.title,
+            description=meta.description,
+            kind=kind,
+            status=Status.DRAFT,
+            campaign=campaign,
+            audience=list(meta.audience),
+            alt_text=meta.alt_text,
+            credit=meta.credit,
+            licence=meta.licence,
+            licence_terms=meta.licence_terms,
+            licence_expires_at=meta.licence_expires_at,
+            language=meta.language,
+            embargo_until=meta.embargo_until,
+            expires_at=meta.expires_at,
+            focal_x=meta.focal_point[0] if meta.focal_point else None,
+            focal_y=meta.focal_point[1] if meta.focal_point else None,
+            created_by=uploader,
+        )
+        for name in meta.tags:
+            tag, _ = await Tag.get_or_create(name=name)
+            await asset.tags.add(tag)
+        await AssetVersion.create(asset=asset, number=1, uploaded_by=uploader, **stored.fields)
+        if meta.status is not Status.DRAFT:
+            if meta.status is Status.PUBLISHED:
+                await check_publishable(asset)
+                asset.published_at = now
+            asset.status = meta.status
+            await asset.save(update_fields=["status", "published_at"])
+        await audit.record(
+            "asset_uploaded",
+            actor=uploader,
+            target_type="asset",
+            target_id=asset.id,
+            status=asset.status.value,
+            sha256=upload.sha256,
+        )
+        await enqueue_change(asset.id)
+    log.info(
+        "upload accepted asset=%s type=%s size=%d sha256=%s dims=%sx%s",
+        asset.id,
+        stored.media.mime,
+        upload.size,
+        upload.sha256,
+        stored.fields["width"],
+        stored.fields["height"],
+    )
+    await index_soon(backends, asset.id)
+    return UploadResult(asset, stored.warnings)
+
+
+async def add_version(
+    backends: Backends, asset: Asset, upload: SpooledFile, *, uploader: User | None
+) -> AssetVersion:
+    """Replace an asset's file: a new version; earlier ones stay listed and restorable."""
+    stored = await store_file(backends, upload)
+    kind_for(stored.media, asset.kind)
+    async with in_transaction():
+        latest = await AssetVersion.filter(asset=asset).order_by("-number").first()
+        number = (latest.number if latest else 0) + 1
+        version = await AssetVersion.create(
+            asset=asset, number=number, uploaded_by=uploader, **stored.fields
+        )
+        await Asset.filter(id=asset.id).update(revision=asset.revision + 1)
+        await audit.record(
+            "version_added",
+            actor=uploader,
+            target_type="asset",
+            target_id=asset.id,
+            version=number,
+            sha256=upload.sha256,
+        )
+        await enqueue_change(asset.id)
+    await index_soon(backends, asset.id)
+    return version
+
+
+async def index_soon(backends: Backends, asset_id: uuid.UUID) -> None:
+    """Make the change searchable before answering, unless search is down (the outbox retries)."""
+    try:
+        ok = await asyncio.wait_for(
+            backends.indexer.index_now(asset_id), timeout=backends.settings.search_timeout_s
+        )
+    except TimeoutError:
+        ok = False
+    if not ok:
+        backends.indexer.wake()
