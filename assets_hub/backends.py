@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from PIL import Image
 from tortoise.context import TortoiseContext
 
 from assets_hub import db
@@ -46,6 +47,8 @@ async def _ping(name: str, variable: str, check: object) -> None:
 async def open_backends(settings: Settings, *, migrate: bool = False) -> AsyncIterator[Backends]:
     """Open and ping every backend; ConfigError or BackendUnavailable names the variable."""
     check_smtp_url(settings.smtp_url)
+    # Pillow's own bomb guard at the policy value too (never None), behind the header checks.
+    Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
     LoginThrottle(settings.rate_limit_url)  # a bad URL fails here, before anything opens
     storage = open_storage(settings.storage_url)
     search = open_search(settings.search_url, timeout_s=settings.search_timeout_s)

@@ -101,3 +101,34 @@ def test_demo_refuses_production(env: dict[str, str]) -> None:
     production = dict(env, ASSETS_HUB_ENVIRONMENT="production", ASSETS_HUB_SECRET_KEY="x" * 40)
     result = CliRunner().invoke(main, ["demo"], env=production)
     assert result.exit_code == 2 and "not in production" in result.output
+
+
+def test_import_folder_is_resumable_and_reports_rejects(env: dict[str, str], tmp_path: Path) -> None:
+    from tests.conftest import make_jpeg
+
+    folder = tmp_path / "incoming"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "poster.jpg").write_bytes(make_jpeg(colour="#102030"))
+    (folder / "sub" / "flyer.jpg").write_bytes(make_jpeg(colour="#302010"))
+    (folder / "scan.tif").write_bytes(b"II*\x00" + b"\x00" * 64)
+    (folder / ".hidden.jpg").write_bytes(make_jpeg(colour="#000000"))
+    sheet = tmp_path / "meta.csv"
+    sheet.write_text("filename,title,tags,licence\nposter.jpg,Summer poster,\"summer, kids\",cc0\n")
+    runner = CliRunner()
+    first = runner.invoke(main, ["import", str(folder), "--metadata", str(sheet)], env=env)
+    assert first.exit_code == 1, first.output  # one file was rejected
+    assert "imported 2, already there 0, rejected 1" in first.output
+    assert "rejected scan.tif: TIFF files are not accepted" in first.output
+    again = runner.invoke(main, ["import", str(folder)], env=env)
+    assert "imported 0, already there 2, rejected 1" in again.output
+
+    bad_sheet = tmp_path / "bad.csv"
+    bad_sheet.write_text("name,colour\nx,y\n")
+    refused = runner.invoke(main, ["import", str(folder), "--metadata", str(bad_sheet)], env=env)
+    assert refused.exit_code == 2 and "filename" in refused.output
+
+
+def test_gc_runs_and_reports(env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["gc", "--grace-minutes", "0"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("purged 0 asset(s), removed 0 file(s)")

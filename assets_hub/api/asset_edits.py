@@ -117,9 +117,9 @@ async def add_version(request: Request) -> Response:
         if len(files) != 1:
             raise Unprocessable("Send exactly one file in the 'file' field.")
         asset = await lifecycle.editable_asset(request.path_params["asset_id"])
-        version = await ingest.add_version(
-            backends_of(request), asset, files[0], uploader=await acting_user(request)
-        )
+        uploader = await acting_user(request)
+        version = await ingest.add_version(backends_of(request), asset, files[0], uploader=uploader)
+        await backends_of(request).throttle.count_upload(uploader.id)
     finally:
         form.close()
     return JSONResponse(version_json(version), status_code=201)

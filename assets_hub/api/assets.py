@@ -42,8 +42,11 @@ async def acting_user(request: Request) -> User:
 
 
 async def read_upload(request: Request) -> UploadForm:
-    """The multipart body, streamed to disk with the upload limits applied as it arrives."""
+    """The multipart body, streamed to disk with the upload limits applied as it arrives.
+
+    Over the hourly upload quota the body is not read at all (429 with Retry-After)."""
     backends = backends_of(request)
+    await backends.throttle.check_uploads(require_principal(request).user_id)
     largest, limit_for = ingest.upload_limit_for(backends.settings)
     form = await read_upload_form(
         request.headers.get("content-type"),
@@ -86,6 +89,7 @@ async def create_asset(request: Request) -> Response:
         result = await ingest.upload_asset(
             backends_of(request), files[0], meta, uploader=await acting_user(request)
         )
+        await backends_of(request).throttle.count_upload(require_principal(request).user_id)
     finally:
         form.close()
     body = await asset_body(
@@ -116,6 +120,7 @@ async def create_assets_batch(request: Request) -> Response:
                 entry.update(status=exc.status_code, error=exc.message)
             else:
                 entry.update(status=201, id=str(result.asset.id), warnings=result.warnings)
+                await backends_of(request).throttle.count_upload(uploader.id)
             results.append(entry)
     finally:
         form.close()

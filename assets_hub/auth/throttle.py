@@ -13,12 +13,13 @@ from assets_hub.errors import ConfigError, TooManyRequests
 
 PER_ACCOUNT = parse("10/minute")
 PER_ADDRESS = parse("30/minute")
+UPLOADS_PER_USER = parse("60/hour")  # SECURITY.md policy numbers (UP-19)
 SLOW_AFTER = 3  # failures in the window before answers are deliberately delayed
 MAX_DELAY_S = 3.0
 
 
 class LoginThrottle:
-    """Counts failed sign-ins in a moving window (memory, or Redis shared by replicas)."""
+    """Counts failed sign-ins and uploads in moving windows (memory, or Redis for replicas)."""
 
     def __init__(self, url: str) -> None:
         try:
@@ -54,3 +55,16 @@ class LoginThrottle:
         failures = PER_ACCOUNT.amount - stats.remaining
         if failures >= SLOW_AFTER:
             await asyncio.sleep(min(0.25 * (failures - SLOW_AFTER + 1), MAX_DELAY_S))
+
+    async def check_uploads(self, user_id: int) -> None:
+        """TooManyRequests once a user has uploaded 60 files in the last hour."""
+        wait = await self._retry_after(UPLOADS_PER_USER, f"uploads:{user_id}")
+        if wait is not None:
+            raise TooManyRequests(
+                f"You have uploaded {UPLOADS_PER_USER.amount} files in the last hour, the limit. "
+                f"Try again in {wait // 60 + 1} minutes.",
+                retry_after_s=wait,
+            )
+
+    async def count_upload(self, user_id: int) -> None:
+        await self._limiter.hit(UPLOADS_PER_USER, f"uploads:{user_id}")

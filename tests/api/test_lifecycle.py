@@ -347,3 +347,24 @@ async def test_sweep_issues_notices_once_when_expiry_passes(team: Team) -> None:
         assert await sweep_expiries() == 1
         assert await sweep_expiries() == 0
         assert await TakedownNotice.all().count() == 1
+
+
+async def test_the_61st_upload_in_an_hour_is_refused(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from limits import parse
+
+    from assets_hub.auth import throttle
+
+    monkeypatch.setattr(throttle, "UPLOADS_PER_USER", parse("3/hour"))  # same rule, fewer files
+    for n in range(3):
+        await team.upload(colour=f"#0000{n:02x}")
+    refused = await team.send(
+        "editor",
+        "POST",
+        "/api/v1/assets",
+        files={"file": ("x.jpg", make_jpeg(colour="#ff00ff"), "image/jpeg")},
+    )
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert "uploaded 3 files in the last hour" in refused.json()["error"]
