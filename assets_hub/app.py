@@ -34,11 +34,13 @@ from assets_hub.errors import (
 from assets_hub.jobs import run_every
 from assets_hub.security_headers import SecurityHeadersMiddleware
 from assets_hub.services.rights import sweep_expiries
+from assets_hub.services.search_admin import apply_synonyms, reconcile
 from assets_hub.settings import Settings
 from assets_hub.web.templating import STATIC_DIR, templates
 
 log = logging.getLogger(__name__)
 EXPIRY_SWEEP_S = 60.0  # visibility changes at the exact second; notices follow within a minute
+RECONCILE_S = 300.0  # index drift (e.g. a search engine that lost its data) repaired within 5 min
 
 _HEADINGS = {
     400: "There is a problem with the request",
@@ -131,10 +133,15 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with open_backends(settings) as backends:
+            await apply_synonyms(backends)
             tasks = [
                 asyncio.create_task(backends.indexer.run(), name="search-indexer"),
                 asyncio.create_task(
                     run_every(EXPIRY_SWEEP_S, sweep_expiries, "expiry-notices"), name="expiries"
+                ),
+                asyncio.create_task(
+                    run_every(RECONCILE_S, lambda: reconcile(backends), "search-reconcile"),
+                    name="reconcile",
                 ),
             ]
             try:

@@ -285,3 +285,42 @@ def gc(grace_minutes: int | None) -> None:
         f"purged {report.purged_assets} asset(s), removed {report.deleted_objects} "
         f"file(s), kept {report.kept_young_orphans} recent unreferenced file(s)"
     )
+
+
+@main.command()
+def reindex() -> None:
+    """Rebuild the whole search index from the database, aside, then swap it in."""
+    from tqdm import tqdm
+
+    from assets_hub.models import Asset
+    from assets_hub.services.search_admin import apply_synonyms, rebuild_index
+
+    settings = _settings()
+
+    async def run() -> int:
+        async with open_backends(settings) as backends:
+            total = await Asset.filter(deleted_at=None).count()
+            with tqdm(total=total, unit="asset", file=sys.stderr) as bar:
+                count = await rebuild_index(backends, progress=bar.update)
+            await apply_synonyms(backends)
+            return count
+
+    click.echo(f"search index rebuilt: {_run_app(run)} asset(s)")
+
+
+@main.command()
+def reconcile() -> None:
+    """Compare the search index with the database and queue repairs for any difference."""
+    from assets_hub.services.search_admin import reconcile as run_reconcile
+
+    settings = _settings()
+
+    async def run() -> Any:
+        async with open_backends(settings) as backends:
+            drift = await run_reconcile(backends)
+            while await backends.indexer.process_due():
+                pass
+            return drift
+
+    drift = _run_app(run)
+    click.echo(f"missing {drift.missing}, stale {drift.stale}, extra {drift.extra}: repaired")

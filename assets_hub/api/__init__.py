@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from assets_hub.api import accounts, asset_edits, assets, notices
+from assets_hub.api import accounts, asset_edits, assets, notices, search_admin
 
 A = "/assets/{asset_id}"
 
@@ -18,6 +18,7 @@ routes = [
     Route(f"{A}/download", assets.download_asset, methods=["GET"], name="asset_download"),
     Route(f"{A}/thumbnail", assets.asset_thumbnail, methods=["GET"], name="asset_thumbnail"),
     Route(f"{A}/preview", assets.asset_preview, methods=["GET"], name="asset_preview"),
+    Route(f"{A}/similar", search_admin.similar_assets, methods=["GET"], name="asset_similar"),
     Route(f"{A}/undelete", asset_edits.undelete_asset, methods=["POST"], name="asset_undelete"),
     Route(f"{A}/tags", asset_edits.add_tags, methods=["POST"], name="asset_tags"),
     *(
@@ -48,6 +49,8 @@ routes = [
     ),
     Route("/notices", notices.list_notices, methods=["GET"], name="notices"),
     Route("/notices/{notice_id}/done", notices.notice_done, methods=["POST"], name="notice_done"),
+    Route("/search/synonyms", search_admin.get_synonyms, methods=["GET"], name="synonyms"),
+    Route("/search/synonyms", search_admin.put_synonyms, methods=["PUT"], name="synonyms_put"),
     Route("/campaigns", assets.list_campaigns, methods=["GET"], name="campaigns"),
     Route("/campaigns", assets.create_campaign, methods=["POST"], name="campaign_create"),
     Route("/me", accounts.me, methods=["GET"], name="me"),

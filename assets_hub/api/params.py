@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+
 from starlette.datastructures import QueryParams
 
 from assets_hub.errors import BadRequest
-from assets_hub.search.base import SORTS, SearchQuery
+from assets_hub.search.base import FACET_FIELDS, SORTS, SearchQuery
 from assets_hub.services.visibility import Viewer
 
 MAX_QUERY_CHARS = 512
 MAX_PER_PAGE = 100
 MAX_OFFSET = 10_000
+MAX_VALUES = 20  # values per filter
+MAX_VALUE_CHARS = 100
+KNOWN = {
+    "q",
+    "kind",
+    "campaign",
+    "tag",
+    "tag_all",
+    "audience",
+    "language",
+    "orientation",
+    "status",
+    "created_from",
+    "created_to",
+    "published_from",
+    "published_to",
+    "facet",
+    "sort",
+    "page",
+    "per_page",
+}
+ORIENTATIONS = ("landscape", "portrait", "square")
 
 
 def _int(params: QueryParams, name: str, default: int) -> int:
@@ -23,8 +47,32 @@ def _int(params: QueryParams, name: str, default: int) -> int:
         raise BadRequest(f"{name} must be a whole number, got {raw[:20]!r}") from None
 
 
+def _values(params: QueryParams, name: str) -> tuple[str, ...]:
+    values = tuple(dict.fromkeys(v.strip() for v in params.getlist(name) if v.strip()))
+    if len(values) > MAX_VALUES:
+        raise BadRequest(f"At most {MAX_VALUES} values for {name}.")
+    if any(len(v) > MAX_VALUE_CHARS or "\x00" in v for v in values):
+        raise BadRequest(f"A {name} value is too long.")
+    return values
+
+
+def _day(params: QueryParams, name: str, *, end: bool) -> int | None:
+    raw = params.get(name, "")
+    if not raw:
+        return None
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a date like 2026-11-28, got {raw[:20]!r}") from None
+    moment = datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
+    return int(moment.timestamp())
+
+
 def search_query_from(params: QueryParams, viewer: Viewer, *, per_page: int = 20) -> SearchQuery:
-    """A SearchQuery from ?q=&kind=&campaign=&tag=&sort=&page=&per_page=; 400 on bad values."""
+    """A SearchQuery from the query string; 400 naming the first bad parameter."""
+    unknown = sorted(set(params) - KNOWN)
+    if unknown:
+        raise BadRequest(f"Unknown parameter(s): {', '.join(unknown)[:200]}.")
     text = params.get("q", "")
     if len(text) > MAX_QUERY_CHARS:
         raise BadRequest(f"The search text is too long: at most {MAX_QUERY_CHARS} characters.")
@@ -41,14 +89,32 @@ def search_query_from(params: QueryParams, viewer: Viewer, *, per_page: int = 20
     sort = params.get("sort", "relevance") or "relevance"
     if sort not in SORTS:
         raise BadRequest(f"sort must be one of {', '.join(SORTS)}")
+    facets = _values(params, "facet") or FACET_FIELDS
+    if set(facets) - set(FACET_FIELDS):
+        raise BadRequest(f"facet must be one of {', '.join(FACET_FIELDS)}")
+    orientations = _values(params, "orientation")
+    if set(orientations) - set(ORIENTATIONS):
+        raise BadRequest(f"orientation must be one of {', '.join(ORIENTATIONS)}")
+    statuses = _values(params, "status")
+    if statuses and not viewer.sees_unpublished:
+        statuses = ()  # library staff see published items only; the filter changes nothing
     return SearchQuery(
         text=text.replace("\x00", " "),
-        kinds=tuple(v for v in params.getlist("kind") if v),
-        campaigns=tuple(v for v in params.getlist("campaign") if v),
-        tags=tuple(v for v in params.getlist("tag") if v),
+        kinds=_values(params, "kind"),
+        campaigns=_values(params, "campaign"),
+        tags=_values(params, "tag"),
+        tags_all=_values(params, "tag_all"),
+        audiences=_values(params, "audience"),
+        languages=_values(params, "language"),
+        orientations=orientations,
+        statuses=statuses,
+        created_from=_day(params, "created_from", end=False),
+        created_to=_day(params, "created_to", end=True),
+        published_from=_day(params, "published_from", end=False),
+        published_to=_day(params, "published_to", end=True),
         visibility=viewer.search_visibility(),
         sort=sort,
         page=page,
         per_page=size,
-        facets=("kind", "campaign", "tags"),
+        facets=facets,
     )

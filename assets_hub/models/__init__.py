@@ -16,6 +16,7 @@ from assets_hub.models.assets import (
 )
 from assets_hub.models.libraries import Library, Role, User
 from assets_hub.models.outbox import SearchOutbox
+from assets_hub.models.search import Synonym
 
 __all__ = [
     "ApiToken",
@@ -34,6 +35,7 @@ __all__ = [
     "SearchOutbox",
     "Session",
     "Status",
+    "Synonym",
     "Tag",
     "TakedownNotice",
     "User",

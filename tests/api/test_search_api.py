@@ -1,0 +1,126 @@
+"""Search through the API: filters, facets, synonyms, more-like-this, bad input, and the
+index kept in step with the database (reconcile, rebuild)."""
+
+from __future__ import annotations
+
+import httpx
+
+from assets_hub import db
+from assets_hub.models import Role
+from assets_hub.search.base import SearchDocument
+from assets_hub.services.search_admin import rebuild_index, reconcile
+from tests.conftest import PUBLISHABLE, http_state, make_jpeg, make_user, token_for
+
+
+async def _upload(client: httpx.AsyncClient, colour: str, **fields: str) -> dict[str, object]:
+    response = await client.post(
+        "/api/v1/assets",
+        files={"file": ("p.jpg", make_jpeg(colour=colour), "image/jpeg")},
+        data={**PUBLISHABLE, **fields},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, object] = response.json()
+    return body
+
+
+async def test_filters_and_facets_through_the_api(client: httpx.AsyncClient) -> None:
+    await client.post("/api/v1/campaigns", json={"slug": "summer", "name": "Summer"})
+    await _upload(
+        client,
+        "#111111",
+        title="Storytime for toddlers",
+        tags="stories, toddlers",
+        audience="children, families",
+        campaign="summer",
+    )
+    await _upload(
+        client, "#222222", title="Coding club for teenagers", tags="coding", audience="young people"
+    )
+    await _upload(
+        client,
+        "#333333",
+        title="Story walk",
+        tags="stories, outdoors",
+        audience="everyone",
+        language="cy",
+    )
+    children = await client.get("/api/v1/assets", params={"audience": "children"})
+    assert [h["title"] for h in children.json()["hits"]] == ["Storytime for toddlers"]
+    stories = await client.get("/api/v1/assets", params={"tag_all": ["stories", "outdoors"]})
+    assert [h["title"] for h in stories.json()["hits"]] == ["Story walk"]
+    welsh = await client.get("/api/v1/assets", params={"language": "cy"})
+    assert welsh.json()["total"] == 1
+    facets = (await client.get("/api/v1/assets", params={"q": "story"})).json()["facets"]
+    assert facets["audience"]["children"] == 1 and facets["tags"]["stories"] == 2
+    landscape = await client.get("/api/v1/assets", params={"orientation": "landscape"})
+    assert landscape.json()["total"] == 3  # make_jpeg is 640 x 480
+
+
+async def test_bad_search_input_is_a_clear_400(client: httpx.AsyncClient) -> None:
+    for params, words in (
+        ({"facet": "colour"}, "facet must be one of"),
+        ({"orientation": "diagonal"}, "orientation must be one of"),
+        ({"created_from": "yesterday"}, "created_from must be a date"),
+        ({"colour": "red"}, "Unknown parameter"),
+        ({"tag": [f"t{n}" for n in range(21)]}, "At most 20 values"),
+    ):
+        response = await client.get("/api/v1/assets", params=params)
+        assert response.status_code == 400, params
+        assert words in response.json()["error"]
+    for hostile in ('" OR status = "draft" OR tags = "', '"unbalanced', "(", "*", "title:x"):
+        response = await client.get("/api/v1/assets", params={"q": hostile, "tag": hostile})
+        assert response.status_code == 200
+
+
+async def test_editors_manage_synonyms(client: httpx.AsyncClient) -> None:
+    await _upload(client, "#444444", title="Reading for children")
+    before = await client.get("/api/v1/assets", params={"q": "kids"})
+    assert before.json()["total"] == 0
+    saved = await client.put(
+        "/api/v1/search/synonyms", json={"synonyms": {"Kids": ["children", "young readers"]}}
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["synonyms"] == {"kids": ["children", "young readers"]}
+    after = await client.get("/api/v1/assets", params={"q": "kids"})
+    assert after.json()["total"] == 1
+    assert (await client.get("/api/v1/search/synonyms")).json()["synonyms"]["kids"]
+    bad = await client.put("/api/v1/search/synonyms", json={"synonyms": {"x": "not a list"}})
+    assert bad.status_code == 422
+    member = await make_user(client, Role.LIBRARY_MEMBER, library="leeds")
+    headers = {"Authorization": f"Bearer {await token_for(client, member)}"}
+    forbidden = await client.put("/api/v1/search/synonyms", json={"synonyms": {}}, headers=headers)
+    assert forbidden.status_code == 403
+
+
+async def test_more_like_this_stays_within_visibility(client: httpx.AsyncClient) -> None:
+    base = await _upload(client, "#555555", title="Summer reading poster", tags="summer, reading")
+    await _upload(client, "#666666", title="Summer reading badge", tags="summer, reading")
+    await _upload(client, "#777777", title="Summer secret", tags="summer, reading", status="draft")
+    await _upload(client, "#888888", title="Tax help", tags="money")
+    member = await make_user(client, Role.LIBRARY_MEMBER, library="leeds")
+    headers = {"Authorization": f"Bearer {await token_for(client, member)}"}
+    similar = await client.get(f"/api/v1/assets/{base['id']}/similar", headers=headers)
+    titles = [hit["title"] for hit in similar.json()["hits"]]
+    assert titles[0] == "Summer reading badge"
+    assert "Summer secret" not in titles and "Summer reading poster" not in titles
+
+
+async def test_reconcile_repairs_a_lost_index_and_rebuild_swaps(client: httpx.AsyncClient) -> None:
+    for n in range(3):
+        await _upload(client, f"#00{n}0{n}0", title=f"Poster number {n}")
+    backends = http_state(client)
+    ids = [hit["id"] for hit in (await client.get("/api/v1/assets")).json()["hits"]]
+    await backends.search.delete(ids[:2])  # the engine lost documents
+    await backends.search.upsert(
+        [SearchDocument(id="00000000-0000-0000-0000-00000000dead", title="Ghost poster")]
+    )
+    with db.activate(backends.database):
+        drift = await reconcile(backends)
+        assert (drift.missing, drift.extra) == (2, 1)
+        while await backends.indexer.process_due():
+            pass
+        assert (await reconcile(backends)).missing == 0
+        assert (await client.get("/api/v1/assets", params={"q": "ghost"})).json()["total"] == 0
+        assert (await client.get("/api/v1/assets")).json()["total"] == 3
+        assert await rebuild_index(backends) == 3
+    assert (await client.get("/api/v1/assets", params={"q": "poster"})).json()["total"] == 3
