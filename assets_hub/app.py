@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 
 from assets_hub import api, health, web
 from assets_hub.api.openapi import openapi
+from assets_hub.api.renders import follow_link
 from assets_hub.auth.middleware import AuthMiddleware
 from assets_hub.auth.policy import undeclared_routes
 from assets_hub.backends import open_backends
@@ -33,6 +34,7 @@ from assets_hub.errors import (
 )
 from assets_hub.jobs import run_every
 from assets_hub.security_headers import SecurityHeadersMiddleware
+from assets_hub.services.presets import seed_presets
 from assets_hub.services.rights import sweep_expiries
 from assets_hub.services.search_admin import apply_synonyms, reconcile
 from assets_hub.settings import Settings
@@ -58,7 +60,7 @@ _HEADINGS = {
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api/") or path in ("/healthz", "/readyz", "/openapi.json")
+    return path.startswith(("/api/", "/r/")) or path in ("/healthz", "/readyz", "/openapi.json")
 
 
 def _error_response(
@@ -133,6 +135,7 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with open_backends(settings) as backends:
+            await seed_presets()
             await apply_synonyms(backends)
             tasks = [
                 asyncio.create_task(backends.indexer.run(), name="search-indexer"),
@@ -157,6 +160,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", health.healthz, methods=["GET"], name="healthz"),
         Route("/readyz", health.readyz, methods=["GET"], name="readyz"),
         Route("/openapi.json", openapi, methods=["GET"], name="openapi"),
+        Route("/r/{token}", follow_link, methods=["GET"], name="render_link"),
         Mount("/api/v1", routes=api.routes, name="api"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         *web.routes,

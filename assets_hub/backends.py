@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from PIL import Image
 from tortoise.context import TortoiseContext
@@ -32,6 +34,9 @@ class Backends:
     search: SearchBackend
     indexer: Indexer
     throttle: LoginThrottle
+    signing_key: bytes = b""  # HMAC key for signed render links (settings or per process)
+    # Renders in progress in this process, by rendition key: identical requests share one.
+    renders: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
 
 
 async def _ping(name: str, variable: str, check: object) -> None:
@@ -67,6 +72,7 @@ async def open_backends(settings: Settings, *, migrate: bool = False) -> AsyncIt
                     search=search,
                     indexer=Indexer(search, interval_s=settings.indexer_interval_s),
                     throttle=LoginThrottle(settings.rate_limit_url),
+                    signing_key=_signing_key(settings),
                 )
         finally:
             await db.close_database(database)
@@ -88,6 +94,13 @@ async def _search_ready(search: SearchBackend) -> None:
         await search.setup()
     except BackendUnavailable as exc:
         raise BackendUnavailable("search", f"ASSETS_HUB_SEARCH_URL: {exc.detail}") from exc
+
+
+def _signing_key(settings: Settings) -> bytes:
+    """The configured secret, or (development only) a random one for this process."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    return secrets.token_bytes(32)
 
 
 def describe_startup_error(exc: BaseException) -> str | None:

@@ -324,3 +324,28 @@ def reconcile() -> None:
 
     drift = _run_app(run)
     click.echo(f"missing {drift.missing}, stale {drift.stale}, extra {drift.extra}: repaired")
+
+
+@main.command("import-libraries")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+def import_libraries(csv_file: str) -> None:
+    """Pre-fill libraries and branch profiles from the public libraries open data CSV."""
+    from pathlib import Path
+
+    from assets_hub.services.library_import import import_libraries as run_import
+
+    settings = _settings()
+    data = Path(csv_file).read_bytes()
+
+    async def run() -> Any:
+        async with open_backends(settings):
+            return await run_import(data)
+
+    report = _run_app(run)
+    click.echo(
+        f"libraries created {len(report.libraries_created)}, profiles created "
+        f"{report.profiles_created}, already there {report.profiles_skipped}, "
+        f"rejected {len(report.rejected)}"
+    )
+    for line, reason in report.rejected:
+        click.echo(f"  line {line}: {reason}")

@@ -12,7 +12,15 @@ from PIL import Image, ImageDraw
 
 from assets_hub.backends import Backends
 from assets_hub.errors import AppError
-from assets_hub.models import AssetVersion, Campaign, Library, Role, User
+from assets_hub.models import (
+    AssetVersion,
+    BrandingProfile,
+    BrandingProfileVersion,
+    Campaign,
+    Library,
+    Role,
+    User,
+)
 from assets_hub.services import accounts
 from assets_hub.services.ingest import upload_asset
 from assets_hub.services.metadata import parse_metadata
@@ -39,7 +47,10 @@ POSTERS = (
 
 # Demo accounts: (email, role, library slug, password). Only for `make run` on a development
 # machine; `assets-hub demo` refuses to run with ASSETS_HUB_ENVIRONMENT=production.
-LIBRARIES = (("leeds", "Leeds Libraries"), ("kent", "Kent Libraries"))
+LIBRARIES = (
+    ("leeds", "Leeds Libraries", "#00703c", "https://www.leeds.gov.uk/libraries"),
+    ("kent", "Kent Libraries", "#4c2c92", "https://www.kent.gov.uk/libraries"),
+)
 USERS = (
     ("editor@demo.assets-hub.org", Role.EDITOR, None, "demo-editor-password"),
     ("admin@leeds.demo.assets-hub.org", Role.LIBRARY_ADMIN, "leeds", "demo-leeds-admin"),
@@ -51,9 +62,20 @@ USERS = (
 
 async def load_demo_accounts() -> list[tuple[str, str, str, str]]:
     """The demo libraries and users (created when missing): (email, role, library, password)."""
-    for slug, name in LIBRARIES:
-        if not await Library.exists(slug=slug):
-            await accounts.create_library(name, slug)
+    for slug, name, colour, website in LIBRARIES:
+        library = await Library.get_or_none(slug=slug) or await accounts.create_library(name, slug)
+        if not await BrandingProfile.exists(library=library):
+            profile = await BrandingProfile.create(library=library, name="Main", is_default=True)
+            await BrandingProfileVersion.create(
+                profile=profile,
+                number=1,
+                primary=colour,
+                text="#ffffff",
+                font="sans",
+                values={"library_name": name, "website": website, "phone": "0113 000 0000"},
+                qr_url=website,
+                created_by="demo",
+            )
     for email, role, library_slug, password in USERS:
         if not await User.exists(email=email):
             library = await Library.get(slug=library_slug) if library_slug else None

@@ -132,3 +132,25 @@ def test_gc_runs_and_reports(env: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["gc", "--grace-minutes", "0"], env=env)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("purged 0 asset(s), removed 0 file(s)")
+
+
+def test_import_libraries_prefills_profiles_once(env: dict[str, str], tmp_path: Path) -> None:
+    sheet = tmp_path / "libraries.csv"
+    sheet.write_text(
+        "Local authority,Library name,Address 1,Postcode,URL,Email address,Monday,Tuesday\n"
+        "Leeds,Central Library,Calverley Street,LS1 3AB,https://leeds.gov.uk/libraries,"
+        "libraries@leeds.gov.uk,9-5,9-7\n"
+        "Leeds,Headingley Library,North Lane,LS6 3HG,,,10-4,\n"
+        ",Nameless,,,,,,\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    first = runner.invoke(main, ["import-libraries", str(sheet)], env=env)
+    assert first.exit_code == 0, first.output
+    assert "libraries created 1, profiles created 2, already there 0, rejected 1" in first.output
+    again = runner.invoke(main, ["import-libraries", str(sheet)], env=env)
+    assert "libraries created 0, profiles created 0, already there 2" in again.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("colour,size\nred,big\n")
+    refused = runner.invoke(main, ["import-libraries", str(bad)], env=env)
+    assert refused.exit_code == 2 and "Library name" in refused.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from assets_hub.api import accounts, asset_edits, assets, notices, search_admin
+from assets_hub.api import accounts, asset_edits, assets, branding, notices, renders, search_admin
 
 A = "/assets/{asset_id}"
 
@@ -19,6 +19,11 @@ routes = [
     Route(f"{A}/thumbnail", assets.asset_thumbnail, methods=["GET"], name="asset_thumbnail"),
     Route(f"{A}/preview", assets.asset_preview, methods=["GET"], name="asset_preview"),
     Route(f"{A}/similar", search_admin.similar_assets, methods=["GET"], name="asset_similar"),
+    Route(f"{A}/render", renders.render, methods=["GET"], name="asset_render"),
+    Route(f"{A}/render/preview", renders.preview, methods=["GET"], name="asset_render_preview"),
+    Route(f"{A}/render-link", renders.create_link, methods=["POST"], name="asset_render_link"),
+    Route(f"{A}/template", branding.get_asset_template, methods=["GET"], name="asset_template"),
+    Route(f"{A}/template", branding.put_asset_template, methods=["PUT"], name="asset_template_put"),
     Route(f"{A}/undelete", asset_edits.undelete_asset, methods=["POST"], name="asset_undelete"),
     Route(f"{A}/tags", asset_edits.add_tags, methods=["POST"], name="asset_tags"),
     *(
@@ -53,6 +58,29 @@ routes = [
     Route("/search/synonyms", search_admin.put_synonyms, methods=["PUT"], name="synonyms_put"),
     Route("/campaigns", assets.list_campaigns, methods=["GET"], name="campaigns"),
     Route("/campaigns", assets.create_campaign, methods=["POST"], name="campaign_create"),
+    Route("/libraries/{slug}/profiles", branding.list_profiles, methods=["GET"], name="profiles"),
+    Route(
+        "/libraries/{slug}/profiles",
+        branding.create_profile,
+        methods=["POST"],
+        name="profile_create",
+    ),
+    Route("/profiles/{profile_id}", branding.get_profile, methods=["GET"], name="profile"),
+    Route(
+        "/profiles/{profile_id}", branding.update_profile, methods=["PATCH"], name="profile_update"
+    ),
+    Route(
+        "/profiles/{profile_id}", branding.delete_profile, methods=["DELETE"], name="profile_delete"
+    ),
+    Route("/profiles/{profile_id}/logo", branding.get_logo, methods=["GET"], name="profile_logo"),
+    Route(
+        "/profiles/{profile_id}/logo", branding.put_logo, methods=["PUT"], name="profile_logo_put"
+    ),
+    Route("/presets", branding.list_presets, methods=["GET"], name="presets"),
+    Route("/presets", branding.create_preset, methods=["POST"], name="preset_create"),
+    Route("/presets/{key}", branding.update_preset, methods=["PATCH"], name="preset_update"),
+    Route("/templates", branding.list_templates, methods=["GET"], name="templates"),
+    Route("/templates", branding.save_template, methods=["POST"], name="template_save"),
     Route("/me", accounts.me, methods=["GET"], name="me"),
     Route("/libraries", accounts.list_libraries, methods=["GET"], name="libraries"),
     Route("/libraries", accounts.create_library, methods=["POST"], name="library_create"),

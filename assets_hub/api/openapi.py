@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Mount, Route
 
 from assets_hub import __version__
 from assets_hub.auth.policy import Policy, requires
@@ -247,6 +249,44 @@ SPEC: dict[str, Any] = {
 }
 
 
+def _generated_paths(routes: list[BaseRoute], prefix: str = "") -> dict[str, dict[str, Any]]:
+    """Every route, described from its path, methods, policy and docstring."""
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        if isinstance(route, Mount):
+            if route.name != "static":
+                paths.update(_generated_paths(list(route.routes), prefix + route.path))
+            continue
+        if not isinstance(route, Route):
+            continue
+        path = prefix + route.path
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            doc = (getattr(route.endpoint, "__doc__", None) or route.name or "").strip()
+            policy = getattr(route.endpoint, "__policy__", None)
+            params = [
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in route.param_convertors
+            ]
+            paths.setdefault(path, {})[method.lower()] = {
+                "summary": doc.splitlines()[0] if doc else route.name,
+                "description": f"Who may call it: {policy.value}." if policy else "",
+                "parameters": params,
+                "responses": {"default": {"description": "See the summary"}, "4XX": _ERROR},
+            }
+    return paths
+
+
+def build_spec(routes: list[BaseRoute]) -> dict[str, Any]:
+    """The hand-written entries, completed by every other route of the app."""
+    spec = json.loads(json.dumps(SPEC))
+    for path, operations in _generated_paths(routes).items():
+        if not path.startswith(("/api/", "/r/")) and path not in ("/healthz", "/readyz"):
+            continue
+        for method, operation in operations.items():
+            spec["paths"].setdefault(path, {}).setdefault(method, operation)
+    return spec
+
+
 @requires(Policy.PUBLIC)
 async def openapi(request: Request) -> JSONResponse:
-    return JSONResponse(SPEC)
+    return JSONResponse(build_spec(list(request.app.routes)))

@@ -14,6 +14,7 @@ from assets_hub.errors import ConfigError, TooManyRequests
 PER_ACCOUNT = parse("10/minute")
 PER_ADDRESS = parse("30/minute")
 UPLOADS_PER_USER = parse("60/hour")  # SECURITY.md policy numbers (UP-19)
+RENDERS_PER_USER = parse("120/hour")  # new renditions generated (DOS-01/02)
 SLOW_AFTER = 3  # failures in the window before answers are deliberately delayed
 MAX_DELAY_S = 3.0
 
@@ -68,3 +69,14 @@ class LoginThrottle:
 
     async def count_upload(self, user_id: int) -> None:
         await self._limiter.hit(UPLOADS_PER_USER, f"uploads:{user_id}")
+
+    async def take_render(self, key: str) -> None:
+        """Count one new rendition made for ``key`` (a user or a link); 429 past the limit."""
+        if not await self._limiter.hit(RENDERS_PER_USER, f"renders:{key}"):
+            wait = await self._retry_after(RENDERS_PER_USER, f"renders:{key}") or 60
+            raise TooManyRequests(
+                f"You have made {RENDERS_PER_USER.amount} new renditions in the last hour, the "
+                "limit. Sizes made before are still instant. "
+                f"Try again in {wait // 60 + 1} minutes.",
+                retry_after_s=wait,
+            )

@@ -14,6 +14,15 @@ from assets_hub.models.assets import (
     Tag,
     TakedownNotice,
 )
+from assets_hub.models.branding import (
+    AssetTemplate,
+    BrandingProfile,
+    BrandingProfileVersion,
+    OverlayTemplate,
+    OverlayTemplateVersion,
+    Preset,
+    Rendition,
+)
 from assets_hub.models.libraries import Library, Role, User
 from assets_hub.models.outbox import SearchOutbox
 from assets_hub.models.search import Synonym
@@ -21,8 +30,11 @@ from assets_hub.models.search import Synonym
 __all__ = [
     "ApiToken",
     "Asset",
+    "AssetTemplate",
     "AssetVersion",
     "AuditEvent",
+    "BrandingProfile",
+    "BrandingProfileVersion",
     "Campaign",
     "Channel",
     "Consent",
@@ -31,6 +43,10 @@ __all__ = [
     "Library",
     "LinkPurpose",
     "OneTimeLink",
+    "OverlayTemplate",
+    "OverlayTemplateVersion",
+    "Preset",
+    "Rendition",
     "Role",
     "SearchOutbox",
     "Session",

@@ -40,10 +40,30 @@ async def record_download(
     filename: str,
 ) -> None:
     """One row per download: asset, version, library, preset, time. Never the user."""
+    await record_event(
+        asset,
+        version,
+        library_id=principal.library_id,
+        preset=preset,
+        branded=branded,
+        filename=filename,
+    )
+
+
+async def record_event(
+    asset: Asset,
+    version: AssetVersion,
+    *,
+    library_id: int | None,
+    preset: str,
+    branded: bool,
+    filename: str,
+) -> None:
+    """The download row, also for callers without a principal (signed links name a library)."""
     await DownloadEvent.create(
         asset=asset,
         version=version.number,
-        library_id=principal.library_id,
+        library_id=library_id,
         preset=preset,
         branded=branded,
         filename=filename[:255],

@@ -6,17 +6,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from assets_hub.backends import Backends
-from assets_hub.models import Asset, AssetVersion, Consent
+from assets_hub.models import Asset, AssetVersion, BrandingProfileVersion, Consent, Rendition
 from assets_hub.services import audit
 from assets_hub.services.visibility import utcnow
 
 log = logging.getLogger(__name__)
 _KEY_COLUMNS = ("storage_key", "thumbnail_key", "preview_key", "master_key", "stripped_key")
-PREFIXES = ("originals/", "derived/")
+PREFIXES = ("originals/", "derived/", "renditions/")
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,17 @@ class GcReport:
 
 
 async def referenced_keys() -> set[str]:
-    """Every storage key a version or consent still points at."""
+    """Every storage key a version, consent, logo or rendition still points at."""
     keys: set[str] = set()
-    for row in await AssetVersion.all().values_list(*_KEY_COLUMNS):
-        keys.update(k for k in row if k)
-    keys.update(k for k in await Consent.all().values_list("form_key", flat=True) if k)
+    rows: list[tuple[Any, ...]] = await AssetVersion.all().values_list(*_KEY_COLUMNS)
+    for row in rows:
+        keys.update(str(k) for k in row if k)
+    for model, column in (
+        (Consent, "form_key"),
+        (BrandingProfileVersion, "logo_key"),
+        (Rendition, "storage_key"),
+    ):
+        keys.update(str(k) for k in await model.all().values_list(column, flat=True) if k)
     return keys
 
 

@@ -8,7 +8,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from tortoise.transactions import in_transaction
 
@@ -18,7 +18,7 @@ from assets_hub.media.filenames import display_name
 from assets_hub.media.inspect import Inspection, Limits, hamming, inspect_file
 from assets_hub.media.keys import derived_key, original_key
 from assets_hub.media.sniff import PDF, SNIFF_BYTES, MediaType, sniff
-from assets_hub.media.strip import stripped_original
+from assets_hub.media.strip import stripped_original, stripped_to_temp
 from assets_hub.models import Asset, AssetVersion, Campaign, Kind, Status, Tag, User
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
@@ -79,7 +79,10 @@ class StoredFile:
 async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
     """Sniff, check limits, inspect and store the original and its derived files.
 
-    Keys are content-addressed, so storing the same bytes again writes nothing new.
+    Keys are content-addressed, so storing the same bytes again writes nothing new. Memory
+    stays flat for PDFs whatever their size: they are inspected where they lie and their
+    stripped copy goes through a temporary file in ``tmp_dir`` (removed when done); images,
+    capped far lower, are stripped in memory.
     """
     settings = backends.settings
     if upload.size == 0:
@@ -93,48 +96,63 @@ async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
     inspection: Inspection = await run_blocking(
         pool, inspect_file, upload.file, media, _limits(settings)
     )
-    stripped = await run_blocking(pool, stripped_original, upload.file, media)
-
-    storage = backends.storage
-    digest = upload.sha256
-    key = original_key(digest)
-    if await storage.head(key) is None:
-        await run_blocking("files", upload.file.seek, 0)
-        await storage.put(key, upload.file, content_type=media.mime, size=upload.size)
-    derived = {
-        "thumbnail_key": ("thumb-400.webp", inspection.thumbnail, "image/webp"),
-        "preview_key": ("preview-1200.webp", inspection.preview, "image/webp"),
-        "master_key": (
-            "master" + (".png" if inspection.master_media_type == "image/png" else ".jpg"),
-            inspection.master,
-            inspection.master_media_type or "image/jpeg",
-        ),
-        "stripped_key": ("original-stripped" + media.extension, stripped, media.mime),
-    }
-    fields: dict[str, Any] = {
-        "storage_key": key,
-        "sha256": digest,
-        "size": upload.size,
-        "media_type": media.mime,
-        "width": inspection.width,
-        "height": inspection.height,
-        "page_count": inspection.page_count,
-        "filename": display_name(upload.filename, media.extension, fallback="asset"),
-        "master_media_type": inspection.master_media_type,
-        "orientation": inspection.orientation or "",
-        "dominant_colours": list(inspection.dominant_colours),
-        "camera_date": inspection.camera_date,
-        "phash": inspection.phash,
-        "text": inspection.text or "",
-    }
-    for column, (name, data, content_type) in derived.items():
-        if data is None:
-            fields[column] = None
-            continue
-        derived_name = derived_key(digest, name)
-        if await storage.head(derived_name) is None:
-            await storage.put_bytes(derived_name, data, content_type=content_type)
-        fields[column] = derived_name
+    stripped: bytes | BinaryIO
+    if media == PDF:
+        stripped, stripped_size = await run_blocking(
+            pool, stripped_to_temp, upload.file, media, settings.tmp_dir
+        )
+    else:
+        stripped = await run_blocking(pool, stripped_original, upload.file, media)
+        stripped_size = len(stripped)
+    try:
+        storage = backends.storage
+        digest = upload.sha256
+        key = original_key(digest)
+        if await storage.head(key) is None:
+            await run_blocking("files", upload.file.seek, 0)
+            await storage.put(key, upload.file, content_type=media.mime, size=upload.size)
+        derived: dict[str, tuple[str, bytes | BinaryIO | None, str]] = {
+            "thumbnail_key": ("thumb-400.webp", inspection.thumbnail, "image/webp"),
+            "preview_key": ("preview-1200.webp", inspection.preview, "image/webp"),
+            "master_key": (
+                "master" + (".png" if inspection.master_media_type == "image/png" else ".jpg"),
+                inspection.master,
+                inspection.master_media_type or "image/jpeg",
+            ),
+            "stripped_key": ("original-stripped" + media.extension, stripped, media.mime),
+        }
+        fields: dict[str, Any] = {
+            "storage_key": key,
+            "sha256": digest,
+            "size": upload.size,
+            "media_type": media.mime,
+            "width": inspection.width,
+            "height": inspection.height,
+            "page_count": inspection.page_count,
+            "filename": display_name(upload.filename, media.extension, fallback="asset"),
+            "master_media_type": inspection.master_media_type,
+            "orientation": inspection.orientation or "",
+            "dominant_colours": list(inspection.dominant_colours),
+            "camera_date": inspection.camera_date,
+            "phash": inspection.phash,
+            "text": inspection.text or "",
+        }
+        for column, (name, data, content_type) in derived.items():
+            if data is None:
+                fields[column] = None
+                continue
+            derived_name = derived_key(digest, name)
+            if await storage.head(derived_name) is None:
+                if isinstance(data, bytes):
+                    await storage.put_bytes(derived_name, data, content_type=content_type)
+                else:
+                    await storage.put(
+                        derived_name, data, content_type=content_type, size=stripped_size
+                    )
+            fields[column] = derived_name
+    finally:
+        if not isinstance(stripped, bytes):
+            await run_blocking("files", stripped.close)
     stored = StoredFile(media, fields)
     stored.warnings = await _duplicate_warnings(digest, inspection.phash)
     return stored

@@ -68,6 +68,27 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("DELETE", "/api/v1/tokens/{token_id}"): SIGNED_IN,
     ("GET", "/api/v1/audit"): {LADMIN, EDITOR, ADMIN},
     ("GET", "/accessibility"): EVERYONE,
+    ("GET", "/r/{token}"): EVERYONE,
+    ("GET", "/api/v1/assets/{asset_id}/similar"): SIGNED_IN,
+    ("GET", "/api/v1/assets/{asset_id}/render"): SIGNED_IN,
+    ("GET", "/api/v1/assets/{asset_id}/render/preview"): SIGNED_IN,
+    ("POST", "/api/v1/assets/{asset_id}/render-link"): SIGNED_IN,
+    ("GET", "/api/v1/assets/{asset_id}/template"): {EDITOR, ADMIN},
+    ("PUT", "/api/v1/assets/{asset_id}/template"): {EDITOR, ADMIN},
+    ("GET", "/api/v1/search/synonyms"): {EDITOR, ADMIN},
+    ("PUT", "/api/v1/search/synonyms"): {EDITOR, ADMIN},
+    ("GET", "/api/v1/libraries/{slug}/profiles"): SIGNED_IN,
+    ("POST", "/api/v1/libraries/{slug}/profiles"): {LADMIN, ADMIN},
+    ("GET", "/api/v1/profiles/{profile_id}"): SIGNED_IN,
+    ("PATCH", "/api/v1/profiles/{profile_id}"): {LADMIN, ADMIN},
+    ("DELETE", "/api/v1/profiles/{profile_id}"): {LADMIN, ADMIN},
+    ("GET", "/api/v1/profiles/{profile_id}/logo"): SIGNED_IN,
+    ("PUT", "/api/v1/profiles/{profile_id}/logo"): {LADMIN, ADMIN},
+    ("GET", "/api/v1/presets"): SIGNED_IN,
+    ("POST", "/api/v1/presets"): {ADMIN},
+    ("PATCH", "/api/v1/presets/{key}"): {ADMIN},
+    ("GET", "/api/v1/templates"): {EDITOR, ADMIN},
+    ("POST", "/api/v1/templates"): {EDITOR, ADMIN},
     ("GET", "/api/v1/assets/{asset_id}/preview"): SIGNED_IN,
     ("GET", "/api/v1/notices"): SIGNED_IN,
     ("POST", "/api/v1/notices/{notice_id}/done"): SIGNED_IN,
@@ -138,13 +159,16 @@ async def test_every_route_answers_every_role_as_the_matrix_says(
         "number": "1",
         "consent_id": "999999",
         "notice_id": "999999",
+        "profile_id": "999999",
+        "slug": "leeds",
+        "key": "no-such-preset",
         "token": "not-a-real-link",
     }
     problems = []
     for method, path in table:
         url = path.format(**params)
         for role, headers in callers.items():
-            body = {"json": {}} if method in ("POST", "PATCH") and "/api/" in path else {}
+            body = {"json": {}} if method in ("POST", "PATCH", "PUT") and "/api/" in path else {}
             response = await app.request(method, url, headers=headers, **body)  # type: ignore[arg-type]
             status = response.status_code
             # Refused by the route's policy (not by the handler's own answer, such as a wrong

@@ -1,0 +1,251 @@
+"""JSON endpoints for branding profiles, logos, presets and overlay templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from assets_hub.api.accounts import client_ip
+from assets_hub.api.assets import acting_user, backends_of, read_upload
+from assets_hub.api.bodies import read_json_object
+from assets_hub.auth.policy import Policy, require_principal, requires
+from assets_hub.branding.fonts import FONTS
+from assets_hub.branding.overlays import DEFAULT_TEMPLATE_DOCUMENT, TemplateError, parse_template
+from assets_hub.errors import NotFound, Unprocessable
+from assets_hub.models import (
+    AssetTemplate,
+    OverlayTemplate,
+    OverlayTemplateVersion,
+    Preset,
+)
+from assets_hub.services import branding, logos, presets
+from assets_hub.services.branding import PROFILE_KEYS, ProfileView
+from assets_hub.services.lifecycle import editable_asset
+
+
+def profile_json(view: ProfileView) -> dict[str, Any]:
+    v = view.version
+    return {
+        "id": view.profile.id,
+        "library_id": view.profile.library_id,
+        "name": view.profile.name,
+        "is_default": view.profile.is_default,
+        "version": v.number,
+        "primary": v.primary,
+        "secondary": v.secondary,
+        "text": v.text,
+        "font": v.font,
+        "qr_url": v.qr_url,
+        "fields": v.values,
+        "logo": {"sha256": v.logo_sha256} if v.logo_key else None,
+        "warnings": view.warnings,
+        "links": {"logo": f"/api/v1/profiles/{view.profile.id}/logo"},
+    }
+
+
+def _id(request: Request, name: str) -> int:
+    try:
+        return int(request.path_params[name])
+    except ValueError:
+        raise NotFound("Nothing with that id.") from None
+
+
+@requires(Policy.SIGNED_IN)
+async def list_profiles(request: Request) -> Response:
+    principal = require_principal(request)
+    library = await branding.library_for(principal, request.path_params["slug"])
+    views = await branding.list_profiles(principal, library)
+    return JSONResponse({"profiles": [profile_json(v) for v in views], "fonts": sorted(FONTS)})
+
+
+@requires(Policy.LIBRARY_ADMIN)
+async def create_profile(request: Request) -> Response:
+    principal = require_principal(request)
+    library = await branding.library_for(principal, request.path_params["slug"])
+    data = await read_json_object(request, allowed=PROFILE_KEYS)
+    view = await branding.create_profile(principal, library, data, ip=client_ip(request))
+    return JSONResponse(profile_json(view), status_code=201)
+
+
+@requires(Policy.SIGNED_IN)
+async def get_profile(request: Request) -> Response:
+    view = await branding.profile_for(require_principal(request), _id(request, "profile_id"))
+    return JSONResponse(profile_json(view), headers={"ETag": f'"v{view.version.number}"'})
+
+
+def _expected(request: Request, data: dict[str, Any]) -> int | None:
+    header = request.headers.get("if-match", "").strip().strip('"')
+    if header.startswith("v") and header[1:].isdigit():
+        return int(header[1:])
+    version = data.pop("version", None)
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
+
+
+@requires(Policy.LIBRARY_ADMIN)
+async def update_profile(request: Request) -> Response:
+    data = await read_json_object(request, allowed=(*PROFILE_KEYS, "version"))
+    expected = _expected(request, data)
+    view = await branding.update_profile(
+        require_principal(request),
+        _id(request, "profile_id"),
+        data,
+        expected_version=expected,
+        ip=client_ip(request),
+    )
+    return JSONResponse(profile_json(view), headers={"ETag": f'"v{view.version.number}"'})
+
+
+@requires(Policy.LIBRARY_ADMIN)
+async def delete_profile(request: Request) -> Response:
+    await branding.delete_profile(
+        require_principal(request), _id(request, "profile_id"), ip=client_ip(request)
+    )
+    return JSONResponse({"deleted": _id(request, "profile_id")})
+
+
+@requires(Policy.LIBRARY_ADMIN, csrf_in_multipart=True)
+async def put_logo(request: Request) -> Response:
+    """A new logo: validated like any image (PNG, JPEG or WebP, still, ≤ 4096 px)."""
+    principal = require_principal(request)
+    profile_id = _id(request, "profile_id")
+    await branding.profile_for(principal, profile_id, edit=True)  # 404/403 before reading
+    form = await read_upload(request)
+    try:
+        files = [f for f in form.files if f.field_name == "file"]
+        if len(files) != 1:
+            raise Unprocessable("Send the logo in the 'file' field.")
+        key, sha = await logos.store_logo(backends_of(request), files[0])
+    finally:
+        form.close()
+    view = await branding.update_profile(
+        principal, profile_id, {}, expected_version=None, logo=(key, sha), ip=client_ip(request)
+    )
+    return JSONResponse(profile_json(view))
+
+
+@requires(Policy.SIGNED_IN)
+async def get_logo(request: Request) -> Response:
+    from assets_hub.responses import inline_image
+
+    view = await branding.profile_for(require_principal(request), _id(request, "profile_id"))
+    if not view.version.logo_key:
+        raise NotFound("This profile has no logo.")
+    return await inline_image(
+        backends_of(request).storage, view.version.logo_key, content_type="image/png"
+    )
+
+
+def preset_json(row: Preset) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "name": row.name,
+        "width": row.width,
+        "height": row.height,
+        "dpi": row.dpi,
+        "byte_budget": row.byte_budget,
+        "safe_area": row.safe_area,
+        "formats": row.formats,
+        "default_format": row.default_format,
+        "channel": row.channel,
+        "max_upscale": row.max_upscale,
+        "version": row.version,
+        "is_active": row.is_active,
+    }
+
+
+@requires(Policy.SIGNED_IN)
+async def list_presets(request: Request) -> Response:
+    rows = await Preset.filter(is_active=True).order_by("id")
+    return JSONResponse({"presets": [preset_json(r) for r in rows]})
+
+
+@requires(Policy.ADMIN)
+async def create_preset(request: Request) -> Response:
+    data = await read_json_object(request, allowed=(*presets.EDITABLE, "key"))
+    return JSONResponse(preset_json(await presets.save_preset(data)), status_code=201)
+
+
+@requires(Policy.ADMIN)
+async def update_preset(request: Request) -> Response:
+    data = await read_json_object(request, allowed=presets.EDITABLE)
+    row = await presets.save_preset(data, existing=request.path_params["key"])
+    return JSONResponse(preset_json(row))
+
+
+async def _template_json(template: OverlayTemplate) -> dict[str, Any]:
+    version = await OverlayTemplateVersion.get(template=template, number=template.current_version)
+    return {
+        "key": template.key,
+        "name": template.name,
+        "version": version.number,
+        "document": version.document,
+    }
+
+
+@requires(Policy.EDITOR)
+async def list_templates(request: Request) -> Response:
+    templates = [await _template_json(t) for t in await OverlayTemplate.all()]
+    return JSONResponse({"templates": templates, "default": DEFAULT_TEMPLATE_DOCUMENT})
+
+
+def _document(data: dict[str, Any]) -> dict[str, Any]:
+    document = data.get("document")
+    try:
+        parse_template(document)
+    except TemplateError as exc:
+        raise Unprocessable(f"document: {exc}") from None
+    if not isinstance(document, dict):  # parse_template accepts objects only; belt and braces
+        raise Unprocessable("document: must be a JSON object")
+    return document
+
+
+@requires(Policy.EDITOR)
+async def save_template(request: Request) -> Response:
+    """Create a template, or a new version of the one with this key."""
+    data = await read_json_object(request, allowed=("key", "name", "document"))
+    key, name = str(data.get("key", "")), str(data.get("name", ""))
+    if not key or len(key) > 60 or not key.replace("-", "").isalnum():
+        raise Unprocessable("key: letters, digits and hyphens, at most 60 characters")
+    document = _document(data)
+    actor = await acting_user(request)
+    template = await OverlayTemplate.get_or_none(key=key)
+    if template is None:
+        template = await OverlayTemplate.create(key=key, name=name or key)
+        number = 1
+    else:
+        number = template.current_version + 1
+        await OverlayTemplate.filter(id=template.id).update(
+            current_version=number, name=name or template.name
+        )
+    await OverlayTemplateVersion.create(
+        template_id=template.id, number=number, document=document, created_by=actor.email
+    )
+    template = await OverlayTemplate.get(id=template.id)
+    return JSONResponse(await _template_json(template), status_code=201)
+
+
+@requires(Policy.EDITOR)
+async def get_asset_template(request: Request) -> Response:
+    asset = await editable_asset(request.path_params["asset_id"])
+    choice = await AssetTemplate.get_or_none(asset=asset).prefetch_related("template")
+    if choice is None:
+        return JSONResponse({"template": None, "default": DEFAULT_TEMPLATE_DOCUMENT})
+    return JSONResponse({"template": await _template_json(choice.template)})
+
+
+@requires(Policy.EDITOR)
+async def put_asset_template(request: Request) -> Response:
+    """{"template": "key"} chooses a template for the asset; {"template": null} the default."""
+    data = await read_json_object(request, allowed=("template",))
+    asset = await editable_asset(request.path_params["asset_id"])
+    key = data.get("template")
+    await AssetTemplate.filter(asset=asset).delete()
+    if key is None:
+        return JSONResponse({"template": None})
+    template = await OverlayTemplate.get_or_none(key=str(key))
+    if template is None:
+        raise Unprocessable(f"template: no template {str(key)[:60]!r}")
+    await AssetTemplate.create(asset=asset, template=template)
+    return JSONResponse({"template": await _template_json(template)})

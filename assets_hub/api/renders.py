@@ -1,0 +1,157 @@
+"""Renditions over HTTP: the render endpoint (stored or made once), the live preview, signed
+render links for sharing, and the link endpoint itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from assets_hub.api.assets import backends_of
+from assets_hub.api.bodies import read_json_object
+from assets_hub.auth.policy import Policy, principal_of, require_principal, requires
+from assets_hub.auth.principal import Principal
+from assets_hub.errors import BadRequest, NotFound, Unprocessable
+from assets_hub.models import Role
+from assets_hub.services import rendering, signed_links
+from assets_hub.services.rendering import RenderAsk
+from assets_hub.services.visibility import Viewer
+from assets_hub.storage_responses import rendition_response
+
+_PARAMS = {"preset", "profile", "format"}
+MAX_FIELDS = 10
+
+
+def render_ask(asset_id: str, params: QueryParams | dict[str, Any], *, preview: bool) -> RenderAsk:
+    """preset, profile, format and field.<name> values; 400 for anything else."""
+    items = params.multi_items() if isinstance(params, QueryParams) else list(params.items())
+    fields: dict[str, str] = {}
+    plain: dict[str, str] = {}
+    for name, value in items:
+        if name.startswith("field."):
+            fields[name[len("field.") :]] = str(value)
+        elif name in _PARAMS:
+            plain[name] = str(value)
+        else:
+            raise BadRequest(
+                f"Unknown parameter {name[:40]!r}; use preset, profile, format and field.<name>."
+            )
+    if len(fields) > MAX_FIELDS:
+        raise BadRequest(f"At most {MAX_FIELDS} local fields.")
+    if not plain.get("preset"):
+        raise BadRequest("Say which size you want: preset=<key> (see /api/v1/presets).")
+    profile: int | None = None
+    if plain.get("profile"):
+        try:
+            profile = int(plain["profile"])
+        except ValueError:
+            raise NotFound("No branding profile with that id.") from None
+    fmt = plain.get("format") or None
+    if fmt is not None and fmt not in ("jpeg", "png", "webp"):
+        raise BadRequest("format must be one of jpeg, png, webp")
+    return RenderAsk(asset_id, plain["preset"], profile, fmt, fields, preview)
+
+
+@requires(Policy.CATALOGUE)
+async def render(request: Request) -> Response:
+    """The rendition: served from storage when made before, else made once and stored."""
+    backends = backends_of(request)
+    principal = principal_of(request)
+    ask = render_ask(request.path_params["asset_id"], request.query_params, preview=False)
+    if principal is None and ask.profile_id is not None:
+        raise NotFound("No branding profile with that id.")
+    prepared = await rendering.prepare(backends, principal, ask)
+    if principal is None:
+        # Visitors of a public catalogue get renditions that already exist, never new work.
+        found = await rendering.stored(prepared)
+        if found is None:
+            raise NotFound("This size has not been made yet; sign in to make it.")
+        return await rendition_response(request, backends.storage, found, prepared.filename)
+    user_id = principal.user_id
+    rendition = await rendering.get_or_render(
+        backends, prepared, before_render=lambda: backends.throttle.take_render(str(user_id))
+    )
+    await rendering.record(principal, prepared, library_id=principal.library_id)
+    return await rendition_response(request, backends.storage, rendition, prepared.filename)
+
+
+@requires(Policy.SIGNED_IN)
+async def preview(request: Request) -> Response:
+    """A small, fast, unstored rendition for the live preview while fields are edited."""
+    backends = backends_of(request)
+    ask = render_ask(request.path_params["asset_id"], request.query_params, preview=True)
+    prepared = await rendering.prepare(backends, require_principal(request), ask)
+    result = await rendering.render_now(backends, prepared)
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    }
+    if result.warnings:
+        headers["X-Render-Warnings"] = (
+            " | ".join(result.warnings)[:500].encode("ascii", "replace").decode()
+        )
+    return Response(result.data, media_type=result.media_type, headers=headers)
+
+
+@requires(Policy.SIGNED_IN)
+async def create_link(request: Request) -> Response:
+    """A signed, expiring URL for one rendition, usable without signing in."""
+    backends = backends_of(request)
+    principal = require_principal(request)
+    data = await read_json_object(
+        request, allowed=("preset", "profile", "format", "fields", "lifetime_s")
+    )
+    fields = data.get("fields") or {}
+    if not isinstance(fields, dict):
+        raise Unprocessable("fields: an object of local field values")
+    params = {k: v for k, v in data.items() if k in _PARAMS and v is not None}
+    params.update({f"field.{k}": v for k, v in fields.items()})
+    ask = render_ask(request.path_params["asset_id"], params, preview=False)
+    prepared = await rendering.prepare(backends, principal, ask)  # checks access now
+    lifetime = data.get("lifetime_s", signed_links.DEFAULT_LIFETIME_S)
+    if not isinstance(lifetime, int) or not 60 <= lifetime <= signed_links.MAX_LIFETIME_S:
+        raise Unprocessable(f"lifetime_s: 60 to {signed_links.MAX_LIFETIME_S} seconds")
+    library_id = await rendering.profile_library(prepared.profile_version) or principal.library_id
+    token = signed_links.sign(
+        backends.signing_key,
+        {
+            "a": str(prepared.asset.id),
+            "p": ask.preset,
+            "pr": ask.profile_id,
+            "f": ask.format,
+            "fl": dict(ask.fields),
+            "lib": library_id,
+            "u": principal.user_id,
+        },
+        lifetime_s=lifetime,
+    )
+    return JSONResponse({"url": f"/r/{token}", "expires_in_s": lifetime}, status_code=201)
+
+
+@requires(Policy.PUBLIC)
+async def follow_link(request: Request) -> Response:
+    """A signed link: what it names, nothing else, while the asset is still usable."""
+    backends = backends_of(request)
+    payload = signed_links.verify(backends.signing_key, request.path_params["token"])
+    library_id = payload.get("lib")
+    holder = Principal(
+        user_id=int(payload["u"]),
+        email="signed-link",
+        role=Role.LIBRARY_MEMBER,
+        library_id=library_id,
+    )
+    params = {"preset": payload["p"], "profile": payload.get("pr"), "format": payload.get("f")}
+    params = {k: v for k, v in params.items() if v is not None}
+    params.update({f"field.{k}": v for k, v in (payload.get("fl") or {}).items()})
+    ask = render_ask(payload["a"], params, preview=False)
+    # Visibility as for library staff: withdrawn, expired or embargoed assets stop working.
+    prepared = await rendering.prepare(backends, holder, ask, viewer=Viewer())
+    rendition = await rendering.get_or_render(
+        backends,
+        prepared,
+        before_render=lambda: backends.throttle.take_render(f"u{holder.user_id}"),
+    )
+    await rendering.record(holder, prepared, library_id=library_id)
+    return await rendition_response(request, backends.storage, rendition, prepared.filename)

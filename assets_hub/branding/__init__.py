@@ -1,0 +1,1 @@
+"""Branding: profiles, overlay templates, text fitting, QR codes and the overlay compositor."""

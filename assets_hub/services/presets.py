@@ -1,0 +1,111 @@
+"""Output presets: seeded from assets_hub.branding.presets, then edited by admins."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from assets_hub.branding import presets as seed
+from assets_hub.errors import NotFound, Unprocessable
+from assets_hub.models import Preset
+
+# Which consent channel each seeded preset needs (posters are print, banners the web).
+CHANNELS = {"poster-a4": "print", "poster-a5": "print", "web-banner": "web"}
+EDITABLE = (
+    "name",
+    "width",
+    "height",
+    "dpi",
+    "byte_budget",
+    "safe_area",
+    "formats",
+    "default_format",
+    "max_upscale",
+    "channel",
+    "is_active",
+)
+
+
+async def seed_presets() -> int:
+    """Insert seed presets that are missing (admins' edits and removals are kept)."""
+    added = 0
+    for preset in seed.PRESETS.values():
+        if await Preset.exists(key=preset.key):
+            continue
+        s = preset.safe_area
+        await Preset.create(
+            key=preset.key,
+            name=preset.name,
+            width=preset.width,
+            height=preset.height,
+            dpi=preset.dpi,
+            byte_budget=preset.byte_budget,
+            safe_area=[s.top, s.right, s.bottom, s.left],
+            formats=list(preset.formats),
+            default_format=preset.default_format,
+            max_upscale=preset.max_upscale,
+            channel=CHANNELS.get(preset.key, "social"),
+        )
+        added += 1
+    return added
+
+
+def to_render_preset(row: Preset) -> seed.Preset:
+    """The renderer's (validated, frozen) preset for a stored row."""
+    top, right, bottom, left = [*row.safe_area, 0, 0, 0, 0][:4]
+    return seed.Preset(
+        key=row.key,
+        name=row.name,
+        width=row.width,
+        height=row.height,
+        dpi=row.dpi,
+        byte_budget=row.byte_budget,
+        safe_area=seed.SafeArea(top, right, bottom, left),
+        formats=tuple(row.formats),
+        default_format=row.default_format,
+        max_upscale=row.max_upscale,
+        version=row.version,
+    )
+
+
+async def active_preset(key: str) -> Preset:
+    """The active preset ``key``; 404 listing the valid keys otherwise."""
+    row = await Preset.get_or_none(key=key, is_active=True)
+    if row is None:
+        keys = await Preset.filter(is_active=True).values_list("key", flat=True)
+        raise NotFound(f"Unknown preset {key[:40]!r}; choose one of: {', '.join(map(str, keys))}.")
+    return row
+
+
+def _values(data: Mapping[str, Any], base: Preset | None) -> dict[str, Any]:
+    unknown = set(data) - set(EDITABLE) - {"key"}
+    if unknown:
+        raise Unprocessable(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    values = {name: getattr(base, name) for name in EDITABLE} if base else {}
+    values.update({k: v for k, v in data.items() if k in EDITABLE})
+    values.setdefault("channel", "social")
+    if values["channel"] not in ("web", "social", "print"):
+        raise Unprocessable("channel: web, social or print")
+    return values
+
+
+async def save_preset(data: Mapping[str, Any], existing: str | None = None) -> Preset:
+    """Create (existing=None) or change a preset; every change bumps its version."""
+    base = await active_preset(existing) if existing else None
+    values = _values(data, base)
+    key = existing or str(data.get("key", ""))
+    if base is None and await Preset.exists(key=key):
+        raise Unprocessable(f"key: a preset {key!r} already exists")
+    values.setdefault("formats", ["jpeg", "png", "webp"])
+    values.setdefault("safe_area", [0, 0, 0, 0])
+    values.setdefault("name", key)
+    try:
+        candidate = Preset(key=key, version=(base.version + 1) if base else 1, **values)
+        to_render_preset(candidate)  # the renderer's validation is the rule
+    except (TypeError, ValueError) as exc:
+        raise Unprocessable(f"Please correct: {exc}.") from None
+    if base is None:
+        await candidate.save()
+        return candidate
+    await Preset.filter(id=base.id).update(version=base.version + 1, **values)
+    return await Preset.get(id=base.id)

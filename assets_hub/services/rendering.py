@@ -1,0 +1,289 @@
+"""Renditions: resolve a request into the renderer's inputs, serve a stored rendition by its
+deterministic key, or render it once (concurrent identical requests share one render), store
+it under a key that is never overwritten, and record the download."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from assets_hub.auth.principal import Principal, viewer_for
+from assets_hub.backends import Backends
+from assets_hub.branding.brand import Brand
+from assets_hub.branding.overlays import Template, TemplateError, parse_template
+from assets_hub.errors import NotFound, Unprocessable
+from assets_hub.media.geometry import Focus
+from assets_hub.media.operations import decode_master
+from assets_hub.media.renditions import (
+    RenderError,
+    RenderRequest,
+    RenderResult,
+    master_suffices,
+    render,
+    rendition_key,
+)
+from assets_hub.models import (
+    Asset,
+    AssetTemplate,
+    AssetVersion,
+    BrandingProfile,
+    BrandingProfileVersion,
+    OverlayTemplateVersion,
+    Preset,
+    Rendition,
+)
+from assets_hub.services import downloads
+from assets_hub.services.assets import current_version, get_asset
+from assets_hub.services.branding import brand_for, profile_for
+from assets_hub.services.metadata import licence_needs_credit
+from assets_hub.services.presets import active_preset, to_render_preset
+from assets_hub.services.visibility import Viewer
+from assets_hub.threads import run_blocking
+
+MASTER_LONG_SIDE = 2560  # what ingest stores (assets_hub.media.inspect)
+_EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp"}
+_DECODED: OrderedDict[str, Image.Image] = OrderedDict()  # small LRU of decoded masters
+_DECODED_MAX = 4
+_BRANDS: OrderedDict[int, Brand] = OrderedDict()  # profile version id -> Brand (with logo)
+_BRANDS_MAX = 64
+
+
+@dataclass(frozen=True)
+class RenderAsk:
+    """What a caller asked for, straight from the query string (validated here)."""
+
+    asset_id: str
+    preset: str
+    profile_id: int | None = None
+    format: str | None = None
+    fields: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    preview: bool = False
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything resolved for one rendition; ``request`` has no source bytes yet."""
+
+    asset: Asset
+    version: AssetVersion
+    preset: Preset
+    profile_version: BrandingProfileVersion | None
+    request: RenderRequest
+    key: str
+    source_key: str
+    source_is_master: bool
+
+    @property
+    def filename(self) -> str:
+        stem = re.sub(r"[^A-Za-z0-9]+", "-", self.asset.title).strip("-").lower()[:80] or "asset"
+        branded = "-branded" if self.profile_version else ""
+        return f"{stem}-{self.preset.key}{branded}{_EXTENSIONS[self.request.format]}"
+
+
+def _focus(asset: Asset) -> Focus | None:
+    if asset.focal_x is None or asset.focal_y is None:
+        return None
+    return Focus(asset.focal_x, asset.focal_y)
+
+
+def _master_size(version: AssetVersion) -> tuple[int, int]:
+    width, height = version.width or 1, version.height or 1
+    scale = min(1.0, MASTER_LONG_SIDE / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+async def _template(asset: Asset) -> Template | None:
+    choice = await AssetTemplate.get_or_none(asset=asset).prefetch_related("template")
+    if choice is None:
+        return None
+    document = await OverlayTemplateVersion.get(
+        template_id=choice.template_id, number=choice.template.current_version
+    )
+    try:
+        return parse_template(document.document)
+    except TemplateError as exc:  # stored templates were validated; a newer rule may differ
+        raise Unprocessable(f"The asset's overlay template is no longer valid: {exc}") from None
+
+
+async def _brand(backends: Backends, version: BrandingProfileVersion) -> Brand:
+    cached = _BRANDS.get(version.id)
+    if cached is None:
+        cached = await brand_for(backends, version)
+        _BRANDS[version.id] = cached
+        while len(_BRANDS) > _BRANDS_MAX:
+            _BRANDS.popitem(last=False)
+    return cached
+
+
+async def prepare(
+    backends: Backends, principal: Principal | None, ask: RenderAsk, viewer: Viewer | None = None
+) -> Prepared:
+    """Check access and resolve every input; cheap (no pixels touched)."""
+    viewer = viewer or viewer_for(principal)
+    asset = await get_asset(ask.asset_id, viewer)
+    version = await current_version(asset)
+    if not version.master_key:
+        raise Unprocessable("Only images have renditions; download the original instead.")
+    preset = await active_preset(ask.preset)
+    channels = asset.consent_channels
+    if channels is not None and preset.channel not in channels:
+        allowed = ", ".join(channels) or "no channel"
+        raise Unprocessable(
+            f"The people in this asset consented to {allowed} use only, not {preset.channel}."
+        )
+    profile_version = None
+    brand = None
+    if ask.profile_id is not None:
+        if principal is None:
+            raise NotFound("No branding profile with that id.")
+        view = await profile_for(principal, ask.profile_id)  # another library's: 404
+        profile_version = view.version
+        brand = await _brand(backends, profile_version)
+    render_preset = to_render_preset(preset)
+    focus = _focus(asset)
+    use_master = master_suffices(_master_size(version), render_preset, focus)
+    width, height = version.width or 0, version.height or 0
+    if not use_master and max(width, height) <= MASTER_LONG_SIDE:
+        use_master = True  # the original is no larger than the master: nothing to gain
+    source_key = version.master_key if use_master else version.storage_key
+    try:
+        request = RenderRequest(
+            source=b"",
+            source_version=f"{version.sha256}:{'master' if use_master else 'original'}",
+            preset=render_preset,
+            format=ask.format or render_preset.default_format,  # type: ignore[arg-type]
+            focus=focus,
+            brand=brand,
+            template=await _template(asset) if brand else None,
+            local_fields=ask.fields,
+            credit_line=asset.credit or None,
+            credit_required=licence_needs_credit(asset.licence),
+            preview=ask.preview,
+        )
+    except RenderError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise Unprocessable(str(exc)) from None
+    return Prepared(
+        asset,
+        version,
+        preset,
+        profile_version,
+        request,
+        rendition_key(request),
+        source_key,
+        use_master,
+    )
+
+
+async def _source(backends: Backends, prepared: Prepared) -> bytes | Image.Image:
+    data = await backends.storage.read_bytes(prepared.source_key)
+    if not prepared.source_is_master:
+        return data
+    decoded = _DECODED.get(prepared.source_key)
+    if decoded is None:
+        decoded = await run_blocking("pillow", decode_master, data)
+        _DECODED[prepared.source_key] = decoded
+        while len(_DECODED) > _DECODED_MAX:
+            _DECODED.popitem(last=False)
+    else:
+        _DECODED.move_to_end(prepared.source_key)
+    return decoded
+
+
+async def render_now(backends: Backends, prepared: Prepared) -> RenderResult:
+    """Render in a worker thread (bounded by the Pillow pool: never more than the cores)."""
+    source = await _source(backends, prepared)
+    request = dataclasses.replace(prepared.request, source=source)
+    return await run_blocking("pillow", render, request)
+
+
+def storage_key_for(key: str, fmt: str) -> str:
+    return f"renditions/{key[:2]}/{key}{_EXTENSIONS[fmt]}"
+
+
+async def stored(prepared: Prepared) -> Rendition | None:
+    return await Rendition.get_or_none(key=prepared.key)
+
+
+async def get_or_render(
+    backends: Backends,
+    prepared: Prepared,
+    *,
+    before_render: Callable[[], Awaitable[Any]] | None = None,
+) -> Rendition:
+    """The stored rendition, rendering and storing it first if needed — once per key at a time.
+
+    ``before_render`` runs only when a render is really needed (quota checks).
+    """
+    found = await stored(prepared)
+    if found is not None:
+        return found
+    inflight: dict[str, asyncio.Future[Rendition]] = backends.renders
+    task = inflight.get(prepared.key)
+    if task is None:
+        if before_render is not None:
+            await before_render()
+        task = asyncio.ensure_future(_render_and_store(backends, prepared))
+        inflight[prepared.key] = task
+        task.add_done_callback(lambda _: inflight.pop(prepared.key, None))
+    # Shielded: a client that disconnects does not cancel the render others are waiting for.
+    return await asyncio.shield(task)
+
+
+async def _render_and_store(backends: Backends, prepared: Prepared) -> Rendition:
+    found = await stored(prepared)  # another process may have finished it meanwhile
+    if found is not None:
+        return found
+    result = await render_now(backends, prepared)
+    key = storage_key_for(prepared.key, prepared.request.format)
+    # One PutObject (or link) of the whole file: a failure leaves nothing half-written, and
+    # keys are never overwritten (same key, same bytes).
+    await backends.storage.put_bytes(key, result.data, content_type=result.media_type)
+    rendition, _ = await Rendition.get_or_create(
+        key=prepared.key,
+        defaults={
+            "asset": prepared.asset,
+            "version": prepared.version.number,
+            "preset": prepared.preset.key,
+            "profile_version": prepared.profile_version,
+            "format": prepared.request.format,
+            "media_type": result.media_type,
+            "storage_key": key,
+            "size": len(result.data),
+            "width": result.width,
+            "height": result.height,
+            "warnings": list(result.warnings),
+        },
+    )
+    return rendition
+
+
+async def record(
+    principal: Principal | None, prepared: Prepared, *, library_id: int | None
+) -> None:
+    """The download event: asset, version, library, preset, branded; no personal data."""
+    if principal is None and library_id is None:
+        return
+    await downloads.record_event(
+        prepared.asset,
+        prepared.version,
+        library_id=library_id,
+        preset=prepared.preset.key,
+        branded=prepared.profile_version is not None,
+        filename=prepared.filename,
+    )
+
+
+async def profile_library(profile_version: BrandingProfileVersion | None) -> int | None:
+    if profile_version is None:
+        return None
+    profile = await BrandingProfile.get(id=profile_version.profile_id)
+    return profile.library_id

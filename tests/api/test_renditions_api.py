@@ -1,0 +1,299 @@
+"""Branding profiles and renditions through the API: isolation, versions, caching,
+single-flight, signed links, bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from PIL import Image
+
+from assets_hub import db
+from assets_hub.models import Rendition, Role
+from assets_hub.services import rendering
+from assets_hub.settings import Settings
+from tests.conftest import PUBLISHABLE, app_client, http_state, make_jpeg, make_user, token_for
+
+
+def _logo() -> bytes:
+    image = Image.new("RGBA", (300, 120), (0, 0, 0, 0))
+    image.paste((200, 20, 60, 255), (20, 20, 280, 100))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+class Crew:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+        self.auth: dict[str, dict[str, str]] = {}
+
+    async def add(self, name: str, role: Role, library: str | None = None) -> None:
+        user = await make_user(self.http, role, library=library)
+        self.auth[name] = {"Authorization": f"Bearer {await token_for(self.http, user)}"}
+
+    async def call(self, who: str, method: str, url: str, **kw: object) -> httpx.Response:
+        headers = {**self.auth.get(who, {}), **kw.pop("headers", {})}  # type: ignore[dict-item]
+        return await self.http.request(method, url, headers=headers, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def crew(make_settings: Callable[..., Settings], real_photo: bytes) -> AsyncIterator[Crew]:
+    async with app_client(make_settings(public_catalogue=True)) as http:
+        c = Crew(http)
+        await c.add("editor", Role.EDITOR)
+        await c.add("leeds_admin", Role.LIBRARY_ADMIN, "leeds")
+        await c.add("leeds", Role.LIBRARY_MEMBER, "leeds")
+        await c.add("kent_admin", Role.LIBRARY_ADMIN, "kent")
+        upload = await c.call(
+            "editor",
+            "POST",
+            "/api/v1/assets",
+            data=PUBLISHABLE,
+            files={"file": ("bus.jpg", real_photo, "image/jpeg")},
+        )
+        assert upload.status_code == 201, upload.text
+        c.asset = upload.json()["id"]  # type: ignore[attr-defined]
+        profile = await c.call(
+            "leeds_admin",
+            "POST",
+            "/api/v1/libraries/leeds/profiles",
+            json={
+                "name": "Main",
+                "primary": "#00703c",
+                "text": "#ffffff",
+                "library_name": "Leeds Central Library",
+                "website": "https://leeds.example.org",
+            },
+        )
+        assert profile.status_code == 201, profile.text
+        c.profile = profile.json()["id"]  # type: ignore[attr-defined]
+        yield c
+
+
+async def test_branded_render_is_made_once_and_served_from_storage(crew: Crew) -> None:
+    url = f"/api/v1/assets/{crew.asset}/render"  # type: ignore[attr-defined]
+    params = {"preset": "instagram-square", "profile": str(crew.profile)}  # type: ignore[attr-defined]
+    logo = await crew.call(
+        "leeds_admin",
+        "PUT",
+        f"/api/v1/profiles/{crew.profile}/logo",  # type: ignore[attr-defined]
+        files={"file": ("logo.png", _logo(), "image/png")},
+    )
+    assert logo.status_code == 200 and logo.json()["logo"] and logo.json()["version"] == 2
+    first = await crew.call("leeds", "GET", url, params=params)
+    assert first.status_code == 200, first.text
+    assert first.headers["content-type"] == "image/jpeg"
+    assert first.headers["content-disposition"].startswith("attachment;")
+    with Image.open(io.BytesIO(first.content)) as image:
+        assert image.size == (1080, 1080)
+        assert not image.getexif()
+        colours = {colour for _, colour in image.convert("RGB").getcolors(2**24) or []}
+        assert (0, 112, 60) in colours  # the library's band colour is in the picture
+    again = await crew.call(
+        "leeds", "GET", url, params=params, headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304
+    with db.activate(http_state(crew.http).database):
+        assert await Rendition.all().count() == 1
+
+
+async def test_identical_requests_at_once_render_once(
+    crew: Crew, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = 0
+    original = rendering.render_now
+
+    async def counting(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        return await original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rendering, "render_now", counting)
+    url = f"/api/v1/assets/{crew.asset}/render"  # type: ignore[attr-defined]
+    params = {"preset": "x-post", "profile": str(crew.profile)}  # type: ignore[attr-defined]
+    responses = await asyncio.gather(
+        *(crew.call("leeds", "GET", url, params=params) for _ in range(20))
+    )
+    assert calls == 1
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.content for r in responses}) == 1
+
+
+async def test_another_librarys_profile_is_not_found(crew: Crew) -> None:
+    url = f"/api/v1/assets/{crew.asset}/render"  # type: ignore[attr-defined]
+    profile = str(crew.profile)  # type: ignore[attr-defined]
+    await crew.add("kent", Role.LIBRARY_MEMBER, "kent")
+    refused = await crew.call("kent", "GET", url, params={"preset": "x-post", "profile": profile})
+    assert refused.status_code == 404
+    for method, path, body in (
+        ("GET", f"/api/v1/profiles/{profile}", None),
+        ("PATCH", f"/api/v1/profiles/{profile}", {"primary": "#000000"}),
+        ("DELETE", f"/api/v1/profiles/{profile}", None),
+        ("GET", "/api/v1/libraries/leeds/profiles", None),
+    ):
+        response = await crew.call("kent_admin", method, path, json=body)
+        assert response.status_code == 404, (method, path)
+    with db.activate(http_state(crew.http).database):
+        assert await Rendition.all().count() == 0  # nothing was generated for the refusals
+    member_edit = await crew.call(
+        "leeds", "PATCH", f"/api/v1/profiles/{profile}", json={"primary": "#000000"}
+    )
+    assert member_edit.status_code == 403
+
+
+async def test_profile_edits_make_new_versions_and_new_renditions(crew: Crew) -> None:
+    url = f"/api/v1/assets/{crew.asset}/render"  # type: ignore[attr-defined]
+    profile = str(crew.profile)  # type: ignore[attr-defined]
+    params = {"preset": "linkedin", "profile": profile}
+    before = await crew.call("leeds", "GET", url, params=params)
+    edited = await crew.call(
+        "leeds_admin",
+        "PATCH",
+        f"/api/v1/profiles/{profile}",
+        json={"primary": "#ffdd00", "text": "#ffffff", "version": 1},
+    )
+    assert edited.status_code == 200 and edited.json()["version"] == 2
+    assert any("contrast" in w for w in edited.json()["warnings"])  # white on yellow
+    stale = await crew.call(
+        "leeds_admin",
+        "PATCH",
+        f"/api/v1/profiles/{profile}",
+        json={"primary": "#000000", "version": 1},
+    )
+    assert stale.status_code == 412
+    after = await crew.call("leeds", "GET", url, params=params)
+    assert after.headers["etag"] != before.headers["etag"]
+    with db.activate(http_state(crew.http).database):
+        assert await Rendition.all().count() == 2  # the old one stays valid and stored
+    for bad, words in (
+        ({"primary": "red"}, "primary"),
+        ({"website": "javascript:alert(1)"}, "website"),
+        ({"font": "comic"}, "font"),
+        ({"library_id": 2}, "Unknown field"),
+    ):
+        response = await crew.call("leeds_admin", "PATCH", f"/api/v1/profiles/{profile}", json=bad)
+        assert response.status_code == 422 and words in response.json()["error"], bad
+
+
+async def test_bad_render_requests_are_clear(crew: Crew) -> None:
+    url = f"/api/v1/assets/{crew.asset}/render"  # type: ignore[attr-defined]
+    cases = (
+        ({"preset": "huge"}, 404, "choose one of"),
+        ({"preset": "x-post", "format": "gif"}, 400, "format must be one of"),
+        ({"preset": "x-post", "width": "9999"}, 400, "Unknown parameter"),
+        ({}, 400, "preset=<key>"),
+        ({"preset": "x-post", "field.event_title": "x" * 500}, 422, "event_title"),
+        ({"preset": "x-post", "field.colour": "red"}, 422, "colour"),
+        ({"preset": "bluesky", "format": "png"}, 422, "format"),
+    )
+    for params, status, words in cases:
+        response = await crew.call("leeds", "GET", url, params=params)
+        assert response.status_code == status, (params, response.text)
+        assert words in response.json()["error"], params
+
+
+async def test_signed_links_work_without_a_session_and_resist_tampering(crew: Crew) -> None:
+    link = await crew.call(
+        "leeds",
+        "POST",
+        f"/api/v1/assets/{crew.asset}/render-link",  # type: ignore[attr-defined]
+        json={
+            "preset": "facebook-link",
+            "profile": crew.profile,  # type: ignore[attr-defined]
+            "fields": {"event_title": "Rhyme time"},
+            "lifetime_s": 600,
+        },
+    )
+    assert link.status_code == 201, link.text
+    url = link.json()["url"]
+    anonymous = httpx.AsyncClient(transport=crew.http._transport, base_url="https://testserver")
+    followed = await anonymous.get(url)
+    assert followed.status_code == 200 and followed.headers["content-type"] == "image/jpeg"
+    token = url.rsplit("/", 1)[1]
+    body, mac = token.split(".")
+    tampered = await anonymous.get(f"/r/{body[:-2]}AA.{mac}")
+    assert tampered.status_code == 404
+    from assets_hub.services import signed_links
+
+    expired = signed_links.sign(
+        http_state(crew.http).signing_key,
+        {"a": crew.asset},  # type: ignore[attr-defined]
+        lifetime_s=-1,
+    )
+    assert (await anonymous.get(f"/r/{expired}")).status_code == 404
+
+
+async def test_preview_is_small_fast_and_not_stored(crew: Crew) -> None:
+    url = f"/api/v1/assets/{crew.asset}/render/preview"  # type: ignore[attr-defined]
+    response = await crew.call(
+        "leeds",
+        "GET",
+        url,
+        params={
+            "preset": "story",
+            "profile": str(crew.profile),
+            "field.event_title": "Storytime",  # type: ignore[attr-defined]
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    with Image.open(io.BytesIO(response.content)) as image:
+        assert max(image.size) <= 600
+    with db.activate(http_state(crew.http).database):
+        assert await Rendition.all().count() == 0
+
+
+async def test_visitors_get_existing_unbranded_renditions_only(crew: Crew) -> None:
+    url = f"/api/v1/assets/{crew.asset}/render"  # type: ignore[attr-defined]
+    anonymous = httpx.AsyncClient(transport=crew.http._transport, base_url="https://testserver")
+    assert (await anonymous.get(url, params={"preset": "x-post"})).status_code == 404
+    await crew.call("leeds", "GET", url, params={"preset": "x-post"})
+    assert (await anonymous.get(url, params={"preset": "x-post"})).status_code == 200
+    branded = await anonymous.get(url, params={"preset": "x-post", "profile": str(crew.profile)})  # type: ignore[attr-defined]
+    assert branded.status_code == 404
+
+
+async def test_consent_channels_limit_the_presets(crew: Crew) -> None:
+    asset = crew.asset  # type: ignore[attr-defined]
+    today = datetime.now(UTC).date()
+    await crew.call(
+        "editor",
+        "POST",
+        f"/api/v1/assets/{asset}/consents",
+        json={
+            "reference": "F-1",
+            "channels": ["print"],
+            "given_on": str(today),
+            "expires_on": str(today + timedelta(days=30)),
+        },
+    )
+    social = await crew.call(
+        "leeds", "GET", f"/api/v1/assets/{asset}/render", params={"preset": "x-post"}
+    )
+    assert social.status_code == 422 and "print use only" in social.json()["error"]
+    poster = await crew.call(
+        "leeds", "GET", f"/api/v1/assets/{asset}/render", params={"preset": "poster-a5"}
+    )
+    assert poster.status_code == 200
+
+
+async def test_presets_are_listed_and_admin_edited(crew: Crew) -> None:
+    listed = (await crew.call("leeds", "GET", "/api/v1/presets")).json()["presets"]
+    keys = {p["key"] for p in listed}
+    assert {"instagram-square", "story", "bluesky", "poster-a4", "x-post"} <= keys
+    await crew.add("admin", Role.ADMIN)
+    made = await crew.call(
+        "admin",
+        "POST",
+        "/api/v1/presets",
+        json={"key": "tiny", "name": "Tiny", "width": 300, "height": 300},
+    )
+    assert made.status_code == 201
+    changed = await crew.call("admin", "PATCH", "/api/v1/presets/tiny", json={"width": 400})
+    assert changed.json()["version"] == 2
+    assert (await crew.call("editor", "POST", "/api/v1/presets", json={})).status_code == 403
