@@ -23,6 +23,7 @@ from assets_hub.models.branding import (
     Preset,
     Rendition,
 )
+from assets_hub.models.content import CaseStudy, FeedToken, SocialPost
 from assets_hub.models.libraries import Library, Role, User
 from assets_hub.models.outbox import SearchOutbox
 from assets_hub.models.search import Synonym
@@ -36,9 +37,11 @@ __all__ = [
     "BrandingProfile",
     "BrandingProfileVersion",
     "Campaign",
+    "CaseStudy",
     "Channel",
     "Consent",
     "DownloadEvent",
+    "FeedToken",
     "Kind",
     "Library",
     "LinkPurpose",
@@ -50,6 +53,7 @@ __all__ = [
     "Role",
     "SearchOutbox",
     "Session",
+    "SocialPost",
     "Status",
     "Synonym",
     "Tag",

@@ -90,6 +90,8 @@ class Asset(Model):
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="assets_created", null=True, on_delete=fields.SET_NULL
     )
+    # Fact sheets: where local branding is stamped (None: the default footer strip).
+    brand_zone: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
     # Set once takedown notices were issued for the current expiry, so they go out once.
     takedown_issued_at = fields.DatetimeField(null=True)
 
