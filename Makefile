@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint fmt bench migrations install install-dev check clean
+.PHONY: run test lint fmt bench migrations install install-dev check clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,33 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 
 install: $(RUN_STAMP)
 install-dev: $(DEV_STAMP)
+
+# Front end: GOV.UK Frontend, axe-core and sass exactly as package-lock.json says (npm ci;
+# node_modules/ is not committed), then the styles built into static/build/ (not committed).
+.PHONY: frontend browser-deps
+NPM_STAMP := node_modules/.installed-$(shell sha1sum package-lock.json 2>/dev/null | cut -c1-12)
+CSS_BUILD := static/build/app.css
+
+$(NPM_STAMP): package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(CSS_BUILD): $(NPM_STAMP) $(wildcard static/scss/*.scss)
+	npm run build
+
+frontend: $(CSS_BUILD)
+install: frontend
+install-dev: frontend
+test: browser-deps
+
+# The browser tests drive Debian's Chromium: as root, install it when it is missing.
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "browser-deps: /usr/bin/chromium is missing; as root: apt-get install chromium"; \
+	fi
 
 run: install
 	$(BIN)/assets-hub migrate
@@ -50,6 +77,9 @@ bench: install-dev
 # Write a migration after changing a model: make migrations NAME=add_focal_point
 migrations: install-dev
 	$(BIN)/tortoise -c assets_hub.db.DEV_CONFIG makemigrations $(if $(NAME),-n $(NAME))
+
+docs: install
+	$(BIN)/python -m assets_hub.settings docs/settings.md
 
 check: install
 	$(BIN)/assets-hub check

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from assets_hub.web import account_pages, pages
+from assets_hub.web import account_pages, pages, static_pages
 
 routes = [
     Route("/", pages.search_page, methods=["GET"], name="search"),
@@ -28,5 +28,11 @@ routes = [
         account_pages.reset_password,
         methods=["GET", "POST"],
         name="reset_password",
+    ),
+    Route(
+        "/accessibility",
+        static_pages.accessibility_statement,
+        methods=["GET"],
+        name="accessibility",
     ),
 ]

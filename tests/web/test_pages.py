@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import httpx
+import re
 
-from tests.conftest import make_jpeg
+import httpx
+import pytest
+
+from assets_hub.models import Role
+from assets_hub.settings import Settings
+from tests.conftest import app_client, make_jpeg, make_user
 
 XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>{{7*7}}'
 
@@ -116,3 +121,124 @@ async def test_bad_search_parameters_are_400_with_a_message(client: httpx.AsyncC
         assert words in response.json()["error"]
     page = await client.get("/", params={"q": "x" * 600})
     assert page.status_code == 400 and "too long" in page.text
+
+
+async def test_pages_use_the_service_header_skip_link_and_footer(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/")
+    assert '<a href="#main-content" class="govuk-skip-link">' in page.text
+    assert 'id="main-content"' in page.text
+    assert "govuk-generic-header" in page.text and ">assets hub</a>" in page.text
+    assert 'href="/accessibility"' in page.text
+    assert 'href="/static/build/app.css"' in page.text
+    assert '<script type="module" src="/static/js/app.mjs"></script>' in page.text
+    # Not a GOV.UK service: no crown, no GOV.UK logotype, no GDS Transport.
+    for forbidden in ("govuk-logo", "govuk-header__logotype", "GDS Transport", "crown"):
+        assert forbidden not in page.text
+
+
+async def test_the_accessibility_statement_needs_no_sign_in(settings: Settings) -> None:
+    async with app_client(settings) as anonymous:
+        page = await anonymous.get("/accessibility")
+    assert page.status_code == 200
+    assert '<h1 class="govuk-heading-l">Accessibility statement' in page.text
+    assert "WCAG" in page.text and "Sign out" not in page.text
+
+
+async def test_signed_in_pages_carry_a_sign_out_form_with_the_csrf_token(
+    settings: Settings,
+) -> None:
+    async with app_client(settings) as http:
+        await make_user(
+            http,
+            Role.LIBRARY_MEMBER,
+            library="leeds",
+            email="m@example.org",
+            password="a long enough password",
+        )
+        signed = await http.post(
+            "/signin", data={"email": "m@example.org", "password": "a long enough password"}
+        )
+        assert signed.status_code == 303
+        page = await http.get("/")
+    form = re.search(
+        r'<form class="app-signout" method="post" action="/signout">(.*?)</form>', page.text, re.S
+    )
+    assert form is not None
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.group(1))
+    assert token is not None and len(token.group(1)) >= 20
+    assert "Signed in as m@example.org" in form.group(1)
+    assert 'aria-current="page"' in page.text  # "Search" is the current navigation item
+    assert 'href="/upload"' not in page.text  # members see no editor navigation
+
+
+async def test_search_state_lives_in_the_url(client: httpx.AsyncClient) -> None:
+    await client.post("/api/v1/campaigns", json={"slug": "summer", "name": "Summer"})
+    for n in range(26):
+        await _upload(client, f"Poster number {n}", campaign="summer", tags="children")
+    page = await client.get("/", params={"q": "poster", "campaign": "summer", "sort": "title"})
+    assert page.status_code == 200
+    # The active filter is a link that removes it and keeps the rest.
+    assert 'href="/?q=poster&amp;sort=title">' in page.text
+    assert "Campaign: Summer" in page.text
+    # Pagination keeps the words, filters and sort.
+    assert 'href="/?q=poster&amp;campaign=summer&amp;sort=title&amp;page=2" rel="next"' in page.text
+    assert '<option value="title" selected>' in page.text
+    assert 'value="summer" checked' in page.text
+    second = await client.get(
+        "/", params={"q": "poster", "campaign": "summer", "sort": "title", "page": "2"}
+    )
+    assert 'aria-current="page">2</a>' in second.text
+    assert 'rel="prev"' in second.text
+
+
+async def test_a_form_error_prefixes_the_title_and_links_the_field(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/", params={"q": "x" * 600})
+    assert page.status_code == 400
+    assert "<title>Error: " in page.text
+    assert 'class="govuk-error-summary"' in page.text and 'href="#q"' in page.text
+    assert 'aria-describedby="q-error"' in page.text
+
+
+async def test_a_failed_sign_in_shows_an_error_summary_and_inline_error(
+    settings: Settings,
+) -> None:
+    async with app_client(settings) as anonymous:
+        page = await anonymous.post(
+            "/signin", data={"email": "nobody@example.org", "password": "wrong"}
+        )
+    assert page.status_code == 401
+    assert "<title>Error: Sign in – assets hub</title>" in page.text
+    assert 'class="govuk-error-summary"' in page.text and 'href="#email"' in page.text
+    assert 'id="email-error"' in page.text and 'aria-describedby="email-error"' in page.text
+    assert 'value="nobody@example.org"' in page.text
+
+
+async def test_the_asset_page_lists_metadata_in_a_summary_list(
+    client: httpx.AsyncClient,
+) -> None:
+    asset = await _upload(client, "Flyer", tags="families")
+    page = await client.get(f"/assets/{asset['id']}")
+    assert 'class="govuk-summary-list"' in page.text
+    assert 'class="govuk-back-link"' in page.text
+    assert "640 × 480 pixels" in page.text
+
+
+async def test_pages_stay_light(client: httpx.AsyncClient) -> None:
+    """Issue 9's budget: under 150 KB per page excluding images (HTML, CSS, scripts)."""
+    for n in range(24):
+        await _upload(client, f"Reading poster {n}", tags="children, summer, reading")
+    page = await client.get("/", params={"q": "poster"})
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|mjs|js))"', page.text)
+    assert "/static/build/app.css" in assets and "/static/js/app.mjs" in assets
+    total = len(page.content)
+    for path in assets:
+        response = await client.get(path)
+        if response.status_code == 404 and path.startswith("/static/build/"):
+            pytest.skip("static/build/ is not built (npm ci && npm run build)")
+        assert response.status_code == 200, path
+        total += len(response.content)
+    assert total < 150 * 1024, f"{total / 1024:.0f} KB"

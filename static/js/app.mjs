@@ -1,0 +1,24 @@
+// assets hub's only script: small enhancements; every page works without it.
+// Loaded as a module file (the Content-Security-Policy allows no inline scripts).
+
+document.body.classList.add("js-enabled");
+
+// Move focus to the error summary so screen readers announce the problems first
+// (the `autofocus` attribute does this without JavaScript in most browsers).
+const summary = document.querySelector(".govuk-error-summary");
+if (summary instanceof HTMLElement && document.activeElement !== summary) {
+  summary.focus();
+}
+
+// A link in the error summary focuses its field and scrolls its label into view,
+// instead of hiding the label above the top of the screen.
+for (const link of document.querySelectorAll(".govuk-error-summary__list a[href^='#']")) {
+  link.addEventListener("click", (event) => {
+    const field = document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    event.preventDefault();
+    const label = document.querySelector(`label[for="${CSS.escape(field.id)}"]`);
+    (label || field).scrollIntoView();
+    field.focus({ preventScroll: true });
+  });
+}
