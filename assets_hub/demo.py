@@ -78,8 +78,8 @@ async def load_demo_accounts() -> list[tuple[str, str, str, str]]:
             )
     for email, role, library_slug, password in USERS:
         if not await User.exists(email=email):
-            library = await Library.get(slug=library_slug) if library_slug else None
-            await accounts.create_user(email, role, library, password=password)
+            home = await Library.get(slug=library_slug) if library_slug else None
+            await accounts.create_user(email, role, home, password=password)
     return [(email, role.value, slug or "-", password) for email, role, slug, password in USERS]
 
 

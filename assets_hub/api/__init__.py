@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from assets_hub.api import accounts, asset_edits, assets, branding, notices, renders, search_admin
+from assets_hub.api import (
+    accounts,
+    asset_edits,
+    assets,
+    branding,
+    documents,
+    notices,
+    renders,
+    search_admin,
+)
 
 A = "/assets/{asset_id}"
 
@@ -22,6 +31,15 @@ routes = [
     Route(f"{A}/render", renders.render, methods=["GET"], name="asset_render"),
     Route(f"{A}/render/preview", renders.preview, methods=["GET"], name="asset_render_preview"),
     Route(f"{A}/render-link", renders.create_link, methods=["POST"], name="asset_render_link"),
+    Route(f"{A}/brand-zone", documents.put_brand_zone, methods=["PUT"], name="asset_brand_zone"),
+    Route("/case-studies", documents.create_case_study, methods=["POST"], name="case_study_create"),
+    Route("/case-studies/{asset_id}", documents.get_case_study, methods=["GET"], name="case_study"),
+    Route(
+        "/case-studies/{asset_id}",
+        documents.update_case_study,
+        methods=["PATCH"],
+        name="case_study_update",
+    ),
     Route(f"{A}/template", branding.get_asset_template, methods=["GET"], name="asset_template"),
     Route(f"{A}/template", branding.put_asset_template, methods=["PUT"], name="asset_template_put"),
     Route(f"{A}/undelete", asset_edits.undelete_asset, methods=["POST"], name="asset_undelete"),

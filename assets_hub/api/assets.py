@@ -71,7 +71,7 @@ def _default_title(upload: SpooledFile) -> str:
 
 async def asset_body(asset_id: object, viewer: Viewer, **extra: object) -> dict[str, object]:
     asset = await asset_service.get_asset(str(asset_id), viewer)
-    body = asset_json(asset, await asset_service.current_version(asset))
+    body = asset_json(asset, await asset_service.latest_version(asset))
     body.update(extra)
     return body
 

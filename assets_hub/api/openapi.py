@@ -278,7 +278,7 @@ def _generated_paths(routes: list[BaseRoute], prefix: str = "") -> dict[str, dic
 
 def build_spec(routes: list[BaseRoute]) -> dict[str, Any]:
     """The hand-written entries, completed by every other route of the app."""
-    spec = json.loads(json.dumps(SPEC))
+    spec: dict[str, Any] = json.loads(json.dumps(SPEC))  # a deep copy: SPEC stays pristine
     for path, operations in _generated_paths(routes).items():
         if not path.startswith(("/api/", "/r/")) and path not in ("/healthz", "/readyz"):
             continue

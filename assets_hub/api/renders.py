@@ -12,10 +12,10 @@ from starlette.responses import JSONResponse, Response
 from assets_hub.api.assets import backends_of
 from assets_hub.api.bodies import read_json_object
 from assets_hub.auth.policy import Policy, principal_of, require_principal, requires
-from assets_hub.auth.principal import Principal
+from assets_hub.auth.principal import Principal, viewer_for
 from assets_hub.errors import BadRequest, NotFound, Unprocessable
-from assets_hub.models import Role
-from assets_hub.services import rendering, signed_links
+from assets_hub.models import AssetVersion, Role
+from assets_hub.services import downloads, rendering, signed_links
 from assets_hub.services.rendering import RenderAsk
 from assets_hub.services.visibility import Viewer
 from assets_hub.storage_responses import rendition_response
@@ -40,8 +40,6 @@ def render_ask(asset_id: str, params: QueryParams | dict[str, Any], *, preview: 
             )
     if len(fields) > MAX_FIELDS:
         raise BadRequest(f"At most {MAX_FIELDS} local fields.")
-    if not plain.get("preset"):
-        raise BadRequest("Say which size you want: preset=<key> (see /api/v1/presets).")
     profile: int | None = None
     if plain.get("profile"):
         try:
@@ -49,8 +47,12 @@ def render_ask(asset_id: str, params: QueryParams | dict[str, Any], *, preview: 
         except ValueError:
             raise NotFound("No branding profile with that id.") from None
     fmt = plain.get("format") or None
-    if fmt is not None and fmt not in ("jpeg", "png", "webp"):
-        raise BadRequest("format must be one of jpeg, png, webp")
+    if fmt is not None and fmt not in ("jpeg", "png", "webp", "pdf", "docx"):
+        raise BadRequest("format must be one of jpeg, png, webp (images), pdf or docx (documents)")
+    if fmt in ("pdf", "docx"):
+        return RenderAsk(asset_id, "", profile, fmt, fields, preview)
+    if not plain.get("preset"):
+        raise BadRequest("Say which size you want: preset=<key> (see /api/v1/presets).")
     return RenderAsk(asset_id, plain["preset"], profile, fmt, fields, preview)
 
 
@@ -62,6 +64,8 @@ async def render(request: Request) -> Response:
     ask = render_ask(request.path_params["asset_id"], request.query_params, preview=False)
     if principal is None and ask.profile_id is not None:
         raise NotFound("No branding profile with that id.")
+    if ask.format in ("pdf", "docx"):
+        return await _document(request, ask)
     prepared = await rendering.prepare(backends, principal, ask)
     if principal is None:
         # Visitors of a public catalogue get renditions that already exist, never new work.
@@ -155,3 +159,27 @@ async def follow_link(request: Request) -> Response:
     )
     await rendering.record(holder, prepared, library_id=library_id)
     return await rendition_response(request, backends.storage, rendition, prepared.filename)
+
+
+async def _document(request: Request, ask: RenderAsk) -> Response:
+    """A fact sheet stamped, or a case study as PDF or Word, for the caller's library."""
+    from assets_hub.services import assets as asset_service
+    from assets_hub.services import documents
+
+    backends = backends_of(request)
+    principal = require_principal(request)  # visitors never get branded documents
+    asset = await asset_service.get_asset(ask.asset_id, viewer_for(principal))
+    version = await AssetVersion.filter(asset=asset).order_by("-number").first()
+    job = await documents.prepare_document(
+        backends, principal, asset, version, ask.profile_id, ask.format or "pdf", dict(ask.fields)
+    )
+    rendition = await documents.get_or_make(backends, job)
+    await downloads.record_event(
+        asset,
+        version,
+        library_id=job.library_id,
+        preset=job.format,
+        branded=True,
+        filename=job.filename,
+    ) if version else None
+    return await rendition_response(request, backends.storage, rendition, job.filename)

@@ -143,7 +143,7 @@ class Rendition(Model):
         )
     )
     format = fields.CharField(max_length=10)
-    media_type = fields.CharField(max_length=40)
+    media_type = fields.CharField(max_length=100)
     storage_key = fields.CharField(max_length=255)
     size = fields.IntField()
     width = fields.IntField()

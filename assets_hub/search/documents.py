@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from assets_hub.models import Asset, AssetVersion
+from assets_hub.models import Asset, AssetVersion, Kind
 from assets_hub.search.base import NEVER_EXPIRES, NO_EMBARGO, SearchDocument
 
 
@@ -38,10 +38,18 @@ async def build_document(asset: Asset) -> SearchDocument:
         expires_at=_ts(usable_until(asset), NEVER_EXPIRES),
         downloads=asset.download_count,
         version=asset.revision,
-        body=(version.text if version else "")[:100_000],
+        body=(version.text if version else await _case_study_text(asset))[:100_000],
         audience=tuple(asset.audience),
         language=asset.language,
         orientation=version.orientation if version else "",
         alt_text=asset.alt_text,
         credit=asset.credit,
     )
+
+
+async def _case_study_text(asset: Asset) -> str:
+    if asset.kind != Kind.CASE_STUDY:
+        return ""
+    from assets_hub.services.case_studies import search_text  # late: services import search
+
+    return await search_text(asset)

@@ -33,8 +33,14 @@ async def get_asset(asset_id: str, viewer: Viewer) -> Asset:
     return asset
 
 
+async def latest_version(asset: Asset) -> AssetVersion | None:
+    """The current stored file, or None for content-only assets (case studies)."""
+    return await AssetVersion.filter(asset=asset).order_by("-number").first()
+
+
 async def current_version(asset: Asset) -> AssetVersion:
-    version = await AssetVersion.filter(asset=asset).order_by("-number").first()
+    """The current stored file; NotFound when the asset has none."""
+    version = await latest_version(asset)
     if version is None:
         raise NotFound("The asset has no stored file.")
     return version

@@ -112,7 +112,7 @@ async def _template(asset: Asset) -> Template | None:
         raise Unprocessable(f"The asset's overlay template is no longer valid: {exc}") from None
 
 
-async def _brand(backends: Backends, version: BrandingProfileVersion) -> Brand:
+async def brand_of(backends: Backends, version: BrandingProfileVersion) -> Brand:
     cached = _BRANDS.get(version.id)
     if cached is None:
         cached = await brand_for(backends, version)
@@ -145,7 +145,7 @@ async def prepare(
             raise NotFound("No branding profile with that id.")
         view = await profile_for(principal, ask.profile_id)  # another library's: 404
         profile_version = view.version
-        brand = await _brand(backends, profile_version)
+        brand = await brand_of(backends, profile_version)
     render_preset = to_render_preset(preset)
     focus = _focus(asset)
     use_master = master_suffices(_master_size(version), render_preset, focus)
@@ -206,7 +206,8 @@ async def render_now(backends: Backends, prepared: Prepared) -> RenderResult:
 
 
 def storage_key_for(key: str, fmt: str) -> str:
-    return f"renditions/{key[:2]}/{key}{_EXTENSIONS[fmt]}"
+    extension = _EXTENSIONS.get(fmt, f".{fmt}")
+    return f"renditions/{key[:2]}/{key}{extension}"
 
 
 async def stored(prepared: Prepared) -> Rendition | None:
@@ -226,14 +227,26 @@ async def get_or_render(
     found = await stored(prepared)
     if found is not None:
         return found
+    return await single_flight(
+        backends, prepared.key, lambda: _render_and_store(backends, prepared), before_render
+    )
+
+
+async def single_flight(
+    backends: Backends,
+    key: str,
+    make: Callable[[], Awaitable[Rendition]],
+    before: Callable[[], Awaitable[Any]] | None = None,
+) -> Rendition:
+    """Run ``make`` once per key at a time in this process; everyone asking waits for it."""
     inflight: dict[str, asyncio.Future[Rendition]] = backends.renders
-    task = inflight.get(prepared.key)
+    task = inflight.get(key)
     if task is None:
-        if before_render is not None:
-            await before_render()
-        task = asyncio.ensure_future(_render_and_store(backends, prepared))
-        inflight[prepared.key] = task
-        task.add_done_callback(lambda _: inflight.pop(prepared.key, None))
+        if before is not None:
+            await before()
+        task = asyncio.ensure_future(make())
+        inflight[key] = task
+        task.add_done_callback(lambda _: inflight.pop(key, None))
     # Shielded: a client that disconnects does not cancel the render others are waiting for.
     return await asyncio.shield(task)
 

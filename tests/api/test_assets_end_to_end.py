@@ -8,8 +8,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from assets_hub.models import Role
 from assets_hub import api
+from assets_hub.models import Role
 from assets_hub.settings import Settings
 from tests.conftest import app_client, authorise, http_state
 

@@ -16,7 +16,7 @@ from assets_hub import db
 from assets_hub.models import Rendition, Role
 from assets_hub.services import rendering
 from assets_hub.settings import Settings
-from tests.conftest import PUBLISHABLE, app_client, http_state, make_jpeg, make_user, token_for
+from tests.conftest import PUBLISHABLE, app_client, http_state, make_user, token_for
 
 
 def _logo() -> bytes:
