@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from assets_hub import api, health, web
+from assets_hub.api.feeds import campaign_feed
 from assets_hub.api.openapi import openapi
 from assets_hub.api.renders import follow_link
 from assets_hub.auth.middleware import AuthMiddleware
@@ -60,7 +61,11 @@ _HEADINGS = {
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith(("/api/", "/r/")) or path in ("/healthz", "/readyz", "/openapi.json")
+    return path.startswith(("/api/", "/r/", "/feeds/")) or path in (
+        "/healthz",
+        "/readyz",
+        "/openapi.json",
+    )
 
 
 def _error_response(
@@ -161,6 +166,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/readyz", health.readyz, methods=["GET"], name="readyz"),
         Route("/openapi.json", openapi, methods=["GET"], name="openapi"),
         Route("/r/{token}", follow_link, methods=["GET"], name="render_link"),
+        Route("/feeds/{token}/{name}", campaign_feed, methods=["GET"], name="feed"),
         Mount("/api/v1", routes=api.routes, name="api"),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
         *web.routes,

@@ -14,13 +14,14 @@ from assets_hub.api.bodies import read_json_object
 from assets_hub.auth.policy import Policy, principal_of, require_principal, requires
 from assets_hub.auth.principal import Principal, viewer_for
 from assets_hub.errors import BadRequest, NotFound, Unprocessable
+from assets_hub.media.renditions import SourceTooSmall
 from assets_hub.models import AssetVersion, Role
 from assets_hub.services import downloads, rendering, signed_links
 from assets_hub.services.rendering import RenderAsk
 from assets_hub.services.visibility import Viewer
 from assets_hub.storage_responses import rendition_response
 
-_PARAMS = {"preset", "profile", "format"}
+_PARAMS = {"preset", "profile", "format", "allow_smaller"}
 MAX_FIELDS = 10
 
 
@@ -53,7 +54,8 @@ def render_ask(asset_id: str, params: QueryParams | dict[str, Any], *, preview: 
         return RenderAsk(asset_id, "", profile, fmt, fields, preview)
     if not plain.get("preset"):
         raise BadRequest("Say which size you want: preset=<key> (see /api/v1/presets).")
-    return RenderAsk(asset_id, plain["preset"], profile, fmt, fields, preview)
+    smaller = plain.get("allow_smaller", "").lower() in ("1", "true", "yes")
+    return RenderAsk(asset_id, plain["preset"], profile, fmt, fields, preview, smaller)
 
 
 @requires(Policy.CATALOGUE)
@@ -74,9 +76,14 @@ async def render(request: Request) -> Response:
             raise NotFound("This size has not been made yet; sign in to make it.")
         return await rendition_response(request, backends.storage, found, prepared.filename)
     user_id = principal.user_id
-    rendition = await rendering.get_or_render(
-        backends, prepared, before_render=lambda: backends.throttle.take_render(str(user_id))
-    )
+    try:
+        rendition = await rendering.get_or_render(
+            backends, prepared, before_render=lambda: backends.throttle.take_render(str(user_id))
+        )
+    except SourceTooSmall as exc:
+        raise Unprocessable(
+            f"{exc.message}. Add allow_smaller=1 for a smaller image instead."
+        ) from None
     await rendering.record(principal, prepared, library_id=principal.library_id)
     return await rendition_response(request, backends.storage, rendition, prepared.filename)
 

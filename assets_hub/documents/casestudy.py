@@ -99,6 +99,10 @@ class CaseStudy:
             raise ValueError(f"at most {MAX_FIGURES} figures and {MAX_IMAGES} images")
         set_(self, "figures", tuple(self.figures))
         set_(self, "images", tuple(self.images))
+        if not all(isinstance(f, OutcomeFigure) for f in self.figures) or not all(
+            isinstance(i, CaseImage) for i in self.images
+        ):
+            raise ValueError("figures must be OutcomeFigure and images CaseImage values")
         if not isinstance(self.language, str) or not _LANGUAGE.fullmatch(self.language):
             raise ValueError("language must be a language tag such as en-GB or cy")
         set_(self, "_tokens", tuple(markdown_parser().parse(self.body_markdown)))

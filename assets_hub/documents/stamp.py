@@ -132,7 +132,14 @@ def _stamp_xobject(
 
 
 def _place(page: pikepdf.Page, formx: pikepdf.Object, placement: Placement) -> None:
-    name = page.add_resource(formx, pikepdf.Name.XObject, free_name(page, "Brand"))
+    # Pages often share one /Resources dictionary (or inherit it from /Pages): reuse the name
+    # the stamp already has there instead of adding one entry per page.
+    xobjects: Any = page.resources.get("/XObject", {})
+    name = next((k for k, v in xobjects.items() if v.objgen == formx.objgen), None)
+    if name is None:
+        name = page.add_resource(formx, pikepdf.Name.XObject, free_name(page, "Brand"))
+    else:
+        name = pikepdf.Name(name)
     rect = _user_rect(page, placement)
     content = page.calc_form_xobject_placement(
         formx, name, rect, invert_transformations=True, allow_shrink=True, allow_expand=True
@@ -149,8 +156,7 @@ def free_name(page: pikepdf.Page, prefix: str) -> pikepdf.Name:
     pikepdf's own ``prefix=`` appends random characters, which would make equal inputs give
     different bytes and defeat caching by content.
     """
-    resources = page.obj.get("/Resources")
-    used: Any = resources.get("/XObject", {}) if isinstance(resources, pikepdf.Dictionary) else {}
+    used: Any = page.resources.get("/XObject", {})  # inherited from /Pages too
     n = 0
     while f"/{prefix}{n}" in used:
         n += 1

@@ -65,6 +65,9 @@ class RenderAsk:
     format: str | None = None
     fields: Mapping[str, str] = dataclasses.field(default_factory=dict)
     preview: bool = False
+    # When the source is too small for the preset: a smaller image with a warning (packs,
+    # posts) instead of a 422 that says so (a direct request, unless asked).
+    allow_smaller: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,7 @@ async def prepare(
             credit_line=asset.credit or None,
             credit_required=licence_needs_credit(asset.licence),
             preview=ask.preview,
+            allow_smaller=ask.allow_smaller or ask.preview,
         )
     except RenderError:
         raise

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assets_hub.errors import Unprocessable
-from assets_hub.models import Asset, Kind
+from assets_hub.models import Asset, Kind, SocialPost
 from assets_hub.services.metadata import licence_needs_credit
 from assets_hub.services.visibility import utcnow
 
@@ -34,5 +34,12 @@ def publish_problems(asset: Asset) -> list[str]:
 async def check_publishable(asset: Asset) -> None:
     """Unprocessable (422) listing every unmet rule."""
     problems = publish_problems(asset)
+    if asset.kind is Kind.SOCIAL_POST:
+        from assets_hub.services.posts import post_publish_problems  # late: posts import rules
+
+        if await SocialPost.exists(asset=asset):
+            # A composed post carries alt text per image instead of one for the asset.
+            problems = [p for p in problems if not p.startswith("alt text")]
+            problems += await post_publish_problems(asset)
     if problems:
         raise Unprocessable("The asset cannot be published yet: " + "; ".join(problems) + ".")

@@ -205,3 +205,36 @@ def test_verify_catches_lost_pages_and_text() -> None:
         verify_stamped(other, out.getvalue())
     with pytest.raises(StampCheckFailed, match="does not open"):
         verify_stamped(other, b"not a pdf")
+
+
+def test_inherited_and_shared_resources(brand: Brand) -> None:
+    """Producers that put /Resources on the page tree, shared by every page, still work."""
+    with pikepdf.open(io.BytesIO(fact_sheet(3))) as pdf:
+        shared = pdf.make_indirect(pdf.pages[0].obj.Resources)
+        pdf.Root.Pages.Resources = shared
+        for page in pdf.pages:
+            del page.obj.Resources
+        out = io.BytesIO()
+        pdf.save(out)
+    source = out.getvalue()
+    result = stamp_pdf(source, BrandZone("all"), brand)  # the self-check compares all text
+    texts = page_texts(result)
+    assert all("Little Snoring" in t and "column 1 line 11" in t for t in texts)
+    with pikepdf.open(io.BytesIO(result)) as pdf:
+        names = {str(k) for page in pdf.pages for k in page.resources.XObject.keys()}
+        assert names == {"/Brand0"}
+
+
+def test_crop_box_offset(brand: Brand) -> None:
+    """The zone is measured in the visible (crop) box, wherever its origin is."""
+    with pikepdf.open(io.BytesIO(fact_sheet(1))) as pdf:
+        pdf.pages[0].obj.CropBox = pikepdf.Array([40, 60, 540, 800])
+        out = io.BytesIO()
+        pdf.save(out)
+    source = out.getvalue()
+    assert page_sizes(source) == [(500, 740)]
+    result = stamp_pdf(source, BrandZone("first"), brand)
+    navy = (0x1D, 0x3C, 0x6E)
+    assert pixel(result, 0, (2, 737)) == navy  # bottom-left of the visible page
+    assert pixel(result, 0, (497, 737)) == navy  # bottom-right: the strip spans the box
+    assert pixel(result, 0, (2, 660)) == (255, 255, 255)  # above the 74 pt strip

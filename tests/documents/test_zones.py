@@ -89,3 +89,21 @@ def test_json_round_trip() -> None:
     assert parse_zone(zone_to_json(zone)) == zone
     assert parse_zone({}) == BrandZone()
     assert zone_to_json(BrandZone()) == {"pages": "last", "rect": None}
+
+
+def test_document_key_changes_with_every_input() -> None:
+    from assets_hub.branding.brand import Brand
+    from assets_hub.documents.keys import document_key
+
+    brand = Brand("p", 1, primary="#123456", fields={"library_name": "A"})
+    base = {"asset_id": "7", "source_version": "v1", "fmt": "pdf", "brand": brand}
+    key = document_key(**base)  # type: ignore[arg-type]
+    assert key == document_key(**base)  # type: ignore[arg-type]
+    variants = [
+        {**base, "source_version": "v2"},
+        {**base, "fmt": "docx"},
+        {**base, "zone": BrandZone("first")},
+        {**base, "local_fields": {"event_title": "Rhyme time"}},
+        {**base, "brand": Brand("p", 2, primary="#123456", fields={"library_name": "B"})},
+    ]
+    assert len({document_key(**v) for v in variants} | {key}) == 6  # type: ignore[arg-type]

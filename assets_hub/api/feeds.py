@@ -1,0 +1,166 @@
+"""Feed tokens (library admins) and the Atom / JSON feeds scheduling tools poll."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from assets_hub.api.accounts import client_ip
+from assets_hub.api.assets import backends_of
+from assets_hub.api.bodies import read_json_object, text_field
+from assets_hub.auth.policy import Policy, require_principal, requires
+from assets_hub.auth.principal import Principal
+from assets_hub.auth.secrets import digest, new_token
+from assets_hub.errors import NotFound, Unprocessable
+from assets_hub.models import Asset, BrandingProfile, Campaign, FeedToken, Library, Role, SocialPost
+from assets_hub.services import audit, posts, signed_links
+from assets_hub.services.branding import profile_for
+from assets_hub.services.visibility import Viewer, utcnow
+from assets_hub.social.feeds import (
+    ATOM_MEDIA_TYPE,
+    JSON_FEED_MEDIA_TYPE,
+    FeedImage,
+    FeedInfo,
+    FeedPost,
+    atom_feed,
+    json_feed,
+)
+
+FEED_LINK_LIFETIME_S = 30 * 24 * 3600  # image links outlive any scheduler's polling interval
+
+
+@requires(Policy.LIBRARY_ADMIN)
+async def create_feed_token(request: Request) -> Response:
+    principal = require_principal(request)
+    if principal.library_id is None:
+        raise Unprocessable("Feeds belong to a library; admins create them as library staff.")
+    data = await read_json_object(request, allowed=("name",))
+    name = (text_field(data, "name") or "").strip()
+    if not name or len(name) > 100:
+        raise Unprocessable("name: 1 to 100 characters, e.g. the scheduling tool")
+    token = new_token("ahf_")
+    row = await FeedToken.create(
+        library_id=principal.library_id, name=name, token_hash=digest(token)
+    )
+    await audit.record(
+        "feed_token_created",
+        actor_email=principal.email,
+        target_type="feed",
+        target_id=row.id,
+        library_id=principal.library_id,
+        ip=client_ip(request),
+    )
+    return JSONResponse(
+        {
+            "id": row.id,
+            "name": name,
+            "token": token,
+            "atom": f"/feeds/{token}/CAMPAIGN.atom",
+            "json": f"/feeds/{token}/CAMPAIGN.json",
+        },
+        status_code=201,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@requires(Policy.LIBRARY_ADMIN)
+async def revoke_feed_token(request: Request) -> Response:
+    principal = require_principal(request)
+    try:
+        token_id = int(request.path_params["token_id"])
+    except ValueError:
+        raise NotFound("No feed token with that id.") from None
+    row = await FeedToken.get_or_none(id=token_id, library_id=principal.library_id)
+    if row is None:
+        raise NotFound("No feed token with that id.")
+    await FeedToken.filter(id=row.id).update(revoked_at=utcnow())
+    await audit.record(
+        "feed_token_revoked",
+        actor_email=principal.email,
+        target_type="feed",
+        target_id=row.id,
+        library_id=principal.library_id,
+    )
+    return JSONResponse({"revoked": row.id})
+
+
+@requires(Policy.PUBLIC)
+async def campaign_feed(request: Request) -> Response:
+    """/feeds/{token}/{campaign}.atom|.json: published posts, captions filled for the library."""
+    token = request.path_params["token"]
+    row = await FeedToken.get_or_none(token_hash=digest(token), revoked_at=None)
+    if row is None:
+        raise NotFound("This feed address is not valid (it may have been revoked).")
+    name = request.path_params["name"]
+    slug, _, kind = name.rpartition(".")
+    if kind not in ("atom", "json"):
+        raise NotFound("Feeds end in .atom or .json.")
+    campaign = await Campaign.get_or_none(slug=slug)
+    if campaign is None:
+        raise NotFound("No campaign with that slug.")
+    library = await Library.get(id=row.library_id)
+    profile = (
+        await BrandingProfile.filter(library=library, deleted_at=None)
+        .order_by("-is_default", "id")
+        .first()
+    )
+    if profile is None:
+        raise NotFound("The library has no branding profile yet.")
+    holder = Principal(user_id=0, email="feed", role=Role.LIBRARY_MEMBER, library_id=library.id)
+    view = await profile_for(holder, profile.id)
+    viewer = Viewer()  # what library staff see: published, unembargoed, unexpired
+    backends = backends_of(request)
+    items: list[FeedPost] = []
+    post_assets = await Asset.filter(viewer.asset_filter(), campaign=campaign)
+    for asset in post_assets:
+        if not await SocialPost.exists(asset=asset):
+            continue
+        try:
+            filled = await posts.fill_post(asset, "instagram", dict(view.version.values), viewer)
+        except Unprocessable:
+            continue  # the library's profile lacks a field this post needs
+        images = []
+        for image in filled.images:
+            link = signed_links.sign(
+                backends.signing_key,
+                {
+                    "a": str(image.asset.id),
+                    "p": filled.platform.preset,
+                    "pr": profile.id,
+                    "f": None,
+                    "fl": {},
+                    "lib": library.id,
+                    "u": 0,
+                },
+                lifetime_s=FEED_LINK_LIFETIME_S,
+            )
+            images.append(
+                FeedImage(
+                    str(request.url_for("render_link", token=link)),
+                    image.alt_text,
+                    image.decorative,
+                )
+            )
+        items.append(
+            FeedPost(
+                id=f"urn:uuid:{asset.id}",
+                title=asset.title,
+                caption=filled.caption,
+                published=asset.published_at,
+                images=images,
+                updated=asset.updated_at,
+                embargo_until=asset.embargo_until,
+                hashtags=filled.hashtags,
+            )
+        )
+    info = FeedInfo(
+        id=f"urn:assets-hub:feed:{library.slug}:{campaign.slug}",
+        title=f"{campaign.name} — {library.name}",
+        feed_url=str(request.url),
+        author=library.name,
+        description=campaign.description or None,
+    )
+    now = utcnow()
+    if kind == "atom":
+        return Response(atom_feed(info, items, now), media_type=ATOM_MEDIA_TYPE)
+    return Response(json_feed(info, items, now), media_type=JSON_FEED_MEDIA_TYPE)

@@ -1,0 +1,263 @@
+"""Social posts, campaign packs and feeds over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from assets_hub.api.asset_edits import _expected_revision
+from assets_hub.api.assets import acting_user, asset_body, backends_of, viewer_for
+from assets_hub.api.bodies import read_json_object
+from assets_hub.auth.policy import Policy, require_principal, requires
+from assets_hub.auth.principal import Principal
+from assets_hub.backends import Backends
+from assets_hub.errors import BadRequest, NotFound, Unprocessable
+from assets_hub.media.disposition import content_disposition
+from assets_hub.models import Asset, Campaign, Kind, SocialPost
+from assets_hub.services import assets as asset_service
+from assets_hub.services import ingest, lifecycle, posts, rendering
+from assets_hub.services.branding import profile_for
+from assets_hub.services.metadata import licence_needs_credit
+from assets_hub.services.presets import active_preset
+from assets_hub.services.rendering import RenderAsk
+from assets_hub.social.packs import PackAborted, PackTooLarge, build_campaign_pack, stream_pack
+from assets_hub.social.packtext import PackFile, PackImage, PackPost
+from assets_hub.social.platforms import PLATFORMS
+
+MAX_PACK_RENDITIONS = 200  # larger packs: fewer sizes, or one post at a time
+_EXT = {"jpeg": "jpg", "png": "png", "webp": "webp"}
+
+
+@requires(Policy.EDITOR)
+async def create_post(request: Request) -> Response:
+    data = await read_json_object(request, allowed=(*posts.POST_KEYS, *posts.META_KEYS))
+    asset = await posts.create_post(data, await acting_user(request))
+    await ingest.index_soon(backends_of(request), asset.id)
+    return JSONResponse(await asset_body(asset.id, viewer_for(request)), status_code=201)
+
+
+@requires(Policy.EDITOR)
+async def update_post(request: Request) -> Response:
+    data = await read_json_object(request, allowed=(*posts.POST_KEYS, "revision"))
+    expected = _expected_revision(request, data)
+    asset = await lifecycle.editable_asset(request.path_params["asset_id"])
+    asset = await posts.update_post(asset, data, await acting_user(request), expected)
+    return JSONResponse(await asset_body(asset.id, viewer_for(request)))
+
+
+async def _profile_values(principal: Principal, request: Request) -> tuple[int, dict[str, str]]:
+    raw = request.query_params.get("profile")
+    if not raw or not raw.isdigit():
+        raise BadRequest("Say whose post this is: profile=<your branding profile id>.")
+    view = await profile_for(principal, int(raw))  # another library's profile: 404
+    values = dict(view.version.values)
+    for name, value in request.query_params.multi_items():
+        if name.startswith("field."):
+            values[name[len("field.") :]] = value[:200]
+    return view.profile.id, values
+
+
+@requires(Policy.SIGNED_IN)
+async def grab_post(request: Request) -> Response:
+    """The post for one platform: caption and alt text filled for the library, limits checked."""
+    principal = require_principal(request)
+    viewer = viewer_for(request)
+    asset = await asset_service.get_asset(request.path_params["asset_id"], viewer)
+    profile_id, values = await _profile_values(principal, request)
+    platform = request.query_params.get("platform", "instagram")
+    filled = await posts.fill_post(asset, platform, values, viewer)
+    preset = filled.platform.preset
+    query = f"preset={preset}&profile={profile_id}"
+    return JSONResponse(
+        {
+            "id": str(asset.id),
+            "title": asset.title,
+            "platform": {
+                "key": filled.platform.key,
+                "label": filled.platform.label,
+                "caption_max": filled.platform.caption_max,
+                "preset": preset,
+            },
+            "caption": filled.caption,
+            "caption_length": filled.platform.length(filled.caption),
+            "hashtags": filled.hashtags,
+            "link": filled.post.link,
+            "window": {
+                "start": _iso(filled.post.window_start),
+                "end": _iso(filled.post.window_end),
+            },
+            "images": [
+                {
+                    "asset_id": str(i.asset.id),
+                    "title": i.asset.title,
+                    "alt_text": i.alt_text,
+                    "decorative": i.decorative,
+                    "preview": f"/api/v1/assets/{i.asset.id}/render/preview?{query}",
+                    "download": f"/api/v1/assets/{i.asset.id}/render?{query}",
+                }
+                for i in filled.images
+            ],
+            "limits": {
+                "ok": filled.report.ok,
+                "problems": filled.report.messages(filled.platform.label),
+            },
+            "links": {
+                "zip": f"/api/v1/posts/{asset.id}/grab.zip?platform={filled.platform.key}"
+                f"&profile={profile_id}"
+            },
+        }
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _rendition_source(
+    backends: Backends, principal: Principal, asset_id: str, preset: str, profile_id: int
+) -> Callable[[], AsyncIterator[bytes]]:
+    """Rendered lazily while the zip streams: memory stays flat, nothing is built up front."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        ask = RenderAsk(asset_id, preset, profile_id, allow_smaller=True)
+        prepared = await rendering.prepare(backends, principal, ask)
+        rendition = await rendering.get_or_render(backends, prepared)
+        await rendering.record(principal, prepared, library_id=principal.library_id)
+        async for chunk in backends.storage.read(rendition.storage_key):
+            yield chunk
+
+    return chunks
+
+
+def _zip_response(plan: Any, filename: str) -> Response:
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in stream_pack(plan):
+                yield chunk
+        except PackAborted:
+            # Headers are gone: the only honest signal left is to break the connection,
+            # so the client sees a failed download, never a short zip with a clean end.
+            raise
+
+    headers = {"Content-Disposition": content_disposition(filename), "Cache-Control": "no-store"}
+    if plan.archive_size is not None:
+        headers["Content-Length"] = str(plan.archive_size)
+    return StreamingResponse(body(), media_type="application/zip", headers=headers)
+
+
+@requires(Policy.SIGNED_IN)
+async def grab_zip(request: Request) -> Response:
+    """Everything for one post on one platform: the branded images and the filled texts."""
+    backends = backends_of(request)
+    principal = require_principal(request)
+    viewer = viewer_for(request)
+    asset = await asset_service.get_asset(request.path_params["asset_id"], viewer)
+    profile_id, values = await _profile_values(principal, request)
+    filled = await posts.fill_post(
+        asset, request.query_params.get("platform", "instagram"), values, viewer
+    )
+    preset = filled.platform.preset
+    images = [
+        PackImage(
+            i.asset.title,
+            [
+                PackFile(
+                    preset,
+                    "jpg",
+                    _rendition_source(backends, principal, str(i.asset.id), preset, profile_id),
+                )
+            ],
+            alt_text=i.alt_text,
+            decorative=i.decorative,
+            credit=i.asset.credit if licence_needs_credit(i.asset.licence) else None,
+        )
+        for i in filled.images
+    ]
+    plan = build_campaign_pack(
+        asset.campaign.name if asset.campaign else "assets hub",
+        values.get("library_name", ""),
+        posts=[PackPost(asset.title, {filled.platform.label: filled.caption}, images)],
+    )
+    return _zip_response(plan, f"{asset.title[:60]}-{filled.platform.key}.zip")
+
+
+@requires(Policy.SIGNED_IN)
+async def campaign_pack(request: Request) -> Response:
+    """Every usable asset and post of a campaign, branded for the library, in chosen sizes."""
+    backends = backends_of(request)
+    principal = require_principal(request)
+    viewer = viewer_for(request)
+    campaign = await Campaign.get_or_none(slug=request.path_params["slug"])
+    if campaign is None:
+        raise NotFound("No campaign with that slug.")
+    profile_id, values = await _profile_values(principal, request)
+    presets = [p for p in request.query_params.get("presets", "instagram-square").split(",") if p]
+    if not 1 <= len(presets) <= 12:
+        raise BadRequest("presets: one to twelve preset keys, comma separated")
+    usable = await Asset.filter(viewer.asset_filter(), campaign=campaign).order_by("title")
+    images = [
+        a
+        for a in usable
+        if a.kind in (Kind.IMAGE, Kind.SOCIAL_POST) and not await SocialPost.exists(asset=a)
+    ]
+    post_assets = [a for a in usable if await SocialPost.exists(asset=a)]
+    if (len(images) + len(post_assets) * 2) * len(presets) > MAX_PACK_RENDITIONS:
+        raise Unprocessable(
+            f"This pack would need more than {MAX_PACK_RENDITIONS} images; choose fewer sizes."
+        )
+    for key in presets:
+        await active_preset(key)  # unknown preset: 404 listing the valid ones
+
+    def files(asset: Asset, keys: list[str]) -> list[PackFile]:
+        return [
+            PackFile(
+                key, "jpg", _rendition_source(backends, principal, str(asset.id), key, profile_id)
+            )
+            for key in keys
+        ]
+
+    def credit(asset: Asset) -> str | None:
+        return asset.credit if licence_needs_credit(asset.licence) else None
+
+    pack_posts = []
+    for post_asset in post_assets:
+        captions = {}
+        post_images: list[PackImage] = []
+        for key, rules in PLATFORMS.items():
+            try:
+                filled = await posts.fill_post(post_asset, key, values, viewer)
+            except Unprocessable as exc:
+                captions[rules.label] = f"(not available: {exc.message})"
+                continue
+            captions[rules.label] = filled.caption
+            if not post_images:
+                post_images = [
+                    PackImage(
+                        i.asset.title,
+                        files(i.asset, presets),
+                        alt_text=i.alt_text,
+                        decorative=i.decorative,
+                        credit=credit(i.asset),
+                    )
+                    for i in filled.images
+                ]
+        pack_posts.append(PackPost(post_asset.title, captions, post_images))
+    pack_images = [
+        PackImage(a.title, files(a, presets), alt_text=a.alt_text or None, credit=credit(a))
+        for a in images
+    ]
+    try:
+        plan = build_campaign_pack(
+            campaign.name,
+            values.get("library_name", ""),
+            posts=pack_posts,
+            assets=pack_images,
+            now=datetime.now(UTC),
+        )
+    except PackTooLarge as exc:
+        raise Unprocessable(f"The pack is too large: {exc}") from None
+    return _zip_response(plan, f"{campaign.slug}-pack.zip")
