@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint fmt bench migrations install install-dev check clean docs
+.PHONY: run test lint fmt bench bench-upload migrations install install-dev check clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,8 +71,18 @@ fmt: install-dev
 	$(BIN)/ruff format assets_hub tests bench
 	$(BIN)/ruff check --fix assets_hub tests bench
 
+# Benchmarks print figures beside a baseline measured in the same run; they are not tests.
 bench: install-dev
 	$(BIN)/python bench/search.py --n 10000
+	$(BIN)/python bench/render.py
+	$(BIN)/python bench/documents.py
+	$(BIN)/python bench/packs.py
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/upload.py --size-mb 256
+
+# The full-size upload measurement from issue 4 (a 1 GiB file through the API to S3).
+bench-upload: install-dev
+	$(BIN)/python bench/upload.py --size-mb 1024
 
 # Write a migration after changing a model: make migrations NAME=add_focal_point
 migrations: install-dev
