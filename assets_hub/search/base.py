@@ -7,12 +7,18 @@ Contract (tests/search/test_search_contract.py runs it against every backend):
   counts never include what the caller may not see; time-based rules use ``visibility.now``;
 - a word of a title finds the document right after ``upsert`` returns;
 - engine failures raise SearchUnavailable; a query the engine cannot parse is never an error
-  (user text is always treated as plain words).
+  (user text is always treated as plain words);
+- a query that cannot be answered as asked (text over 512 characters, page < 1, per_page
+  outside 1..100, an unknown sort or facet name, over 100 values in one filter) raises
+  ValueError with a message fit for a 400, before the engine is asked; pages past the
+  10,000-deep window are empty, with the exact total;
+- facet counts leave out the facet's own filter (ticking "image" still counts every kind)
+  but apply every other filter, the text and visibility.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -128,6 +134,43 @@ class SearchBackend(Protocol):
 
     async def search(self, query: SearchQuery) -> SearchPage:
         """Matching ids (with highlights), the total and facet counts, all within visibility."""
+        ...
+
+    async def similar(self, document_id: str, visibility: Visibility, limit: int = 6) -> list[Hit]:
+        """ "More like this": up to ``limit`` documents sharing tags, campaign or audience.
+
+        Ranked by 3 per shared tag, 2 for the same campaign, 1 per shared audience (ties:
+        newest first); never the document itself; only documents ``visibility`` allows, and
+        [] when the document is unknown or not visible. ValueError unless 1 <= limit <= 100.
+        """
+        ...
+
+    async def set_synonyms(self, synonyms: dict[str, list[str]]) -> None:
+        """Replace the editors' synonyms: {"kids": ["children"], "teens": ["young people"]}.
+
+        One-way (a word also finds its synonyms, not the reverse; list both for mutual ones),
+        targets may be phrases, and synonyms match exactly (no typos). Applied to every
+        later search without a reindex. ValueError for malformed input.
+        """
+        ...
+
+    async def rebuild(
+        self,
+        documents: AsyncIterator[SearchDocument] | Iterable[SearchDocument],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Replace the whole index by ``documents`` without downtime; returns the new count.
+
+        Builds aside, then swaps atomically: searches keep answering from the old index until
+        the swap. Writes made meanwhile through this backend are replayed on the new index.
+        ``progress`` is called with the number of documents written so far. RuntimeError if
+        a rebuild is already running.
+        """
+        ...
+
+    async def document_versions(self) -> dict[str, int]:
+        """Every indexed id with its version, to compare with the database (SR-04)."""
         ...
 
     async def count(self) -> int:

@@ -1,31 +1,43 @@
 """EmbeddedSearchBackend: an in-process full-text engine on tantivy's Python bindings.
 
-The index lives in a directory on local disk (``embedded://./var/search``), so it suits one
-app process; several replicas need Meilisearch. User text never reaches tantivy's query
-parser: it is tokenised with the index's own analyzer and the query tree is built here, so
-quotes, colons, ``OR``, parentheses and ``*`` are plain characters that simply never match.
-Filters and visibility are ``Must`` clauses of that same tree, which is why totals and facet
-counts can never include documents the caller may not see.
+The index lives under a directory on local disk (``embedded://./var/search``), so it suits one
+app process; several replicas need Meilisearch. The directory holds one generation of the
+index (``index-<hex>/``) named by the ``CURRENT`` file: ``rebuild`` writes a new generation
+beside it, then swaps ``CURRENT`` atomically (``os.replace``) and deletes the old one, so
+searches keep answering throughout. Query trees: embedded_query; schema: embedded_schema;
+highlights: highlight; shared rules and limits: analysis.
 """
 
 from __future__ import annotations
 
-import html
+import json
 import os
+import shutil
 import threading
-import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import tantivy
-from tantivy import FieldType, Occur, Order, Query
+from tantivy import Occur, Order, Query
 
 from assets_hub.errors import ConfigError
+from assets_hub.search.analysis import (
+    MAX_PER_PAGE,
+    Synonyms,
+    facets_of,
+    make_analyzer,
+    normalise_synonyms,
+    paging,
+    query_words,
+    validate_query,
+)
 from assets_hub.search.base import (
-    FACET_FIELDS,
     Hit,
     SearchDocument,
     SearchPage,
@@ -33,266 +45,32 @@ from assets_hub.search.base import (
     SearchUnavailable,
     Visibility,
 )
+from assets_hub.search.embedded_query import EmbeddedQueries, facet_counts
+from assets_hub.search.embedded_schema import TOKENIZER, build_schema, to_tantivy_document
+from assets_hub.search.embedded_suggest import suggest
+from assets_hub.search.highlight import Highlighter, document_highlights
+from assets_hub.search.rebuild import Journal, RebuildSource, iterate_batches
 from assets_hub.threads import run_blocking
 
 VARIABLE = "ASSETS_HUB_SEARCH_URL"
 T = TypeVar("T")
 
-# Limits shared with the Meilisearch adapter so both backends answer the same query alike.
-MAX_QUERY_CHARS = 512  # SECURITY.md DOS-03; the API rejects longer, we truncate defensively
-MAX_QUERY_WORDS = 10  # Meilisearch ignores words after the tenth; so do we
-MAX_PER_PAGE = 100  # DOS-03
-MAX_WINDOW = 10_000  # deepest hit reachable by paging (page * per_page); total stays exact
-FACET_SIZE = 100  # facet values returned per facet field
-MAX_TOKEN_CHARS = 40  # longer "words" are not indexed (tantivy's default), so never match
-
-# Searchable fields, strongest first. Boosts multiply BM25 for exact words; a typo or prefix
-# match scores a constant FUZZY_WEIGHT * boost, below any exact match in the same field.
-TEXT_FIELDS: tuple[tuple[str, float], ...] = (
-    ("title", 8.0),
-    ("tags_text", 4.0),
-    ("campaign_name", 2.0),
-    ("description", 1.0),
-    ("body", 0.5),
-)
-FUZZY_WEIGHT = 0.5
-KEYWORD_FIELDS = ("kind", "campaign", "tags", "status")
-INT_FIELDS = (
-    "created_at",
-    "published_at",
-    "embargo_until",
-    "expires_at",
-    "downloads",
-    "version",
-)
 SORT_FIELDS: dict[str, tuple[str, Order]] = {
     "newest": ("created_at", Order.Desc),
     "downloads": ("downloads", Order.Desc),
     "title": ("title_sort", Order.Asc),
 }
-TOKENIZER = "hub"
-SNIPPET_CHARS = 160
-# Body text can be long: a snippet is looked for near its start only, which also keeps the
-# highlighting of a page cheap.
-SNIPPET_SCAN_CHARS = 5_000
-
 WRITER_HEAP_BYTES = 128_000_000
+# A rebuild writes every document in one commit: a heap this size keeps 100k assets in one
+# or two segments (fewer segments = fewer term-dictionary walks per fuzzy word at query time).
+REBUILD_HEAP_BYTES = 512_000_000
 WRITER_THREADS = 0  # 0 = one per core, at most 8 (and as the heap allows)
 MIN_HEAP_PER_THREAD = 15_000_000
-
-
-def typo_budget(word: str) -> int:
-    """Typos allowed in a query word, as Meilisearch's defaults: 0 below 5 letters, 2 from 9."""
-    if len(word) >= 9:
-        return 2
-    if len(word) >= 5:
-        return 1
-    return 0
-
-
-# Quotes, brackets and dashes (curly quotes and en/em dashes written as escapes) that should
-# not decide where a title sorts: '"Summer" poster' sorts under S.
-_LEADING_PUNCTUATION = " \t\"'\u201c\u2018([{<-\u2013\u2014_.,:;!?*#"
-
-
-def title_sort_key(title: str) -> str:
-    """The A-Z sort key of a title: accents folded, case folded, leading punctuation ignored."""
-    folded = unicodedata.normalize("NFKD", title)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
-    return folded.lstrip(_LEADING_PUNCTUATION).strip()
-
-
-def clamp_paging(query: SearchQuery) -> tuple[int, int]:
-    """(offset, limit) for a query: per_page in 1..100, pages past the window come back empty."""
-    per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
-    page = max(query.page, 1)
-    offset = (page - 1) * per_page
-    if offset >= MAX_WINDOW:
-        return MAX_WINDOW, 0
-    return offset, min(per_page, MAX_WINDOW - offset)
-
-
-def requested_facets(query: SearchQuery) -> tuple[str, ...]:
-    """The facet fields asked for that exist; unknown names are ignored (the API answers 400)."""
-    return tuple(dict.fromkeys(f for f in query.facets if f in FACET_FIELDS))
-
-
-def _analyzer(*, for_index: bool) -> tantivy.TextAnalyzer:
-    # Split on non-alphanumerics, lowercase and fold accents so "Café" finds "cafe", as
-    # Meilisearch's normaliser does. Query text is not length-filtered: an over-long word must
-    # stay a word (that matches nothing) rather than vanish and turn the query into "show all".
-    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-    if for_index:
-        builder = builder.filter(tantivy.Filter.remove_long(MAX_TOKEN_CHARS))
-    return builder.filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.ascii_fold()).build()
-
-
-def build_schema() -> tantivy.Schema:
-    """The index schema derived from SearchDocument (see the module docstring for the why)."""
-    sb = tantivy.SchemaBuilder()
-    sb.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
-    for name, _boost in TEXT_FIELDS:
-        # Positions are kept for phrase/proximity features later (issue 5) and highlighting.
-        sb.add_text_field(name, stored=name != "tags_text", tokenizer_name=TOKENIZER)
-    for name in KEYWORD_FIELDS:
-        # Raw (untokenised) and fast: exact filters, and terms aggregations for facet counts.
-        sb.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
-    sb.add_text_field("title_sort", fast=True, tokenizer_name="raw", index_option="basic")
-    for name in INT_FIELDS:
-        sb.add_integer_field(name, indexed=True, fast=True)
-    return sb.build()
-
-
-def to_tantivy_document(doc: SearchDocument) -> tantivy.Document:
-    """One SearchDocument as a tantivy Document of the schema above."""
-    return tantivy.Document(
-        id=doc.id,
-        title=doc.title,
-        tags_text=list(doc.tags),
-        campaign_name=doc.campaign_name,
-        description=doc.description,
-        body=doc.body,
-        kind=doc.kind,
-        campaign=doc.campaign,
-        tags=list(doc.tags),
-        status=doc.status,
-        title_sort=title_sort_key(doc.title),
-        created_at=doc.created_at,
-        published_at=doc.published_at,
-        embargo_until=doc.embargo_until,
-        expires_at=doc.expires_at,
-        downloads=doc.downloads,
-        version=doc.version,
-    )
-
-
-@dataclass(frozen=True)
-class QueryWord:
-    """One word of the user's text with the matching rules both engine and highlighter use."""
-
-    text: str
-    typos: int
-    prefix: bool
-
-    def matches(self, token: str) -> bool:
-        """Whether an indexed token would be matched by this word (mirrors the engine query)."""
-        if token == self.text or (self.prefix and token.startswith(self.text)):
-            return True
-        if self.typos == 0:
-            return False
-        if not self.prefix and abs(len(token) - len(self.text)) > self.typos:
-            return False
-        return _within(self.text, token, self.typos, prefix=self.prefix)
-
-
-def _within(word: str, token: str, budget: int, *, prefix: bool) -> bool:
-    """Whether ``word`` is at most ``budget`` edits from ``token`` (or, with ``prefix``, from
-    some prefix of it); a transposition of neighbours costs 1, as in tantivy's automaton.
-
-    Budgets are 0-2, so a depth-limited search beats a full DP table: the common head is
-    skipped, then each of the four edits is tried at the first difference.
-    """
-    same = 0
-    shortest = min(len(word), len(token))
-    while same < shortest and word[same] == token[same]:
-        same += 1
-    word, token = word[same:], token[same:]
-    if not prefix:
-        # The common tail is free too (for a whole-word match only).
-        tail = 0
-        shortest = min(len(word), len(token))
-        while tail < shortest and word[-1 - tail] == token[-1 - tail]:
-            tail += 1
-        if tail:
-            word, token = word[:-tail], token[:-tail]
-        if abs(len(word) - len(token)) > budget:
-            return False
-    if not word:
-        return prefix or len(token) <= budget
-    if not token:
-        return len(word) <= budget
-    if budget == 0:
-        return False
-    rest = budget - 1
-    return (
-        _within(word[1:], token[1:], rest, prefix=prefix)  # substitution
-        or _within(word[1:], token, rest, prefix=prefix)  # a letter too many in the word
-        or _within(word, token[1:], rest, prefix=prefix)  # a letter missing from the word
-        or (
-            len(word) > 1
-            and len(token) > 1
-            and word[0] == token[1]
-            and word[1] == token[0]
-            and _within(word[2:], token[2:], rest, prefix=prefix)  # transposition
-        )
-    )
-
-
-class Highlighter:
-    """Marks matched words in stored text: everything HTML-escaped except our own <mark> tags.
-
-    tantivy's SnippetGenerator only knows exact terms (fuzzy and prefix queries expose none),
-    so a typo match would go unmarked; this reuses the query's own matching rules instead.
-    """
-
-    def __init__(self, analyzer: tantivy.TextAnalyzer, words: Sequence[QueryWord]) -> None:
-        self._analyzer = analyzer
-        self._words = tuple(words)
-        self._memo: dict[str, bool] = {}
-
-    def _is_match(self, token: str) -> bool:
-        found = self._memo.get(token)
-        if found is None:
-            found = self._memo[token] = any(w.matches(token) for w in self._words)
-        return found
-
-    def _spans(self, text: str) -> list[tuple[int, int]]:
-        # Most stored texts of a page hold no match: one bulk analyze() call (strings only)
-        # rules them out cheaply; offsets are asked for only when something matched.
-        memo = self._memo
-        words = self._analyzer.analyze(text)
-        if not any(memo[w] if w in memo else self._is_match(w) for w in words):
-            return []
-        # any() stopped at the first match: later words may not be in the memo yet.
-        tokens = self._analyzer.pre_tokenize(text).tokens
-        return [(t.char_offset_from, t.char_offset_to) for t in tokens if self._is_match(t.text)]
-
-    def whole(self, text: str) -> str:
-        """The full text (a title) with matches marked."""
-        return _render(text, self._spans(text), 0, len(text))
-
-    def snippet(self, text: str) -> str | None:
-        """About SNIPPET_CHARS around the first match, or None when nothing matches."""
-        head = text[:SNIPPET_SCAN_CHARS]
-        spans = self._spans(head)
-        if not spans:
-            return None
-        first = spans[0][0]
-        start = max(0, first - SNIPPET_CHARS // 4)
-        if start > 0:  # start on a word boundary rather than mid-word
-            space = head.find(" ", start, first)
-            start = space + 1 if space != -1 else first
-        end = min(len(head), start + SNIPPET_CHARS)
-        if end < len(head):
-            space = head.rfind(" ", max(first, start), end)
-            end = space if space > first else end
-        inside = [(a, b) for a, b in spans if a >= start and b <= end]
-        prefix = "…" if start > 0 else ""
-        suffix = "…" if end < len(text) else ""
-        return prefix + _render(head, inside, start, end).strip() + suffix
-
-
-def _render(text: str, spans: Sequence[tuple[int, int]], start: int, end: int) -> str:
-    out: list[str] = []
-    pos = start
-    for a, b in spans:
-        if a < pos or b > end:
-            continue
-        out.append(html.escape(text[pos:a]))
-        out.append("<mark>" + html.escape(text[a:b]) + "</mark>")
-        pos = b
-    out.append(html.escape(text[pos:end]))
-    return "".join(out)
+CURRENT = "CURRENT"
+SYNONYMS_FILE = "synonyms.json"
+REBUILD_BATCH = 2_000
+FACET_THREADS = 8
+SIMILAR_CANDIDATES = 100  # the best-scored, re-ordered by (score, newest)
 
 
 def parse_embedded_url(url: str) -> Path:
@@ -313,11 +91,36 @@ def parse_embedded_url(url: str) -> Path:
     return Path(raw).resolve()
 
 
+@dataclass
+class _Generation:
+    """One open index generation: its directory, index and (lazily) its writer."""
+
+    path: Path
+    index: tantivy.Index
+    writer: tantivy.IndexWriter | None = None
+    queries: EmbeddedQueries = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.queries = EmbeddedQueries(self.index.schema)
+
+
 class EmbeddedSearchBackend:
     """tantivy in-process: one IndexWriter per instance behind a lock, readers lock-free."""
 
     name = "embedded"
-    capabilities = frozenset({"facets", "highlights", "typo_tolerance", "prefix", "sort"})
+    capabilities = frozenset(
+        {
+            "facets",
+            "highlights",
+            "typo_tolerance",
+            "prefix",
+            "sort",
+            "synonyms",
+            "similar",
+            "suggestions",
+            "rebuild",
+        }
+    )
 
     def __init__(
         self,
@@ -325,18 +128,23 @@ class EmbeddedSearchBackend:
         *,
         writer_heap_bytes: int = WRITER_HEAP_BYTES,
         writer_threads: int = WRITER_THREADS,
+        rebuild_heap_bytes: int = REBUILD_HEAP_BYTES,
     ) -> None:
         self.directory = directory
         self._writer_heap_bytes = writer_heap_bytes
         self._writer_threads = writer_threads
+        self._rebuild_heap_bytes = max(rebuild_heap_bytes, writer_heap_bytes)
         self._schema = build_schema()
-        self._index_analyzer = _analyzer(for_index=True)
-        self._query_analyzer = _analyzer(for_index=False)
-        self._index: tantivy.Index | None = None
-        self._writer: tantivy.IndexWriter | None = None
-        # Guards opening the index and every writer call: IndexWriter is not meant to be
+        self._index_analyzer = make_analyzer(for_index=True)
+        self._query_analyzer = make_analyzer(for_index=False)
+        self._live: _Generation | None = None
+        self._synonyms: Synonyms = {}
+        self._journal: Journal | None = None
+        # Guards opening, swapping and every writer call: IndexWriter is not meant to be
         # shared by concurrent threads, and delete+add+commit must not interleave.
         self._lock = threading.Lock()
+        self._rebuilding = threading.Lock()
+        self._facets: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_url(cls, url: str, *, timeout_s: float = 2.0) -> EmbeddedSearchBackend:
@@ -345,39 +153,80 @@ class EmbeddedSearchBackend:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def _open(self) -> tantivy.Index:
-        index = self._index
-        if index is not None:  # no lock: searches must not wait behind a commit
-            return index
+    def _open_index(self, path: Path) -> tantivy.Index:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            index = tantivy.Index(self._schema, path=str(path), reuse=True)
+        except (ValueError, OSError) as exc:
+            raise SearchUnavailable(
+                f"cannot open the index in {path}: {exc} (if the schema changed, move the "
+                "directory aside and run a reindex)"
+            ) from exc
+        index.register_tokenizer(TOKENIZER, self._index_analyzer)
+        # Reloads are explicit after each commit, so a write is visible when it returns.
+        index.config_reader(reload_policy="manual")
+        return index
+
+    def _open(self) -> _Generation:
+        live = self._live
+        if live is not None:  # no lock: searches must not wait behind a commit
+            return live
         with self._lock:
-            if self._index is not None:
-                return self._index
+            if self._live is not None:
+                return self._live
             try:
                 self.directory.mkdir(parents=True, exist_ok=True)
-                index = tantivy.Index(self._schema, path=str(self.directory), reuse=True)
-            except (ValueError, OSError) as exc:
-                raise SearchUnavailable(
-                    f"cannot open the index in {self.directory}: {exc} (if the schema changed, "
-                    "move the directory aside and run a reindex)"
-                ) from exc
-            index.register_tokenizer(TOKENIZER, self._index_analyzer)
-            # Reloads are explicit after each commit, so a write is visible when it returns.
-            index.config_reader(reload_policy="manual")
-            self._index = index
-            return index
+                if (self.directory / "meta.json").exists():
+                    raise SearchUnavailable(
+                        f"{self.directory} holds an index of an older layout: move it aside "
+                        "and run a reindex"
+                    )
+                pointer = self.directory / CURRENT
+                name = pointer.read_text().strip() if pointer.exists() else ""
+                self._load_synonyms()
+            except OSError as exc:
+                raise SearchUnavailable(f"cannot use {self.directory}: {exc}") from exc
+            if not name:
+                name = f"index-{uuid.uuid4().hex[:12]}"
+                self._live = _Generation(
+                    self.directory / name, self._open_index(self.directory / name)
+                )
+                self._point_to(name)
+            else:
+                self._live = _Generation(
+                    self.directory / name, self._open_index(self.directory / name)
+                )
+            return self._live
 
-    def _writer_for(self, index: tantivy.Index) -> tantivy.IndexWriter:
+    def _point_to(self, name: str) -> None:
+        # Write-then-rename: a crash leaves either the old or the new CURRENT, never half.
+        temporary = self.directory / f"{CURRENT}.tmp"
+        temporary.write_text(name + "\n")
+        os.replace(temporary, self.directory / CURRENT)
+
+    def _writer_for(self, generation: _Generation, heap: int | None = None) -> tantivy.IndexWriter:
         # Caller holds the lock. The writer takes the directory's lock file, so only the
         # first writer of a directory succeeds: a second process gets SearchUnavailable.
-        if self._writer is None:
+        if generation.writer is None:
+            heap = heap or self._writer_heap_bytes
             try:
                 threads = self._writer_threads or min(8, os.cpu_count() or 1)
                 # tantivy refuses less than ~15 MB of heap per indexing thread.
-                threads = max(1, min(threads, self._writer_heap_bytes // MIN_HEAP_PER_THREAD))
-                self._writer = index.writer(self._writer_heap_bytes, threads)
+                threads = max(1, min(threads, heap // MIN_HEAP_PER_THREAD))
+                generation.writer = generation.index.writer(heap, threads)
             except ValueError as exc:
-                raise SearchUnavailable(f"cannot write to {self.directory}: {exc}") from exc
-        return self._writer
+                raise SearchUnavailable(f"cannot write to {generation.path}: {exc}") from exc
+        return generation.writer
+
+    def _facet_pool(self) -> ThreadPoolExecutor:
+        pool = self._facets
+        if pool is None:
+            with self._lock:
+                if self._facets is None:
+                    # As many as the search pool runs at once (threads.py "search": 8).
+                    self._facets = ThreadPoolExecutor(FACET_THREADS, thread_name_prefix="facets")
+                pool = self._facets
+        return pool
 
     async def _run(self, func: Callable[[], T]) -> T:
         try:
@@ -393,9 +242,9 @@ class EmbeddedSearchBackend:
         """Create the directory and index if missing and take the writer; safe to repeat."""
 
         def work() -> None:
-            index = self._open()
+            live = self._open()
             with self._lock:
-                self._writer_for(index)
+                self._writer_for(live)
 
         await self._run(work)
 
@@ -404,39 +253,53 @@ class EmbeddedSearchBackend:
 
         def work() -> None:
             with self._lock:
-                writer, self._writer = self._writer, None
-                self._index = None
-            if writer is not None:
-                writer.wait_merging_threads()
+                live, self._live = self._live, None
+                pool, self._facets = self._facets, None
+            if pool is not None:
+                pool.shutdown(wait=True)
+            if live is not None and live.writer is not None:
+                live.writer.wait_merging_threads()
 
         await self._run(work)
 
     # -- writes ------------------------------------------------------------------------------
 
     def _write(self, apply: Callable[[tantivy.IndexWriter], None]) -> None:
-        index = self._open()
+        live = self._open()
         with self._lock:
-            writer = self._writer_for(index)
+            live = self._live or live
+            writer = self._writer_for(live)
             try:
                 apply(writer)
                 writer.commit()
             except (ValueError, OSError) as exc:
                 writer.rollback()
                 raise SearchUnavailable(f"index write failed: {exc}") from exc
-            index.reload()
+            live.index.reload()
+
+    @staticmethod
+    def _upsert_into(writer: tantivy.IndexWriter, documents: Sequence[SearchDocument]) -> None:
+        # A delete only removes documents added before it (by opstamp), so the pairs in order
+        # also make a batch holding the same id twice keep just the last version.
+        for doc in documents:
+            writer.delete_documents_by_term("id", doc.id)
+            writer.add_document(to_tantivy_document(doc))
+
+    @staticmethod
+    def _delete_from(writer: tantivy.IndexWriter, ids: Sequence[str]) -> None:
+        for doc_id in ids:
+            writer.delete_documents_by_term("id", doc_id)
 
     async def upsert(self, documents: Sequence[SearchDocument]) -> None:
         """Delete by id then add, all in one commit; searchable when this returns."""
         if not documents:
             return
-        prepared = [(doc.id, to_tantivy_document(doc)) for doc in documents]
+        batch = list(documents)
 
         def apply(writer: tantivy.IndexWriter) -> None:
-            # A delete only removes documents added before it (by opstamp), so the pairs in
-            # order also make a batch holding the same id twice keep just the last version.
-            for doc_id, document in prepared:
-                writer.delete_documents_by_term("id", doc_id)
-                writer.add_document(document)
+            self._upsert_into(writer, batch)
+            if self._journal is not None:  # a rebuild is running: it replays this too
+                self._journal.upserted(batch)
 
         await self._run(lambda: self._write(apply))
 
@@ -444,175 +307,273 @@ class EmbeddedSearchBackend:
         """Remove documents by id; unknown ids are ignored."""
         if not ids:
             return
+        batch = list(ids)
 
         def apply(writer: tantivy.IndexWriter) -> None:
-            for doc_id in ids:
-                writer.delete_documents_by_term("id", doc_id)
+            self._delete_from(writer, batch)
+            if self._journal is not None:
+                self._journal.deleted(batch)
 
         await self._run(lambda: self._write(apply))
+
+    # -- synonyms ----------------------------------------------------------------------------
+
+    def _load_synonyms(self) -> None:
+        path = self.directory / SYNONYMS_FILE
+        if path.exists():
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            self._synonyms = normalise_synonyms(raw, self._query_analyzer)
+
+    async def set_synonyms(self, synonyms: dict[str, list[str]]) -> None:
+        """Replace the synonyms (one-way, applied at query time); kept in the directory."""
+        normalised = normalise_synonyms(synonyms, self._query_analyzer)  # ValueError first
+        text = json.dumps(synonyms, ensure_ascii=False, sort_keys=True)
+
+        def work() -> None:
+            self._open()
+            temporary = self.directory / f"{SYNONYMS_FILE}.tmp"
+            try:
+                temporary.write_text(text, encoding="utf-8")
+                os.replace(temporary, self.directory / SYNONYMS_FILE)
+            except OSError as exc:
+                raise SearchUnavailable(f"cannot save synonyms: {exc}") from exc
+            self._synonyms = normalised
+
+        await self._run(work)
+
+    # -- rebuild -----------------------------------------------------------------------------
+
+    async def rebuild(
+        self,
+        documents: AsyncIterator[SearchDocument] | Iterable[SearchDocument],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Build a new generation aside, then swap it in; returns how many documents it holds.
+
+        Searches and writes keep working on the live generation meanwhile; writes made during
+        the build are journalled and replayed on the new one before the swap (a journalled
+        upsert older than the version the build read is skipped).
+        """
+        if not self._rebuilding.acquire(blocking=False):
+            raise RuntimeError("a rebuild of this search index is already running")
+        try:
+            return await self._rebuild(documents, progress)
+        finally:
+            self._rebuilding.release()
+
+    async def _rebuild(
+        self,
+        documents: AsyncIterator[SearchDocument] | Iterable[SearchDocument],
+        progress: Callable[[int], None] | None,
+    ) -> int:
+        await self._run(self._open)
+        name = f"index-{uuid.uuid4().hex[:12]}"
+        fresh = _Generation(
+            self.directory / name, await self._run(lambda: self._open_index(self.directory / name))
+        )
+        with self._lock:
+            self._journal = journal = Journal()
+        try:
+            writer = await self._run(lambda: self._writer_for(fresh, self._rebuild_heap_bytes))
+            built: dict[str, int] = {}
+            source: RebuildSource = documents
+
+            def add(batch: list[SearchDocument]) -> None:
+                for doc in batch:
+                    if doc.id in built:  # the source repeated an id: the last one wins
+                        writer.delete_documents_by_term("id", doc.id)
+                    built[doc.id] = doc.version
+                    writer.add_document(to_tantivy_document(doc))
+
+            async for batch in iterate_batches(source, REBUILD_BATCH):
+                await self._run(partial(add, batch))
+                if progress is not None:
+                    progress(len(built))
+            await self._run(writer.commit)
+            return await self._run(lambda: self._swap(fresh, journal, built))
+        except BaseException:
+            with self._lock:
+                self._journal = None
+            await self._run(lambda: self._discard(fresh))
+            raise
+
+    def _swap(self, fresh: _Generation, journal: Journal, built: dict[str, int]) -> int:
+        with self._lock:
+            writer = self._writer_for(fresh)
+            count = journal.replay(writer, built, self._upsert_into, self._delete_from)
+            writer.commit()
+            fresh.index.reload()
+            self._point_to(fresh.path.name)
+            old, self._live = self._live, fresh
+            self._journal = None
+        if old is not None:
+            if old.writer is not None:
+                old.writer.wait_merging_threads()  # releases its lock on the old directory
+            shutil.rmtree(old.path, ignore_errors=True)
+        return count
+
+    @staticmethod
+    def _discard(fresh: _Generation) -> None:
+        if fresh.writer is not None:
+            fresh.writer.rollback()
+            fresh.writer.wait_merging_threads()
+        shutil.rmtree(fresh.path, ignore_errors=True)
 
     # -- reads -------------------------------------------------------------------------------
 
     async def count(self) -> int:
         """How many (non-deleted) documents the index holds."""
-        return await self._run(lambda: int(self._open().searcher().num_docs))
+        return await self._run(lambda: int(self._open().index.searcher().num_docs))
+
+    async def document_versions(self) -> dict[str, int]:
+        """Every document id with its version, for reconciliation with the database (SR-04)."""
+
+        def work() -> dict[str, int]:
+            searcher = self._open().index.searcher()
+            total = int(searcher.num_docs)
+            if total == 0:
+                return {}
+            addresses = [a for _s, a in searcher.search(Query.all_query(), total, count=False).hits]
+            versions = searcher.fast_field_values("version", addresses)
+            return {
+                str(searcher.doc(a).get_first("id")): int(v or 0)
+                for a, v in zip(addresses, versions, strict=True)
+            }
+
+        return await self._run(work)
 
     async def ping(self) -> None:
         """SearchUnavailable unless the directory exists, is writable and the index opens."""
 
         def work() -> None:
-            index = self._open()
+            live = self._open()
             if not self.directory.is_dir() or not os.access(self.directory, os.W_OK):
                 raise SearchUnavailable(f"index directory {self.directory} is not writable")
-            if not tantivy.Index.exists(str(self.directory)):
-                raise SearchUnavailable(f"no index in {self.directory}")
-            index.searcher()
+            if not tantivy.Index.exists(str(live.path)):
+                raise SearchUnavailable(f"no index in {live.path}")
+            live.index.searcher()
 
         await self._run(work)
 
     async def search(self, query: SearchQuery) -> SearchPage:
         """Hits, exact total and facet counts, every one within ``query.visibility``."""
+        validate_query(query)
         return await self._run(lambda: self.search_sync(query))
 
     def search_sync(self, query: SearchQuery, *, highlights: bool = True) -> SearchPage:
         """The blocking body of ``search`` (bench/search.py calls it directly).
 
-        ``highlights=False`` skips the Python-side marking, about half the time of a page.
+        ``highlights=False`` skips the Python-side marking, and the did-you-mean that rests on
+        the page's marked text (the benchmark's comparison row).
         """
-        facets = requested_facets(query)
-        empty = SearchPage(hits=[], total=0, facets={f: {} for f in facets})
-        if query.visibility.statuses is not None and not query.visibility.statuses:
-            return empty
-        index = self._open()
-        searcher = index.searcher()
-        words = self.query_words(query.text)
-        text_query = self._text_query(words)
-        engine_query = Query.boolean_query(
-            [(Occur.Must, text_query), *((Occur.Must, f) for f in self._filters(query))]
-        )
-        offset, limit = clamp_paging(query)
-        fetch = max(limit, 1)  # tantivy panics on limit 0; a page past the window drops it
+        validate_query(query)
+        facets = facets_of(query)
+        statuses = _effective_statuses(query)
+        if statuses is not None and not statuses:
+            return SearchPage(hits=[], total=0, facets={f: {} for f in facets})
+        live = self._open()
+        queries = live.queries
+        searcher = live.index.searcher()
+        words = query_words(query.text, self._query_analyzer, self._synonyms)
+        text_query = queries.text(words)
+        scope = queries.visibility(query.visibility, statuses)
+        engine_query = queries.combine(text_query, queries.filters(query), scope)
+        offset, limit = paging(query)
         sort = query.sort if query.sort in SORT_FIELDS else "relevance"
-        if sort == "relevance" and not words:
+        if sort == "relevance" and text_query is None:
             sort = "newest"  # nothing to rank by: the latest first is the useful order
+        fetch = max(limit, 1)  # tantivy panics on limit 0; a page past the window drops it
+        # Facet counts re-run the query as aggregations: in a second thread (tantivy releases
+        # the GIL) they overlap the top-k search and the Python work on the page's hits.
+        pending = (
+            self._facet_pool().submit(
+                facet_counts, searcher, queries, query, facets, engine_query, text_query, scope
+            )
+            if facets
+            else None
+        )
         try:
             if sort == "relevance":
                 result = searcher.search(engine_query, fetch, count=True, offset=offset)
             else:
-                field, order = SORT_FIELDS[sort]
+                by, order = SORT_FIELDS[sort]
                 result = searcher.search(
-                    engine_query,
-                    fetch,
-                    count=True,
-                    offset=offset,
-                    order_by_field=field,
-                    order=order,
+                    engine_query, fetch, count=True, offset=offset, order_by_field=by, order=order
                 )
-            counts = self._facet_counts(searcher, engine_query, facets)
+            highlighter = (
+                Highlighter(self._index_analyzer, words, frozenset(w.text for w in words))
+                if words and highlights
+                else None
+            )
+            hits: list[Hit] = []
+            for score, address in result.hits[:limit]:
+                stored = searcher.doc(address)
+                marked = document_highlights(stored, highlighter) if highlighter else {}
+                value = float(score) if sort == "relevance" else 0.0
+                hits.append(Hit(id=str(stored.get_first("id")), score=value, highlights=marked))
+            counts = pending.result() if pending is not None else {}
         except ValueError as exc:
             raise SearchUnavailable(f"search failed: {exc}") from exc
-        highlighter = Highlighter(self._index_analyzer, words) if words and highlights else None
-        hits: list[Hit] = []
-        for score, address in result.hits[:limit]:
-            stored = searcher.doc(address)
-            doc_id = str(stored.get_first("id"))
-            marked = self._highlights(stored, highlighter) if highlighter else {}
-            value = float(score) if sort == "relevance" else 0.0
-            hits.append(Hit(id=doc_id, score=value, highlights=marked))
+        finally:
+            if pending is not None:
+                pending.cancel()  # no-op once done; never leaves work queued after an error
         # SearchResult.count exists at run time (count=True) but is missing from the stub.
         counted = result.count  # type: ignore[attr-defined]
         total = int(counted) if counted is not None else len(hits)
-        return SearchPage(hits=hits, total=total, facets=counts)
+        suggestion = None
+        if words and highlights:
+            scope_query = queries.combine(None, [], scope)
+            suggestion = suggest(searcher, self._schema, words, highlighter, scope_query)
+        return SearchPage(hits=hits, total=total, facets=counts, suggestion=suggestion)
 
-    # -- query building ----------------------------------------------------------------------
+    async def similar(self, document_id: str, visibility: Visibility, limit: int = 6) -> list[Hit]:
+        """Visible documents sharing tags, campaign or audience with ``document_id``.
 
-    def query_words(self, text: str) -> list[QueryWord]:
-        """Plain words of the user's text (operators and quotes are just separators)."""
-        tokens = self._query_analyzer.analyze(text[:MAX_QUERY_CHARS])[:MAX_QUERY_WORDS]
-        last = len(tokens) - 1
-        return [
-            QueryWord(text=tok, typos=typo_budget(tok), prefix=i == last)
-            for i, tok in enumerate(tokens)
-        ]
+        Score: 3 per shared tag, 2 for the same campaign, 1 per shared audience; ties newest
+        first. Never the document itself; [] when it is unknown or the caller may not see it.
+        """
+        if not 1 <= limit <= MAX_PER_PAGE:
+            raise ValueError(f"limit must be between 1 and {MAX_PER_PAGE}, got {limit}")
 
-    def _text_query(self, words: Sequence[QueryWord]) -> Query:
-        if not words:
-            return Query.all_query()
-        # Every word must match somewhere (Meilisearch's matchingStrategy "all").
-        return Query.boolean_query([(Occur.Must, self._word_query(w)) for w in words])
-
-    def _word_query(self, word: QueryWord) -> Query:
-        if len(word.text) > MAX_TOKEN_CHARS:
-            return Query.empty_query()  # such tokens are never indexed
-        clauses: list[tuple[Occur, Query]] = []
-        for field, boost in TEXT_FIELDS:
-            exact = Query.term_query(self._schema, field, word.text)
-            clauses.append((Occur.Should, Query.boost_query(exact, boost)))
-            if word.typos or word.prefix:
-                loose = Query.fuzzy_term_query(
-                    self._schema,
-                    field,
-                    word.text,
-                    distance=word.typos,
-                    transposition_cost_one=True,
-                    prefix=word.prefix,
-                )
-                clauses.append((Occur.Should, Query.boost_query(loose, boost * FUZZY_WEIGHT)))
-        return Query.boolean_query(clauses)
-
-    def _filters(self, query: SearchQuery) -> list[Query]:
-        schema = self._schema
-        filters = [
-            Query.term_set_query(schema, field, list(values))
-            for field, values in (
-                ("kind", query.kinds),
-                ("campaign", query.campaigns),
-                ("tags", query.tags),
+        def work() -> list[Hit]:
+            live = self._open()
+            queries = live.queries
+            searcher = live.index.searcher()
+            statuses = visibility.statuses
+            if statuses is not None and not statuses:
+                return []
+            scope = queries.visibility(visibility, statuses)
+            itself = Query.term_query(self._schema, "id", document_id, index_option="basic")
+            found = searcher.search(queries.combine(itself, [], scope), 1).hits
+            if not found:
+                return []
+            source = searcher.doc(found[0][1])
+            values = {
+                f: [str(v) for v in source.get_all(f)] for f in ("tags", "campaign", "audience")
+            }
+            related = queries.similar(values)
+            if related is None:
+                return []
+            tree = queries.combine(related, [], [*scope, (Occur.MustNot, itself)])
+            found = searcher.search(tree, SIMILAR_CANDIDATES, count=False).hits
+            created = searcher.fast_field_values("created_at", [a for _s, a in found])
+            # Equal scores: newest first, as the Meilisearch adapter orders them.
+            ranked = sorted(
+                zip(found, created, strict=True), key=lambda row: (-row[0][0], -(row[1] or 0))
             )
-            if values
-        ]
-        filters.extend(self._visibility_filters(query.visibility))
-        return filters
+            return [
+                Hit(id=str(searcher.doc(a).get_first("id")), score=float(s))
+                for (s, a), _created in ranked[:limit]
+            ]
 
-    def _visibility_filters(self, visibility: Visibility) -> list[Query]:
-        schema = self._schema
-        filters: list[Query] = []
-        if visibility.statuses is not None:
-            filters.append(Query.term_set_query(schema, "status", sorted(visibility.statuses)))
-        if visibility.enforce_time:
-            now = int(visibility.now)
-            filters.append(
-                Query.range_query(schema, "embargo_until", FieldType.Integer, upper_bound=now)
-            )
-            filters.append(
-                Query.range_query(
-                    schema, "expires_at", FieldType.Integer, lower_bound=now, include_lower=False
-                )
-            )
-        return filters
+        return await self._run(work)
 
-    def _facet_counts(
-        self, searcher: tantivy.Searcher, engine_query: Query, facets: Sequence[str]
-    ) -> dict[str, dict[str, int]]:
-        if not facets:
-            return {}
-        # Terms aggregations over the fast columns, run on the same query as the hits:
-        # counts follow the active filters and visibility by construction.
-        request = {f: {"terms": {"field": f, "size": FACET_SIZE}} for f in facets}
-        result: dict[str, Any] = searcher.aggregate(engine_query, request)
-        return {
-            f: {str(b["key"]): int(b["doc_count"]) for b in result.get(f, {}).get("buckets", [])}
-            for f in facets
-        }
 
-    @staticmethod
-    def _highlights(stored: tantivy.Document, highlighter: Highlighter) -> dict[str, str]:
-        title = stored.get_first("title")
-        found = {"title": highlighter.whole(str(title or ""))}
-        for field in ("description", "body"):
-            text = stored.get_first(field)
-            snippet = highlighter.snippet(str(text)) if text else None
-            if snippet is not None:
-                found[field] = snippet
-                break  # one snippet: the description's if it matches, else the body's
-        return found
+def _effective_statuses(query: SearchQuery) -> frozenset[str] | None:
+    """Visibility statuses narrowed by the query's own status filter (never widened)."""
+    allowed = query.visibility.statuses
+    if not query.statuses:
+        return allowed
+    wanted = frozenset(query.statuses)
+    return wanted if allowed is None else allowed & wanted

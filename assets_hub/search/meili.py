@@ -1,22 +1,19 @@
 """MeilisearchBackend: the SearchBackend on a Meilisearch server, for several app replicas.
 
-The translation (SearchQuery -> search body, SearchDocument -> JSON, index settings) is a set
-of small pure functions, tested without HTTP. Requests go through the SDK's AsyncClient (it
-holds the base URL, the API key header and the timeout) but to the documented endpoints
-directly: the SDK's ``create_index`` ignores a failed task and its models reshape bodies,
-while here every body is exactly what the tests pin and every task is checked.
-
-Injection (SECURITY.md INJ-04): filter values are always quoted and escaped, never pasted
-raw; the visibility filter is always added here, server-side, whatever the query says.
+The translation (SearchQuery -> search body, SearchDocument -> JSON, index settings) lives in
+meili_translate as small pure functions, tested without HTTP. Requests go through the SDK's
+AsyncClient (it holds the base URL, the API key header and the timeout) but to the documented
+endpoints directly: the SDK's ``create_index`` ignores a failed task and its models reshape
+bodies, while here every body is exactly what the tests pin and every task is checked.
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
 import re
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,6 +22,13 @@ from meilisearch_python_sdk import AsyncClient
 from meilisearch_python_sdk.errors import MeilisearchError
 
 from assets_hub.errors import ConfigError
+from assets_hub.search.analysis import (
+    MAX_PER_PAGE,
+    facets_of,
+    make_analyzer,
+    normalise_synonyms,
+    validate_query,
+)
 from assets_hub.search.base import (
     Hit,
     SearchDocument,
@@ -33,221 +37,50 @@ from assets_hub.search.base import (
     SearchUnavailable,
     Visibility,
 )
-from assets_hub.search.embedded import (
-    FACET_SIZE,
-    MAX_PER_PAGE,
-    MAX_QUERY_CHARS,
-    MAX_WINDOW,
-    requested_facets,
-    title_sort_key,
+from assets_hub.search.meili_translate import (
+    DOCUMENT_ID,
+    POST_TAG,
+    PRE_TAG,
+    check_document_id,
+    document_json,
+    effective_statuses,
+    facet_bodies,
+    filter_expression,
+    parse_search_response,
+    quote_filter_value,
+    rank_similar,
+    render_highlight,
+    search_body,
+    settings_payload,
+    similar_body,
+    visibility_filter,
 )
+from assets_hub.search.rebuild import Journal, iterate_batches
+
+_ANALYZER = make_analyzer(for_index=False)
 
 VARIABLE = "ASSETS_HUB_SEARCH_URL"
 DEFAULT_INDEX = "assets"
 PRIMARY_KEY = "id"
-# SECURITY.md SR-03; Meilisearch itself accepts the same alphabet up to 511 bytes.
-DOCUMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,511}$")
 INDEX_UID = re.compile(r"^[A-Za-z0-9_-]{1,400}$")
-
-# Highlight tags are private-use code points rather than "<mark>": Meilisearch inserts them
-# into raw (unescaped) text, so we escape the text ourselves and only then turn these two
-# characters into tags. They are stripped from documents on the way in, so they cannot be
-# forged by a title.
-PRE_TAG = "\ue000"
-POST_TAG = "\ue001"
-_TAG_SPLIT = re.compile(f"({PRE_TAG}|{POST_TAG})")
-_WORD = re.compile(r"\w")
-
-SEARCHABLE = ["title", "tags", "campaign_name", "description", "body"]  # ranking order
-FILTERABLE = [
-    "kind",
-    "campaign",
-    "tags",
-    "status",
-    "embargo_until",
-    "expires_at",
-    "created_at",
-    "published_at",
+REBUILD_BATCH = 1_000
+VERSIONS_PAGE = 1_000
+__all__ = [
+    "DOCUMENT_ID",
+    "POST_TAG",
+    "PRE_TAG",
+    "MeilisearchBackend",
+    "check_document_id",
+    "document_json",
+    "filter_expression",
+    "parse_meili_url",
+    "parse_search_response",
+    "quote_filter_value",
+    "render_highlight",
+    "search_body",
+    "settings_payload",
+    "visibility_filter",
 ]
-SORTABLE = ["created_at", "downloads", "title_sort"]
-SORTS = {
-    "newest": ["created_at:desc"],
-    "downloads": ["downloads:desc"],
-    "title": ["title_sort:asc"],
-}
-CROP_WORDS = 30
-
-
-# -- pure translation ------------------------------------------------------------------------
-
-
-def settings_payload() -> dict[str, Any]:
-    """Index settings, applied with PATCH at every start-up (idempotent: same body, no-op)."""
-    return {
-        "searchableAttributes": list(SEARCHABLE),
-        "filterableAttributes": list(FILTERABLE),
-        "sortableAttributes": list(SORTABLE),
-        "faceting": {"maxValuesPerFacet": FACET_SIZE, "sortFacetValuesBy": {"*": "count"}},
-        # Totals are exact up to this many hits (Meilisearch's default is 1,000).
-        "pagination": {"maxTotalHits": MAX_WINDOW},
-        "typoTolerance": {
-            "enabled": True,
-            "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
-            "disableOnWords": [],
-            "disableOnAttributes": [],
-        },
-    }
-
-
-def _clean(text: str) -> str:
-    return text.replace(PRE_TAG, "").replace(POST_TAG, "")
-
-
-def check_document_id(doc_id: str) -> str:
-    """The id unchanged, or ValueError if Meilisearch (and SR-03) would refuse it."""
-    if not DOCUMENT_ID.fullmatch(doc_id):
-        raise ValueError(f"search document id {doc_id!r} must match {DOCUMENT_ID.pattern}")
-    return doc_id
-
-
-def document_json(doc: SearchDocument) -> dict[str, Any]:
-    """One SearchDocument as the JSON object Meilisearch stores."""
-    return {
-        "id": check_document_id(doc.id),
-        "title": _clean(doc.title),
-        "title_sort": title_sort_key(_clean(doc.title)),
-        "description": _clean(doc.description),
-        "tags": [_clean(t) for t in doc.tags],
-        "campaign": doc.campaign,
-        "campaign_name": _clean(doc.campaign_name),
-        "kind": doc.kind,
-        "status": doc.status,
-        "created_at": doc.created_at,
-        "published_at": doc.published_at,
-        "embargo_until": doc.embargo_until,
-        "expires_at": doc.expires_at,
-        "downloads": doc.downloads,
-        "version": doc.version,
-        "body": _clean(doc.body),
-    }
-
-
-def quote_filter_value(value: str) -> str:
-    """A filter string literal: in double quotes, backslash and double quote escaped."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _any_of(field: str, values: Sequence[str]) -> str:
-    # ``field`` is always one of our constants, never user input.
-    return f"{field} IN [{', '.join(quote_filter_value(v) for v in values)}]"
-
-
-def visibility_filter(visibility: Visibility) -> list[str]:
-    """The scope clauses every search carries (SR-06): status, embargo and expiry."""
-    clauses: list[str] = []
-    if visibility.statuses is not None:
-        clauses.append(_any_of("status", sorted(visibility.statuses)))
-    if visibility.enforce_time:
-        now = int(visibility.now)  # int(): a number, never text, goes into the expression
-        clauses.append(f"embargo_until <= {now}")
-        clauses.append(f"expires_at > {now}")
-    return clauses
-
-
-def filter_expression(query: SearchQuery) -> str | None:
-    """Every filter of the query ANDed, each value quoted and escaped; None when unfiltered."""
-    clauses = [
-        _any_of(field, values)
-        for field, values in (
-            ("kind", query.kinds),
-            ("campaign", query.campaigns),
-            ("tags", query.tags),
-        )
-        if values
-    ]
-    clauses.extend(visibility_filter(query.visibility))
-    if not clauses:
-        return None
-    return " AND ".join(f"({c})" for c in clauses)
-
-
-def search_body(query: SearchQuery) -> dict[str, Any]:
-    """The POST /indexes/{uid}/search body for a SearchQuery."""
-    per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
-    text = query.text[:MAX_QUERY_CHARS]
-    body: dict[str, Any] = {
-        "q": text,
-        # page/hitsPerPage (not offset/limit) makes totalHits exact rather than estimated.
-        "page": max(query.page, 1),
-        "hitsPerPage": per_page,
-        "attributesToRetrieve": ["id", "title", "description"],
-        "attributesToHighlight": ["title", "description"],
-        "attributesToCrop": ["description"],
-        "cropLength": CROP_WORDS,
-        "cropMarker": "…",
-        "highlightPreTag": PRE_TAG,
-        "highlightPostTag": POST_TAG,
-        # Every word must match, as in the embedded engine (the default "last" drops words).
-        "matchingStrategy": "all",
-        "showRankingScore": True,
-    }
-    expression = filter_expression(query)
-    if expression is not None:
-        body["filter"] = expression
-    facets = requested_facets(query)
-    if facets:
-        body["facets"] = list(facets)
-    sort = query.sort if query.sort in SORTS else "relevance"
-    if sort == "relevance" and not _WORD.search(text):
-        sort = "newest"  # nothing to rank by: the latest first is the useful order
-    if sort != "relevance":
-        body["sort"] = list(SORTS[sort])
-    return body
-
-
-def render_highlight(text: str) -> str:
-    """Meilisearch's tagged text as HTML: escaped, our private tags turned into balanced marks."""
-    out: list[str] = []
-    inside = False
-    for piece in _TAG_SPLIT.split(text):
-        if piece == PRE_TAG:
-            if not inside:
-                out.append("<mark>")
-                inside = True
-        elif piece == POST_TAG:
-            if inside:
-                out.append("</mark>")
-                inside = False
-        else:
-            out.append(html.escape(piece))
-    if inside:
-        out.append("</mark>")
-    return "".join(out)
-
-
-def parse_search_response(data: dict[str, Any], query: SearchQuery) -> SearchPage:
-    """A Meilisearch search response as a SearchPage (facets limited to those requested)."""
-    has_words = bool(_WORD.search(query.text[:MAX_QUERY_CHARS]))
-    ranked = query.sort == "relevance" and has_words
-    hits: list[Hit] = []
-    for raw in data.get("hits", []):
-        highlights: dict[str, str] = {}
-        formatted = raw.get("_formatted") or {}
-        if has_words:
-            if isinstance(formatted.get("title"), str):
-                highlights["title"] = render_highlight(formatted["title"])
-            snippet = formatted.get("description")
-            if isinstance(snippet, str) and PRE_TAG in snippet:
-                highlights["description"] = render_highlight(snippet)
-        score = float(raw.get("_rankingScore", 0.0)) if ranked else 0.0
-        hits.append(Hit(id=str(raw["id"]), score=score, highlights=highlights))
-    total = data.get("totalHits", data.get("estimatedTotalHits", len(hits)))
-    distribution = data.get("facetDistribution") or {}
-    facets = {
-        name: {str(k): int(v) for k, v in (distribution.get(name) or {}).items()}
-        for name in requested_facets(query)
-    }
-    return SearchPage(hits=hits, total=int(total), facets=facets)
 
 
 def parse_meili_url(url: str) -> tuple[str, str | None, str]:
@@ -282,7 +115,19 @@ class MeilisearchBackend:
     """Meilisearch over HTTP; writes wait for their task and fail loudly if it failed."""
 
     name = "meilisearch"
-    capabilities = frozenset({"facets", "highlights", "typo_tolerance", "prefix", "sort"})
+    capabilities = frozenset(
+        {
+            "facets",
+            "highlights",
+            "typo_tolerance",
+            "prefix",
+            "sort",
+            "synonyms",
+            "similar",
+            "suggestions",
+            "rebuild",
+        }
+    )
 
     def __init__(
         self,
@@ -298,6 +143,7 @@ class MeilisearchBackend:
         self.task_timeout_s = task_timeout_s
         # The SDK types timeout as int seconds; httpx2 takes floats and SR-05 needs 2.0 s.
         self.client = AsyncClient(base_url, api_key, timeout=timeout_s)  # type: ignore[arg-type]
+        self._journal: Journal | None = None
 
     @classmethod
     def from_url(cls, url: str, *, timeout_s: float = 2.0) -> MeilisearchBackend:
@@ -345,12 +191,12 @@ class MeilisearchBackend:
 
     # -- SearchBackend -----------------------------------------------------------------------
 
-    async def setup(self) -> None:
-        """Create the index with primaryKey "id" if missing, then PATCH the settings."""
-        status, info = await self._request("GET", f"indexes/{self.index_uid}", allow=(404,))
+    async def _ensure_index(self, uid: str) -> None:
+        """Create ``uid`` with primaryKey "id" if missing, then PATCH the settings and wait."""
+        status, info = await self._request("GET", f"indexes/{uid}", allow=(404,))
         if status == 404:
             _, task = await self._request(
-                "POST", "indexes", {"uid": self.index_uid, "primaryKey": PRIMARY_KEY}
+                "POST", "indexes", {"uid": uid, "primaryKey": PRIMARY_KEY}
             )
             try:
                 await self._wait(task)
@@ -360,47 +206,185 @@ class MeilisearchBackend:
                     raise
         elif isinstance(info, dict) and info.get("primaryKey") not in (None, PRIMARY_KEY):
             raise SearchUnavailable(
-                f"index {self.index_uid} has primaryKey {info.get('primaryKey')!r}, not 'id'"
+                f"index {uid} has primaryKey {info.get('primaryKey')!r}, not 'id'"
             )
+        _, task = await self._request("PATCH", f"indexes/{uid}/settings", settings_payload())
+        await self._wait(task)
+
+    async def _add(self, uid: str, documents: Sequence[SearchDocument]) -> None:
+        body = [document_json(doc) for doc in documents]
         _, task = await self._request(
-            "PATCH", f"indexes/{self.index_uid}/settings", settings_payload()
+            "POST", f"indexes/{uid}/documents?primaryKey={PRIMARY_KEY}", body
         )
         await self._wait(task)
+
+    async def _remove(self, uid: str, ids: Sequence[str]) -> None:
+        valid = [i for i in ids if DOCUMENT_ID.fullmatch(i)]
+        if valid:
+            _, task = await self._request("POST", f"indexes/{uid}/documents/delete-batch", valid)
+            await self._wait(task)
+
+    # -- SearchBackend -----------------------------------------------------------------------
+
+    async def setup(self) -> None:
+        """Create the index with primaryKey "id" if missing, then PATCH the settings."""
+        await self._ensure_index(self.index_uid)
 
     async def upsert(self, documents: Sequence[SearchDocument]) -> None:
         """POST the documents (replace by id) and wait until the task succeeded."""
         if not documents:
             return
-        body = [document_json(doc) for doc in documents]
-        _, task = await self._request(
-            "POST", f"indexes/{self.index_uid}/documents?primaryKey={PRIMARY_KEY}", body
-        )
-        await self._wait(task)
+        await self._add(self.index_uid, documents)
+        if self._journal is not None:  # a rebuild is running: it replays this before the swap
+            self._journal.upserted(documents)
 
     async def delete(self, ids: Sequence[str]) -> None:
         """POST delete-batch and wait; ids Meilisearch could never hold are skipped."""
-        valid = [i for i in ids if DOCUMENT_ID.fullmatch(i)]
-        if not valid:
-            return
-        _, task = await self._request(
-            "POST", f"indexes/{self.index_uid}/documents/delete-batch", valid
-        )
-        await self._wait(task)
+        await self._remove(self.index_uid, ids)
+        if self._journal is not None:
+            self._journal.deleted(ids)
 
     async def search(self, query: SearchQuery) -> SearchPage:
-        """One POST /search carrying the query, its filters and the visibility scope."""
-        facets = requested_facets(query)
-        if query.visibility.statuses is not None and not query.visibility.statuses:
-            return SearchPage(hits=[], total=0, facets={f: {} for f in facets})
-        _, data = await self._request(
-            "POST", f"indexes/{self.index_uid}/search", search_body(query)
-        )
+        """POST /search with the query, its filters and the visibility scope.
+
+        When a facet's own filter is active, the main search and one count-only search per
+        such facet (without its filter) go together in one POST /multi-search.
+        """
+        validate_query(query)
+        statuses = effective_statuses(query)
+        if statuses is not None and not statuses:
+            return SearchPage(hits=[], total=0, facets={f: {} for f in facets_of(query)})
+        main = search_body(query)
+        extra = facet_bodies(query)
+        if not extra:
+            _, data = await self._request("POST", f"indexes/{self.index_uid}/search", main)
+            extra_data: dict[str, dict[str, Any]] = {}
+        else:
+            queries = [{"indexUid": self.index_uid, **main}]
+            queries += [{"indexUid": self.index_uid, **body} for _facet, body in extra]
+            _, answer = await self._request("POST", "multi-search", {"queries": queries})
+            results = answer.get("results") if isinstance(answer, dict) else None
+            if not isinstance(results, list) or len(results) != len(queries):
+                raise SearchUnavailable("Meilisearch multi-search answered without results")
+            data = results[0]
+            extra_data = {facet: results[i + 1] for i, (facet, _b) in enumerate(extra)}
         if not isinstance(data, dict):
             raise SearchUnavailable("Meilisearch search answered without a JSON object")
         try:
-            return parse_search_response(data, query)
-        except (KeyError, TypeError, ValueError) as exc:
+            return parse_search_response(data, query, extra_data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise SearchUnavailable(f"unexpected Meilisearch search response: {exc}") from exc
+
+    async def similar(self, document_id: str, visibility: Visibility, limit: int = 6) -> list[Hit]:
+        """Visible documents sharing tags, campaign or audience with ``document_id``.
+
+        Best-effort equivalent of the embedded ranking: up to 100 newest candidates sharing
+        any value are fetched with one filter search, then scored here the same way (3 per
+        shared tag, 2 for the campaign, 1 per shared audience; ties newest first).
+        """
+        if not 1 <= limit <= MAX_PER_PAGE:
+            raise ValueError(f"limit must be between 1 and {MAX_PER_PAGE}, got {limit}")
+        if not DOCUMENT_ID.fullmatch(document_id):
+            return []
+        if visibility.statuses is not None and not visibility.statuses:
+            return []
+        scope = [f"id = {quote_filter_value(document_id)}", *visibility_filter(visibility)]
+        source_query = {
+            "q": "",
+            "filter": " AND ".join(f"({c})" for c in scope),
+            "limit": 1,
+            "attributesToRetrieve": ["id", "tags", "campaign", "audience"],
+        }
+        _, found = await self._request("POST", f"indexes/{self.index_uid}/search", source_query)
+        hits = found.get("hits") if isinstance(found, dict) else None
+        if not hits:
+            return []
+        source = hits[0]
+        values = {
+            "tags": [str(t) for t in source.get("tags") or []],
+            "campaign": [str(source.get("campaign") or "")],
+            "audience": [str(a) for a in source.get("audience") or []],
+        }
+        body = similar_body(document_id, values, visibility)
+        if body is None:
+            return []
+        _, data = await self._request("POST", f"indexes/{self.index_uid}/search", body)
+        candidates = data.get("hits") if isinstance(data, dict) else None
+        if not isinstance(candidates, list):
+            raise SearchUnavailable("Meilisearch search answered without hits")
+        return rank_similar(values, candidates, limit)
+
+    async def set_synonyms(self, synonyms: dict[str, list[str]]) -> None:
+        """PUT the synonyms setting (one-way, as given) and wait for the task."""
+        normalise_synonyms(synonyms, _ANALYZER)  # the same ValueError as embedded, first
+        body = {key: list(targets) for key, targets in synonyms.items()}
+        _, task = await self._request("PUT", f"indexes/{self.index_uid}/settings/synonyms", body)
+        await self._wait(task)
+
+    async def rebuild(
+        self,
+        documents: AsyncIterator[SearchDocument] | Iterable[SearchDocument],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Fill a temporary index, swap it with the live one (POST /swap-indexes), drop it.
+
+        Searches keep using the live index until the swap, which Meilisearch applies
+        atomically. Writes made through this backend meanwhile are replayed on the new index
+        first; writes from other replicas in that window are repaired by reconciliation
+        (``document_versions``, SR-04).
+        """
+        if self._journal is not None:
+            raise RuntimeError("a rebuild of this search index is already running")
+        await self._ensure_index(self.index_uid)
+        temporary = f"{self.index_uid[:380]}_rebuild_{uuid.uuid4().hex[:12]}"
+        self._journal = journal = Journal()
+        try:
+            await self._ensure_index(temporary)
+            _, synonyms = await self._request("GET", f"indexes/{self.index_uid}/settings/synonyms")
+            if isinstance(synonyms, dict) and synonyms:
+                _, task = await self._request(
+                    "PUT", f"indexes/{temporary}/settings/synonyms", synonyms
+                )
+                await self._wait(task)
+            built: dict[str, int] = {}
+            async for batch in iterate_batches(documents, REBUILD_BATCH):
+                await self._add(temporary, batch)
+                built.update((d.id, d.version) for d in batch)
+                if progress is not None:
+                    progress(len(built))
+            for kind, items in journal.operations(built):
+                if kind == "upsert":
+                    await self._add(temporary, [d for d in items if isinstance(d, SearchDocument)])
+                else:
+                    await self._remove(temporary, [i for i in items if isinstance(i, str)])
+            _, task = await self._request(
+                "POST", "swap-indexes", [{"indexes": [self.index_uid, temporary]}]
+            )
+            await self._wait(task)
+            self._journal = None
+        except BaseException:
+            self._journal = None
+            await self._drop(temporary)
+            raise
+        await self._drop(temporary)  # now holds the old documents
+        return await self.count()
+
+    async def document_versions(self) -> dict[str, int]:
+        """Every id with its version, paged through POST /documents/fetch (SR-04)."""
+        versions: dict[str, int] = {}
+        offset = 0
+        while True:
+            body = {"fields": ["id", "version"], "limit": VERSIONS_PAGE, "offset": offset}
+            _, data = await self._request("POST", f"indexes/{self.index_uid}/documents/fetch", body)
+            results = data.get("results") if isinstance(data, dict) else None
+            if not isinstance(results, list):
+                raise SearchUnavailable("Meilisearch documents/fetch answered without results")
+            for raw in results:
+                versions[str(raw["id"])] = int(raw.get("version") or 0)
+            if len(results) < VERSIONS_PAGE:
+                return versions
+            offset += VERSIONS_PAGE
 
     async def count(self) -> int:
         """numberOfDocuments from the index stats."""
@@ -419,8 +403,11 @@ class MeilisearchBackend:
         """Close the HTTP connection pool."""
         await self.client.aclose()
 
-    async def drop_index(self) -> None:
-        """Delete the whole index (tests and reindex-swap clean-up); missing is fine."""
-        status, task = await self._request("DELETE", f"indexes/{self.index_uid}", allow=(404,))
+    async def _drop(self, uid: str) -> None:
+        status, task = await self._request("DELETE", f"indexes/{uid}", allow=(404,))
         if status != 404:
             await self._wait(task)
+
+    async def drop_index(self) -> None:
+        """Delete the whole index (tests and clean-up); missing is fine."""
+        await self._drop(self.index_uid)

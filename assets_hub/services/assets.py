@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from assets_hub.backends import Backends
-from assets_hub.errors import NotFound, Unprocessable
+from assets_hub.errors import BadRequest, NotFound, Unprocessable
 from assets_hub.media.sniff import BY_MIME, MediaType
 from assets_hub.models import Asset, AssetVersion, Campaign, Kind
 from assets_hub.search.base import SearchPage, SearchQuery
@@ -60,7 +60,10 @@ class SearchResult:
 
 async def search_assets(backends: Backends, query: SearchQuery, viewer: Viewer) -> SearchResult:
     """Ask the engine, then hydrate from the database and drop anything no longer visible."""
-    page: SearchPage = await backends.search.search(query)
+    try:
+        page: SearchPage = await backends.search.search(query)
+    except ValueError as exc:  # the engine's own input checks (the API checks first)
+        raise BadRequest(str(exc)) from None
     ids = [uuid.UUID(hit.id) for hit in page.hits]
     found = {
         asset.id: asset

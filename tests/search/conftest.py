@@ -42,6 +42,12 @@ def _doc(
     status: str = "published",
     embargo_until: int = NO_EMBARGO,
     expires_at: int = NEVER_EXPIRES,
+    audience: tuple[str, ...] = (),
+    orientation: str = "",
+    language: str = "en",
+    alt_text: str = "",
+    credit: str = "",
+    body: str = "",
 ) -> SearchDocument:
     created = NOW - age_days * DAY
     return SearchDocument(
@@ -58,6 +64,12 @@ def _doc(
         embargo_until=embargo_until,
         expires_at=expires_at,
         downloads=downloads,
+        audience=audience,
+        orientation=orientation,
+        language=language,
+        alt_text=alt_text,
+        credit=credit,
+        body=body,
     )
 
 
@@ -82,6 +94,10 @@ DOCUMENTS: tuple[SearchDocument, ...] = (
         age_days=10,
         downloads=120,
         description="A3 poster announcing the challenge at your library, with space for dates.",
+        audience=("children", "families"),
+        orientation="portrait",
+        alt_text="A child holding a lantern beside a stack of books",
+        credit="Illustration by Ada Quill",
     ),
     _doc(
         "src-bookmark",
@@ -92,6 +108,7 @@ DOCUMENTS: tuple[SearchDocument, ...] = (
         age_days=9,
         downloads=45,
         description="Print-ready bookmark, two per A4 sheet.",
+        audience=("children",),
     ),
     _doc(
         "lw-bus",
@@ -101,7 +118,14 @@ DOCUMENTS: tuple[SearchDocument, ...] = (
         tags=("photo", "outreach"),
         age_days=30,
         downloads=300,
-        description="The mobile library bus outside the town hall during Libraries Week.",
+        description=(
+            "The mobile library bus outside the town hall during Libraries Week. "
+            "Young people welcome aboard."
+        ),
+        audience=("adults", "families"),
+        orientation="landscape",
+        alt_text="Mobile library van parked in a market square",
+        credit="Photo by Kit Marlow",
     ),
     _doc(
         "lw-logo",
@@ -111,6 +135,8 @@ DOCUMENTS: tuple[SearchDocument, ...] = (
         tags=("logo", "brand"),
         age_days=60,
         downloads=500,
+        audience=("adults",),
+        orientation="square",
     ),
     _doc(
         "lw-press",
@@ -121,6 +147,7 @@ DOCUMENTS: tuple[SearchDocument, ...] = (
         age_days=25,
         downloads=10,
         description="Fill in your branch name and quotes from the council lead.",
+        audience=("adults",),
     ),
     _doc(
         "rw-leaflet",
@@ -132,6 +159,9 @@ DOCUMENTS: tuple[SearchDocument, ...] = (
         age_days=40,
         downloads=80,
         description="Books on prescription to help children understand feelings.",
+        audience=("children", "families"),
+        language="cy",
+        body="Each title was chosen by experts; a paper lantern craft is on the last page.",
     ),
     _doc(
         "code-club",
@@ -143,6 +173,9 @@ DOCUMENTS: tuple[SearchDocument, ...] = (
         age_days=3,
         downloads=5,
         description="Weekly coding club for teens, laptops provided.",
+        audience=("young people",),
+        orientation="landscape",
+        alt_text="Two students at laptops",
     ),
     _doc(
         "xss-banner",
@@ -154,6 +187,8 @@ DOCUMENTS: tuple[SearchDocument, ...] = (
         age_days=2,
         downloads=7,
         description="Banner for under-fives <b>rhyme time</b> sessions.",
+        audience=("children",),
+        orientation="landscape",
     ),
     _doc(
         "author-talk",
@@ -164,6 +199,9 @@ DOCUMENTS: tuple[SearchDocument, ...] = (
         tags=(INJECTION, 'say "hi"', "back\\slash"),
         age_days=1,
         downloads=33,
+        audience=("adults",),
+        orientation="portrait",
+        credit="Lantern Studio",
     ),
     # --- never visible to library staff at NOW -------------------------------------------
     _doc(
@@ -175,6 +213,8 @@ DOCUMENTS: tuple[SearchDocument, ...] = (
         age_days=4,
         downloads=0,
         status="draft",
+        audience=("children",),
+        orientation="landscape",
     ),
     _doc(
         "src-embargoed",
@@ -185,6 +225,8 @@ DOCUMENTS: tuple[SearchDocument, ...] = (
         age_days=5,
         downloads=1,
         embargo_until=EMBARGO_UNTIL,
+        audience=("children",),
+        orientation="square",
     ),
     _doc(
         "src-expired",
@@ -205,6 +247,8 @@ DOCUMENTS: tuple[SearchDocument, ...] = (
         age_days=70,
         downloads=2,
         status="withdrawn",
+        audience=("adults",),
+        orientation="landscape",
     ),
 )
 HIDDEN_IDS = frozenset({"src-draft", "src-embargoed", "src-expired", "lw-withdrawn"})

@@ -253,3 +253,201 @@ async def test_connection_refused_for_real_raises_search_unavailable() -> None:
             await backend.upsert([DOC])
     finally:
         await backend.aclose()
+
+
+# -- issue 5 additions -------------------------------------------------------------------------
+
+
+def succeeded(uid: int) -> httpx.Response:
+    return httpx.Response(200, json=task(uid, "succeeded"))
+
+
+async def test_bad_queries_raise_value_error_before_any_request(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    route = router.post("/indexes/assets/search")
+    for bad in (SearchQuery(text="x" * 513), SearchQuery(facets=("status",)), SearchQuery(page=0)):
+        with pytest.raises(ValueError):
+            await backend.search(bad)
+    assert route.call_count == 0
+
+
+async def test_a_facet_with_its_own_filter_goes_through_multi_search(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    query = SearchQuery(
+        text="poster", kinds=("image",), facets=("kind", "campaign"), visibility=Visibility(now=7)
+    )
+    answer = {
+        "results": [
+            {
+                "indexUid": "assets",
+                "hits": [{"id": "a1", "_rankingScore": 0.9}],
+                "totalHits": 1,
+                "facetDistribution": {"campaign": {"src": 1}},
+            },
+            {
+                "indexUid": "assets",
+                "hits": [],
+                "totalHits": 4,
+                "facetDistribution": {"kind": {"image": 1, "logo": 3}},
+            },
+        ]
+    }
+    route = router.post("/multi-search").mock(return_value=httpx.Response(200, json=answer))
+    page = await backend.search(query)
+    scope = '(status IN ["published"]) AND (embargo_until <= 7) AND (expires_at > 7)'
+    assert body_of(route) == {
+        "queries": [
+            {"indexUid": "assets", **search_body(query)},
+            {
+                "indexUid": "assets",
+                "q": "poster",
+                "limit": 0,
+                "facets": ["kind"],
+                "matchingStrategy": "all",
+                "filter": scope,
+            },
+        ]
+    }
+    assert page.facets == {"kind": {"image": 1, "logo": 3}, "campaign": {"src": 1}}
+    assert [h.id for h in page.hits] == ["a1"]
+
+
+async def test_set_synonyms_puts_the_setting_and_waits(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    put = router.put("/indexes/assets/settings/synonyms").mock(
+        return_value=httpx.Response(202, json=task(20))
+    )
+    router.get("/tasks/20").mock(return_value=succeeded(20))
+    synonyms = {"kids": ["children"], "teens": ["young people"]}
+    await backend.set_synonyms(synonyms)
+    assert body_of(put) == synonyms
+    with pytest.raises(ValueError):
+        await backend.set_synonyms({"kids": "children"})  # type: ignore[dict-item]
+    assert put.call_count == 1
+
+
+async def test_similar_reads_the_source_then_ranks_candidates(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    source = {"id": "p1", "tags": ["kids"], "campaign": "src", "audience": ["children"]}
+    candidates = [
+        {"id": "c1", "tags": [], "campaign": "src", "audience": [], "created_at": 3},
+        {"id": "c2", "tags": ["kids"], "campaign": "x", "audience": ["children"], "created_at": 1},
+    ]
+    route = router.post("/indexes/assets/search").mock(
+        side_effect=[
+            httpx.Response(200, json={"hits": [source]}),
+            httpx.Response(200, json={"hits": candidates}),
+        ]
+    )
+    hits = await backend.similar("p1", Visibility(now=7), limit=5)
+    scope = '(status IN ["published"]) AND (embargo_until <= 7) AND (expires_at > 7)'
+    assert body_of(route, 0) == {
+        "q": "",
+        "filter": f'(id = "p1") AND {scope}',
+        "limit": 1,
+        "attributesToRetrieve": ["id", "tags", "campaign", "audience"],
+    }
+    assert body_of(route, 1)["filter"] == (
+        '(tags IN ["kids"] OR campaign IN ["src"] OR audience IN ["children"]) AND '
+        f'(id != "p1") AND {scope}'
+    )
+    assert [(h.id, h.score) for h in hits] == [("c2", 4.0), ("c1", 2.0)]
+    assert await backend.similar("not/an id", Visibility(now=7)) == []
+    assert route.call_count == 2
+
+
+async def test_document_versions_pages_through_documents_fetch(
+    backend: MeilisearchBackend, router: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("assets_hub.search.meili.VERSIONS_PAGE", 2)
+    route = router.post("/indexes/assets/documents/fetch").mock(
+        side_effect=[
+            httpx.Response(200, json={"results": [{"id": "a", "version": 1}, {"id": "b"}]}),
+            httpx.Response(200, json={"results": [{"id": "c", "version": 3}]}),
+        ]
+    )
+    assert await backend.document_versions() == {"a": 1, "b": 0, "c": 3}
+    assert body_of(route, 0) == {"fields": ["id", "version"], "limit": 2, "offset": 0}
+    assert body_of(route, 1) == {"fields": ["id", "version"], "limit": 2, "offset": 2}
+
+
+async def test_rebuild_fills_a_temporary_index_swaps_and_drops_it(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    calls: list[tuple[str, str, Any]] = []
+    temporary: list[str] = []
+    counter = iter(range(100, 200))
+
+    def record(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        body = json.loads(request.content) if request.content else None
+        calls.append((request.method, path, body))
+        if request.method == "GET" and path.startswith("/tasks/"):
+            return succeeded(int(path.rsplit("/", 1)[1]))
+        if request.method == "GET" and path == "/indexes/assets":
+            return httpx.Response(200, json={"uid": "assets", "primaryKey": "id"})
+        if request.method == "GET" and path.startswith("/indexes/assets_rebuild_"):
+            temporary.append(path.rsplit("/", 1)[1])
+            return httpx.Response(404, json={"code": "index_not_found"})
+        if request.method == "GET" and path.endswith("/settings/synonyms"):
+            return httpx.Response(200, json={"kids": ["children"]})
+        if request.method == "GET" and path.endswith("/stats"):
+            return httpx.Response(200, json={"numberOfDocuments": 1})
+        return httpx.Response(202, json=task(next(counter)))
+
+    router.route().mock(side_effect=record)
+    progress: list[int] = []
+    assert await backend.rebuild([DOC], progress=progress.append) == 1
+    tmp = temporary[0]
+    without_polls = [(m, p, b) for m, p, b in calls if not p.startswith("/tasks/")]
+    assert without_polls == [
+        ("GET", "/indexes/assets", None),
+        ("PATCH", "/indexes/assets/settings", settings_payload()),
+        ("GET", f"/indexes/{tmp}", None),
+        ("POST", "/indexes", {"uid": tmp, "primaryKey": "id"}),
+        ("PATCH", f"/indexes/{tmp}/settings", settings_payload()),
+        ("GET", "/indexes/assets/settings/synonyms", None),
+        ("PUT", f"/indexes/{tmp}/settings/synonyms", {"kids": ["children"]}),
+        ("POST", f"/indexes/{tmp}/documents", [document_json(DOC)]),
+        ("POST", "/swap-indexes", [{"indexes": ["assets", tmp]}]),
+        ("DELETE", f"/indexes/{tmp}", None),
+        ("GET", "/indexes/assets/stats", None),
+    ]
+    assert progress == [1]
+
+
+async def test_a_failed_rebuild_drops_the_temporary_index_and_keeps_the_live_one(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    router.get("/indexes/assets").mock(
+        return_value=httpx.Response(200, json={"uid": "assets", "primaryKey": "id"})
+    )
+    router.get(path__regex=r"^/indexes/assets_rebuild_\w+$").mock(
+        return_value=httpx.Response(200, json={"primaryKey": "id"})
+    )
+    router.patch(path__regex=r"^/indexes/[\w-]+/settings$").mock(
+        return_value=httpx.Response(202, json=task(1))
+    )
+    router.get("/tasks/1").mock(return_value=succeeded(1))
+    router.get("/indexes/assets/settings/synonyms").mock(return_value=httpx.Response(200, json={}))
+    router.post(path__regex=r"^/indexes/assets_rebuild_\w+/documents$").mock(
+        return_value=httpx.Response(202, json=task(2))
+    )
+    error = {"code": "invalid_document_id", "message": "bad"}
+    router.get("/tasks/2").mock(
+        return_value=httpx.Response(200, json=task(2, "failed", error=error))
+    )
+    drop = router.delete(path__regex=r"^/indexes/assets_rebuild_\w+$").mock(
+        return_value=httpx.Response(202, json=task(3))
+    )
+    router.get("/tasks/3").mock(return_value=succeeded(3))
+    swap = router.post("/swap-indexes")
+    with pytest.raises(SearchUnavailable, match="invalid_document_id"):
+        await backend.rebuild([DOC])
+    assert drop.call_count == 1
+    assert swap.call_count == 0
+    assert backend._journal is None

@@ -18,6 +18,12 @@ from assets_hub.search.meili import (
     search_body,
     settings_payload,
 )
+from assets_hub.search.meili_translate import (
+    facet_bodies,
+    rank_similar,
+    similar_body,
+    suggestion_from_hits,
+)
 
 NOW = 1_780_000_000
 STAFF = Visibility(now=NOW)
@@ -78,7 +84,8 @@ def test_search_body() -> None:
     assert search_body(query) == {
         "q": "summer readng",
         "filter": '(kind IN ["image"]) AND ' + SCOPE,
-        "facets": ["kind", "tags"],
+        # kind has its own filter active: it is counted by a separate body (facet_bodies).
+        "facets": ["tags"],
         "sort": ["downloads:desc"],
         "page": 3,
         "hitsPerPage": 25,
@@ -120,11 +127,23 @@ def test_paging_and_query_length_are_capped() -> None:
 
 def test_settings_payload() -> None:
     assert settings_payload() == {
-        "searchableAttributes": ["title", "tags", "campaign_name", "description", "body"],
+        "searchableAttributes": [
+            "title",
+            "tags",
+            "campaign_name",
+            "description",
+            "alt_text",
+            "credit",
+            "body",
+        ],
         "filterableAttributes": [
+            "id",
             "kind",
             "campaign",
             "tags",
+            "audience",
+            "language",
+            "orientation",
             "status",
             "embargo_until",
             "expires_at",
@@ -171,6 +190,11 @@ def test_document_json() -> None:
         "downloads": 3,
         "version": 1,
         "body": "",
+        "audience": [],
+        "language": "en",
+        "orientation": None,
+        "alt_text": "",
+        "credit": "",
     }
 
 
@@ -246,6 +270,8 @@ def test_parse_search_response() -> None:
     }
     assert page.hits[1].highlights == {"title": "<mark>Reading</mark> Well"}
     assert page.facets == {"kind": {"image": 1, "document": 1}, "campaign": {}}
+    # "readng" matched only as "reading": the marked words give the did-you-mean.
+    assert page.suggestion == "reading"
 
 
 def test_parse_search_response_without_words_or_facets() -> None:
@@ -286,3 +312,135 @@ def test_malformed_meili_urls(url: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_meili_url(url)
     assert "ASSETS_HUB_SEARCH_URL" in caught.value.problems
+
+
+# -- issue 5 additions -------------------------------------------------------------------------
+
+
+def test_new_filters_are_anded_quoted_and_numeric() -> None:
+    query = SearchQuery(
+        audiences=("young people", 'x" OR "1'),
+        languages=("cy",),
+        orientations=("landscape",),
+        tags=("kids",),
+        tags_all=("reading", 'a"b'),
+        created_from=10,
+        created_to=20,
+        published_to=30,
+        visibility=STAFF,
+    )
+    assert filter_expression(query) == (
+        '(tags IN ["kids"]) AND (audience IN ["young people", "x\\" OR \\"1"]) AND '
+        '(language IN ["cy"]) AND (orientation IN ["landscape"]) AND (tags = "reading") AND '
+        '(tags = "a\\"b") AND (created_at >= 10) AND (created_at <= 20) AND '
+        "(published_at <= 30) AND " + SCOPE
+    )
+
+
+def test_status_filter_narrows_the_visibility_statuses() -> None:
+    editors = Visibility(statuses=frozenset({"draft", "published"}), now=NOW)
+    query = SearchQuery(statuses=("draft", "withdrawn"), visibility=editors)
+    assert filter_expression(query) == (
+        f'(status IN ["draft"]) AND (embargo_until <= {NOW}) AND (expires_at > {NOW})'
+    )
+    anything = SearchQuery(statuses=("withdrawn",), visibility=Visibility.everything())
+    assert filter_expression(anything) == '(status IN ["withdrawn"])'
+
+
+def test_facets_with_their_own_filter_get_a_count_only_body() -> None:
+    query = SearchQuery(
+        text="poster",
+        kinds=("image",),
+        tags=("kids",),
+        visibility=STAFF,
+        facets=("kind", "campaign", "tags"),
+    )
+    assert search_body(query)["facets"] == ["campaign"]
+    assert facet_bodies(query) == [
+        (
+            "kind",
+            {
+                "q": "poster",
+                "limit": 0,
+                "facets": ["kind"],
+                "matchingStrategy": "all",
+                "filter": '(tags IN ["kids"]) AND ' + SCOPE,
+            },
+        ),
+        (
+            "tags",
+            {
+                "q": "poster",
+                "limit": 0,
+                "facets": ["tags"],
+                "matchingStrategy": "all",
+                "filter": '(kind IN ["image"]) AND ' + SCOPE,
+            },
+        ),
+    ]
+    assert facet_bodies(SearchQuery(facets=("kind",), visibility=STAFF)) == []
+
+
+def test_extra_facet_answers_replace_the_main_distribution() -> None:
+    query = SearchQuery(kinds=("image",), facets=("kind", "campaign"))
+    main = {"hits": [], "totalHits": 0, "facetDistribution": {"campaign": {"a": 1}}}
+    extra = {"kind": {"hits": [], "facetDistribution": {"kind": {"image": 3, "logo": 1}}}}
+    page = parse_search_response(main, query, extra)
+    assert page.facets == {"kind": {"image": 3, "logo": 1}, "campaign": {"a": 1}}
+
+
+@pytest.mark.parametrize(
+    ("text", "marked", "expected"),
+    [
+        ("chalenge", [f"Summer {PRE_TAG}Challenge{POST_TAG}"], "challenge"),
+        ("reading", [f"{PRE_TAG}Reading{POST_TAG} Well"], None),
+        ("summ", [f"{PRE_TAG}Summ{POST_TAG}er"], None),  # a prefix, not a typo
+        (
+            "librareis week",
+            [f"{PRE_TAG}Libraries{POST_TAG} {PRE_TAG}Week{POST_TAG}"],
+            "libraries week",
+        ),
+        # "wek" is 3 letters: no typo allowed, so it is left as typed.
+        (
+            "librareis wek",
+            [f"{PRE_TAG}Libraries{POST_TAG} {PRE_TAG}Week{POST_TAG}"],
+            "libraries wek",
+        ),
+        (
+            "librareis weeks",
+            [f"{PRE_TAG}Libraries{POST_TAG} {PRE_TAG}Week{POST_TAG}"],
+            "libraries week",
+        ),
+        ("x", [], None),
+    ],
+)
+def test_suggestion_from_hits(text: str, marked: list[str], expected: str | None) -> None:
+    assert suggestion_from_hits(text, marked) == expected
+
+
+def test_similar_body_and_ranking() -> None:
+    values = {"tags": ["kids", "reading"], "campaign": ["src"], "audience": ["children"]}
+    body = similar_body("doc-1", values, STAFF)
+    assert body == {
+        "q": "",
+        "filter": (
+            '(tags IN ["kids", "reading"] OR campaign IN ["src"] OR audience IN ["children"])'
+            ' AND (id != "doc-1") AND (status IN ["published"]) AND '
+            f"(embargo_until <= {NOW}) AND (expires_at > {NOW})"
+        ),
+        "limit": 100,
+        "sort": ["created_at:desc"],
+        "attributesToRetrieve": ["id", "tags", "campaign", "audience", "created_at"],
+    }
+    assert similar_body("doc-1", {"tags": [], "campaign": [""]}, STAFF) is None
+    candidates = [
+        {"id": "a", "tags": ["kids"], "campaign": "other", "audience": [], "created_at": 5},
+        {"id": "b", "tags": ["kids", "reading"], "campaign": "src", "created_at": 1},
+        {"id": "c", "tags": [], "campaign": "src", "audience": ["children"], "created_at": 9},
+        {"id": "d", "tags": ["kids"], "campaign": "x", "audience": [], "created_at": 7},
+        {"id": "e", "tags": ["none"], "campaign": "x", "created_at": 9},
+    ]
+    hits = rank_similar(values, candidates, 10)
+    # Equal scores: newest first.
+    assert [(h.id, h.score) for h in hits] == [("b", 8.0), ("c", 3.0), ("d", 3.0), ("a", 3.0)]
+    assert [h.id for h in rank_similar(values, candidates, 1)] == ["b"]
