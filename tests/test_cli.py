@@ -103,7 +103,9 @@ def test_demo_refuses_production(env: dict[str, str]) -> None:
     assert result.exit_code == 2 and "not in production" in result.output
 
 
-def test_import_folder_is_resumable_and_reports_rejects(env: dict[str, str], tmp_path: Path) -> None:
+def test_import_folder_is_resumable_and_reports_rejects(
+    env: dict[str, str], tmp_path: Path
+) -> None:
     from tests.conftest import make_jpeg
 
     folder = tmp_path / "incoming"
@@ -113,7 +115,7 @@ def test_import_folder_is_resumable_and_reports_rejects(env: dict[str, str], tmp
     (folder / "scan.tif").write_bytes(b"II*\x00" + b"\x00" * 64)
     (folder / ".hidden.jpg").write_bytes(make_jpeg(colour="#000000"))
     sheet = tmp_path / "meta.csv"
-    sheet.write_text("filename,title,tags,licence\nposter.jpg,Summer poster,\"summer, kids\",cc0\n")
+    sheet.write_text('filename,title,tags,licence\nposter.jpg,Summer poster,"summer, kids",cc0\n')
     runner = CliRunner()
     first = runner.invoke(main, ["import", str(folder), "--metadata", str(sheet)], env=env)
     assert first.exit_code == 1, first.output  # one file was rejected

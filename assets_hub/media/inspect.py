@@ -12,7 +12,9 @@ files are built from fresh pixel data with an empty ``info`` dict, so no EXIF, X
 foreign ICC profile can travel into them.
 
 PDFs are scanned structurally by :mod:`assets_hub.media.pdfscan` (refusals happen here, at
-upload) and their first page is rendered to a target pixel size.
+upload) and their first page is rendered to a target pixel size. They are read from the file
+where it lies, never into memory as a whole, so a 1 GiB document costs no more than a small one
+(beyond what its largest page holds).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import IO, Literal
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from assets_hub.errors import Unprocessable
-from assets_hub.media.pdfscan import PDFIUM_LOCK, scan_pdf
+from assets_hub.media.pdfscan import PDFIUM_LOCK, PdfSource, pdfium_input, scan_pdf
 from assets_hub.media.sniff import GIF, PDF, MediaType
 
 THUMBNAIL_PX = 400
@@ -539,10 +541,9 @@ def hamming(a: str, b: str) -> int:
 
 
 def _inspect_pdf(file: IO[bytes], limits: Limits) -> Inspection:
-    data = file.read()
-    report = scan_pdf(data, limits.max_pdf_pages)  # refusals (JS, attachments …) happen here
+    report = scan_pdf(file, limits.max_pdf_pages)  # refusals (JS, attachments …) happen here
     with PDFIUM_LOCK:
-        width_pt, height_pt, image = _first_page(data)
+        width_pt, height_pt, image = _first_page(file)
     image.info = {}
     return Inspection(
         width=round(width_pt),
@@ -556,12 +557,12 @@ def _inspect_pdf(file: IO[bytes], limits: Limits) -> Inspection:
     )
 
 
-def _first_page(data: bytes) -> tuple[float, float, Image.Image]:
+def _first_page(source: PdfSource) -> tuple[float, float, Image.Image]:
     """The first page's size in points and an RGB bitmap of it, long side PREVIEW_PX."""
     import pypdfium2 as pdfium  # imported lazily: only PDFs need it
 
     try:
-        document = pdfium.PdfDocument(data)
+        document = pdfium.PdfDocument(pdfium_input(source))
     except pdfium.PdfiumError as exc:
         raise Unprocessable("The PDF is damaged and could not be opened.") from exc
     try:

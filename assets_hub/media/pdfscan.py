@@ -12,14 +12,22 @@ embedded go-to actions, ``/ImportData``, RichMedia, XFA forms), embedded files, 
 and size budget, so hostile nesting can't raise RecursionError or run unbounded.
 
 Page count and text (for search) come from pdfium, which is also what draws the preview.
+
+Memory stays flat whatever the file's size: both libraries read the file where it lies (a
+path, or an open file such as the upload's spooled temporary file) and never as one ``bytes``.
+qpdf only reads object headers during the walk; pdfium keeps every object it has parsed (the
+data of a page's images included) until its document is closed, so large files are reopened
+for every page and at most one page's resources are held at a time.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import threading
 from dataclasses import dataclass
+from typing import IO, Any, BinaryIO, TypeAlias, cast
 
 import pikepdf  # type: ignore[import-untyped,unused-ignore]
 
@@ -31,6 +39,14 @@ MAX_DEPTH = 64
 # Dictionaries and arrays visited in total (~7 µs each): keeps the walk well inside the
 # 15 s processing budget; ordinary fact sheets have a few thousand.
 MAX_NODES = 1_500_000
+
+# Above this size pdfium reopens the document for every page, so the data of the pages already
+# read (it keeps everything it parsed until the document closes) never piles up.
+REOPEN_ABOVE_BYTES = 32 * 1024 * 1024
+
+# A PDF to read: its bytes, a path, or an open binary file (read from wherever it is; only
+# ever seeked and read, never closed).
+PdfSource: TypeAlias = bytes | str | os.PathLike[str] | IO[bytes]
 
 # PDFium is not thread-safe, not even across different documents, and uploads are inspected
 # in a pool of threads: every use of pypdfium2 in the process holds this lock.
@@ -72,25 +88,77 @@ class PdfReport:
     text: str
 
 
-def scan_pdf(data: bytes, max_pages: int) -> PdfReport:
-    """Refuse unsafe or damaged PDFs (Unprocessable, 422); else pages and text for search."""
-    if not data.startswith(b"%PDF-"):
+def scan_pdf(source: PdfSource, max_pages: int) -> PdfReport:
+    """Refuse unsafe or damaged PDFs (Unprocessable, 422); else pages and text for search.
+
+    ``source`` is read in place (see :data:`PdfSource`); a file is left open, position unknown.
+    """
+    if not read_head(source, 5).startswith(b"%PDF-"):
         raise Unprocessable("The file is not a PDF: a PDF must start with %PDF-.")
     try:
-        _check_structure(data)
+        _check_structure(source)
     except Unprocessable:
         raise
     except (pikepdf.PdfError, RecursionError, ValueError, TypeError, KeyError, OSError) as exc:
         raise Unprocessable(DAMAGED) from exc
     with PDFIUM_LOCK:
-        return _pages_and_text(data, max_pages)
+        return _pages_and_text(source, max_pages)
 
 
-def _check_structure(data: bytes) -> None:
+def read_head(source: PdfSource, count: int) -> bytes:
+    """The first ``count`` bytes of ``source`` (a file is rewound afterwards)."""
+    if isinstance(source, bytes):
+        return source[:count]
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as file:
+            return file.read(count)
+    source.seek(0)
+    head = source.read(count)
+    source.seek(0)
+    return head
+
+
+def source_size(source: PdfSource) -> int:
+    """The size of ``source`` in bytes, without reading it."""
+    if isinstance(source, bytes):
+        return len(source)
+    if isinstance(source, (str, os.PathLike)):
+        return os.path.getsize(source)
+    size = source.seek(0, io.SEEK_END)
+    source.seek(0)
+    return size
+
+
+def open_pikepdf(source: PdfSource) -> Any:
+    """``source`` opened by qpdf without recovery, read through plain reads (no mmap).
+
+    No recovery: qpdf would otherwise rebuild truncated or garbled files by scanning for
+    objects, and we would accept a document the author never finished writing. No mmap: pages
+    of a mapped file count towards the process's resident memory as qpdf touches them.
+    """
+    readable: str | BinaryIO
+    if isinstance(source, bytes):
+        readable = io.BytesIO(source)
+    elif isinstance(source, (str, os.PathLike)):
+        readable = os.fspath(source)
+    else:
+        source.seek(0)
+        readable = cast(BinaryIO, source)
+    return pikepdf.open(readable, attempt_recovery=False, access_mode=pikepdf.AccessMode.stream)
+
+
+def pdfium_input(source: PdfSource) -> bytes | str | IO[bytes]:
+    """What ``pypdfium2.PdfDocument`` reads ``source`` from: bytes, a path or the open file."""
+    if isinstance(source, os.PathLike):
+        return os.fspath(source)
+    if not isinstance(source, (bytes, str)):
+        source.seek(0)
+    return source
+
+
+def _check_structure(source: PdfSource) -> None:
     try:
-        # No recovery: qpdf would otherwise rebuild truncated or garbled files by scanning
-        # for objects, and we would accept a document the author never finished writing.
-        pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False)
+        pdf = open_pikepdf(source)
     except pikepdf.PasswordError as exc:
         raise Unprocessable(ENCRYPTED) from exc
     with pdf:
@@ -184,15 +252,22 @@ def _active(what: str) -> Unprocessable:
     )
 
 
-def _pages_and_text(data: bytes, max_pages: int) -> PdfReport:
+def _open_pdfium(source: PdfSource) -> Any:
     import pypdfium2 as pdfium  # type: ignore[import-untyped,unused-ignore]
 
     try:
-        document = pdfium.PdfDocument(data)
+        return pdfium.PdfDocument(pdfium_input(source))
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
             raise Unprocessable(ENCRYPTED) from exc
         raise Unprocessable(DAMAGED) from exc
+
+
+def _pages_and_text(source: PdfSource, max_pages: int) -> PdfReport:
+    import pypdfium2 as pdfium  # type: ignore[import-untyped,unused-ignore]
+
+    reopen = source_size(source) > REOPEN_ABOVE_BYTES
+    document = _open_pdfium(source)
     try:
         pages = len(document)
         if pages == 0:
@@ -206,6 +281,10 @@ def _pages_and_text(data: bytes, max_pages: int) -> PdfReport:
         for index in range(pages):
             if size >= TEXT_LIMIT_CHARS:
                 break
+            if reopen and index:
+                # Drops everything pdfium parsed for the previous pages (their images too).
+                document.close()
+                document = _open_pdfium(source)
             page = document[index]
             try:
                 textpage = page.get_textpage()

@@ -17,7 +17,9 @@ or HTML payloads are all gone as well (IMG-05).
 * PDF (rewritten by qpdf, content streams untouched): the document information dictionary
   (author, creator …), every XMP ``/Metadata`` stream and ``/PieceInfo`` are removed, and
   embedded JPEG images lose their EXIF/XMP/IPTC segments exactly as above. Run it only on a
-  PDF that :func:`assets_hub.media.pdfscan.scan_pdf` accepted.
+  PDF that :func:`assets_hub.media.pdfscan.scan_pdf` accepted. PDFs are read from the file and
+  written to an output file (:func:`write_stripped`), never held whole in memory; qpdf holds
+  one stream's data at a time while writing.
 
 Editors and admins get the untouched original from storage; this is for everyone else.
 """
@@ -25,38 +27,77 @@ Editors and admins get the untouched original from storage; this is for everyone
 from __future__ import annotations
 
 import io
+import os
 import struct
+import tempfile
 import zlib
-from typing import IO
+from typing import IO, BinaryIO
 
 import pikepdf  # type: ignore[import-untyped,unused-ignore]
 from PIL import Image, ImageCms
 
 from assets_hub.errors import Unprocessable
+from assets_hub.media.pdfscan import PdfSource, open_pikepdf
 from assets_hub.media.sniff import GIF, JPEG, PDF, PNG, WEBP, MediaType
 
 _ORIENTATION = 0x0112
 
 
 def stripped_original(file: IO[bytes], media: MediaType) -> bytes:
-    """The file's bytes without metadata or trailing payloads; Unprocessable if malformed."""
-    file.seek(0)
-    data = file.read()
+    """The file's bytes without metadata or trailing payloads; Unprocessable if malformed.
+
+    In memory: for images (capped well below a PDF's limit) and small PDFs. Large PDFs go
+    through :func:`write_stripped` into a file.
+    """
+    out = io.BytesIO()
+    write_stripped(file, media, out)
+    return out.getvalue()
+
+
+def stripped_to_temp(file: IO[bytes], media: MediaType, tmp_dir: str) -> tuple[BinaryIO, int]:
+    """The stripped copy in a new temporary file in ``tmp_dir``, rewound, and its size.
+
+    The file has no name on disk and is gone once closed (the caller closes it, whatever
+    happens); on any failure here it is closed before the error propagates.
+    """
+    os.makedirs(tmp_dir, exist_ok=True)
+    out = tempfile.TemporaryFile(dir=tmp_dir)
     try:
-        if media == JPEG:
-            return strip_jpeg(data, orientation=_orientation(data, media))
-        if media == PNG:
-            return strip_png(data, orientation=_orientation(data, media))
-        if media == WEBP:
-            return strip_webp(data, orientation=_orientation(data, media))
-        if media == GIF:
-            return strip_gif(data)
+        size = write_stripped(file, media, out)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    return out, size
+
+
+def write_stripped(file: IO[bytes], media: MediaType, out: IO[bytes]) -> int:
+    """Write the stripped copy of ``file`` to ``out``; the number of bytes written.
+
+    Images are stripped in memory; a PDF is read from ``file`` in place and streamed to
+    ``out``. Unprocessable if the file is malformed.
+    """
+    file.seek(0)
+    try:
         if media == PDF:
-            return strip_pdf(data)
+            start = out.tell()
+            strip_pdf(file, out)
+            return out.tell() - start
+        data = file.read()
+        if media == JPEG:
+            stripped = strip_jpeg(data, orientation=_orientation(data, media))
+        elif media == PNG:
+            stripped = strip_png(data, orientation=_orientation(data, media))
+        elif media == WEBP:
+            stripped = strip_webp(data, orientation=_orientation(data, media))
+        elif media == GIF:
+            stripped = strip_gif(data)
+        else:
+            raise TypeError(f"{media.mime} has no metadata-free original")
     except (IndexError, struct.error, ValueError, pikepdf.PdfError) as exc:
         kind = "PDF" if media == PDF else "image"
         raise Unprocessable(f"The {kind} is damaged (its structure could not be read).") from exc
-    raise TypeError(f"{media.mime} has no metadata-free original")
+    return out.write(stripped)
 
 
 def _orientation(data: bytes, media: MediaType) -> int:
@@ -321,9 +362,9 @@ def _sub_blocks_end(data: bytes, pos: int) -> int:
 _PDF_METADATA_KEYS = ("/Metadata", "/PieceInfo")
 
 
-def strip_pdf(data: bytes) -> bytes:
-    """The PDF without document info, XMP, PieceInfo, or EXIF in its embedded JPEGs."""
-    with pikepdf.open(io.BytesIO(data), attempt_recovery=False) as pdf:
+def strip_pdf(source: PdfSource, out: IO[bytes]) -> None:
+    """Write the PDF to ``out`` without document info, XMP, PieceInfo, or EXIF in its JPEGs."""
+    with open_pikepdf(source) as pdf:
         if "/Info" in pdf.trailer:
             del pdf.trailer["/Info"]
         for obj in pdf.objects:
@@ -337,10 +378,8 @@ def strip_pdf(data: bytes) -> bytes:
                 cleaned = strip_jpeg(raw)
                 if cleaned != raw:
                     obj.write(cleaned, filter=pikepdf.Name.DCTDecode)
-        out = io.BytesIO()
         # No new /ID from the content hash of the original, no Producer entry added.
         pdf.save(out, deterministic_id=True)
-    return out.getvalue()
 
 
 def _is_plain_jpeg(stream: pikepdf.Stream) -> bool:

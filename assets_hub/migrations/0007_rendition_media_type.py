@@ -1,16 +1,16 @@
-from tortoise import migrations
+from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
-from tortoise import fields
+
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0006_content')]
+    dependencies = [("models", "0006_content")]
 
     initial = False
 
     operations = [
         ops.AlterField(
-            model_name='Rendition',
-            name='media_type',
+            model_name="Rendition",
+            name="media_type",
             field=fields.CharField(max_length=100),
         ),
     ]

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
+import random
+import subprocess
+import sys
+import tempfile
 import time
+import zlib
 from collections.abc import Callable
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -279,3 +287,133 @@ def test_refusals_happen_at_inspection() -> None:
     data = _save(_document(edit=_open_action_js))
     with pytest.raises(Unprocessable, match="JavaScript"):
         inspect_file(io.BytesIO(data), PDF, LIMITS)
+
+
+# --- reading in place (memory stays flat whatever the size) -------------------------------
+
+
+def _spooled(data: bytes, *, rolled: bool) -> tempfile.SpooledTemporaryFile[bytes]:
+    spooled = tempfile.SpooledTemporaryFile(max_size=1 << 20)
+    spooled.write(data)
+    if rolled:
+        spooled.rollover()
+    spooled.seek(0)
+    return spooled
+
+
+@pytest.mark.parametrize("kind", ["bytes", "path", "str", "file", "spooled", "spooled-on-disk"])
+def test_every_kind_of_source_gives_the_same_report(kind: str, tmp_path: Path) -> None:
+    data = _save(_document(pages=3))
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(data)
+    with contextlib.ExitStack() as stack:
+        source: pdfscan.PdfSource = {
+            "bytes": lambda: data,
+            "path": lambda: path,
+            "str": lambda: str(path),
+            "file": lambda: stack.enter_context(open(path, "rb")),
+            "spooled": lambda: stack.enter_context(_spooled(data, rolled=False)),
+            "spooled-on-disk": lambda: stack.enter_context(_spooled(data, rolled=True)),
+        }[kind]()
+        report = scan_pdf(source, max_pages=500)
+        if not isinstance(source, (bytes, str, Path)):
+            assert not source.closed  # the caller's file stays open
+    assert report.page_count == 3
+    assert "page 3" in report.text
+
+
+def test_refusals_are_the_same_from_a_file() -> None:
+    data = _save(_document(edit=_open_action_js))
+    with _spooled(data, rolled=True) as spooled, pytest.raises(Unprocessable, match="JavaScript"):
+        scan_pdf(spooled, max_pages=500)
+    with _spooled(b"<html>" + data, rolled=True) as spooled, pytest.raises(Unprocessable) as caught:
+        scan_pdf(spooled, max_pages=500)
+    assert "%PDF-" in caught.value.message
+
+
+def test_inspect_file_reads_a_spooled_file_on_disk_in_place() -> None:
+    data = _save(_document())
+    with _spooled(data, rolled=True) as spooled:
+        inspection = inspect_file(spooled, PDF, LIMITS)
+    assert inspection == inspect_file(io.BytesIO(data), PDF, LIMITS)
+
+
+def test_large_documents_are_reopened_per_page_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = _save(_document(pages=4))
+    expected = scan_pdf(data, max_pages=500)
+    opened: list[object] = []
+    real_open = pdfscan._open_pdfium
+
+    def counting_open(source: pdfscan.PdfSource) -> object:
+        opened.append(source)
+        return real_open(source)
+
+    monkeypatch.setattr(pdfscan, "_open_pdfium", counting_open)
+    monkeypatch.setattr(pdfscan, "REOPEN_ABOVE_BYTES", 0)
+    with _spooled(data, rolled=True) as spooled:
+        assert scan_pdf(spooled, max_pages=500) == expected
+    assert len(opened) == 4
+    with pytest.raises(Unprocessable, match="at most 3 pages"):
+        scan_pdf(data, max_pages=3)
+
+
+def _image_pages_pdf(path: Path, images: int) -> None:
+    """``images`` pages each showing a 16 MiB grey image of random pixels (stored Flate)."""
+    pdf = pikepdf.new()
+    side = 4096
+    for number in range(images):
+        pdf.add_blank_page(page_size=(595, 842))
+        page = pdf.pages[-1]
+        pixels = random.Random(number).randbytes(side * side)
+        image = pikepdf.Stream(pdf, zlib.compress(pixels, 0))
+        image.Type, image.Subtype, image.Filter = Name.XObject, Name.Image, Name.FlateDecode
+        image.Width, image.Height, image.BitsPerComponent = side, side, 8
+        image.ColorSpace = Name.DeviceGray
+        page.Resources = Dictionary(XObject=Dictionary(Im0=image))
+        page.Contents = pdf.make_stream(b"q 500 0 0 500 47 171 cm /Im0 Do Q")
+    pdf.docinfo["/Author"] = "Author Name"
+    pdf.save(path)
+
+
+def test_a_large_pdf_is_checked_and_stripped_without_reading_it_into_memory(
+    tmp_path: Path,
+) -> None:
+    """128 MiB of images: peak RSS grows by what one page takes, not by the file's size.
+
+    (Reading the file into memory, as before, grew it by about 190 MiB.)
+    """
+    path = tmp_path / "large.pdf"
+    _image_pages_pdf(path, 8)
+    assert path.stat().st_size > 128 * 2**20
+    script = (
+        "import json, sys\n"
+        "from assets_hub.media.inspect import Limits, inspect_file\n"
+        "from assets_hub.media.sniff import PDF\n"
+        "from assets_hub.media.strip import stripped_to_temp\n"
+        "limits = Limits(50_000_000, 12_000, 1000, 500)\n"
+        "def peak_kib():  # VmHWM starts afresh at exec, unlike ru_maxrss\n"
+        "    with open('/proc/self/status') as status:\n"
+        "        return next(int(l.split()[1]) for l in status if l.startswith('VmHWM'))\n"
+        "before = peak_kib()\n"
+        "with open(sys.argv[1], 'rb') as upload:\n"
+        "    inspection = inspect_file(upload, PDF, limits)\n"
+        "    stripped, size = stripped_to_temp(upload, PDF, sys.argv[2])\n"
+        "    stripped.close()\n"
+        "grown = (peak_kib() - before) / 1024\n"
+        "print(json.dumps({'pages': inspection.page_count, 'size': size, 'grown_mib': grown}))\n"
+    )
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", script, str(path), str(tmp_path / "tmp")],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    result = json.loads(done.stdout)
+    assert result["pages"] == 8
+    assert result["size"] > 128 * 2**20
+    # One page: its 16 MiB image stream, decoded for the preview, and qpdf's write buffer.
+    assert result["grown_mib"] < 96, result
+    assert list((tmp_path / "tmp").iterdir()) == []

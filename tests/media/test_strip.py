@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -10,9 +12,10 @@ from pikepdf import Dictionary, Name
 from PIL import Image, PngImagePlugin
 
 from assets_hub.errors import Unprocessable
+from assets_hub.media import strip as strip_module
 from assets_hub.media.pdfscan import scan_pdf
 from assets_hub.media.sniff import GIF, JPEG, PDF, PNG, WEBP, MediaType, sniff
-from assets_hub.media.strip import stripped_original
+from assets_hub.media.strip import stripped_original, stripped_to_temp
 from tests.media.test_inspect import (
     BUS,
     HTML,
@@ -254,3 +257,49 @@ def test_pdf_loses_document_info_xmp_and_exif_in_embedded_jpegs() -> None:
 def test_damaged_pdf_is_unprocessable() -> None:
     with pytest.raises(Unprocessable, match="damaged"):
         strip(b"%PDF-1.7\n" + b"\x00" * 100, PDF)
+
+
+# --- into a temporary file (large PDFs never held in memory) -----------------------------
+
+
+def _fact_sheet_with_metadata() -> bytes:
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    pdf.docinfo["/Author"] = "Author Name"
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["pdf", "jpeg"])
+def test_stripped_to_temp_matches_the_in_memory_copy(kind: str, tmp_path: Path) -> None:
+    data = _fact_sheet_with_metadata() if kind == "pdf" else jpeg_with_metadata()
+    media = sniff(data[:32])
+    upload = io.BytesIO(data)
+    upload.seek(7)  # wherever the caller left it
+    stripped, size = stripped_to_temp(upload, media, str(tmp_path / "tmp"))
+    try:
+        assert stripped.tell() == 0
+        content = stripped.read()
+    finally:
+        stripped.close()
+    assert size == len(content)
+    assert content == stripped_original(io.BytesIO(data), media)
+    assert b"Author Name" not in content
+    assert list((tmp_path / "tmp").iterdir()) == []  # the file never had a name
+
+
+def test_stripped_to_temp_closes_its_file_when_the_pdf_is_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[Any] = []
+    real = strip_module.tempfile.TemporaryFile
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(strip_module.tempfile, "TemporaryFile", recording)
+    with pytest.raises(Unprocessable, match="damaged"):
+        stripped_to_temp(io.BytesIO(b"%PDF-1.7\n" + b"\x00" * 100), PDF, str(tmp_path))
+    assert len(made) == 1 and made[0].closed
