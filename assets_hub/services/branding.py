@@ -267,6 +267,8 @@ async def update_profile(
             if values.get("is_default") is True:
                 await BrandingProfile.filter(library_id=profile.library_id).update(is_default=False)
                 profile.is_default = True
+            elif values.get("is_default") is False:
+                profile.is_default = False  # the library then has no default until it picks one
             await profile.save(update_fields=["name", "is_default"])
         await audit.record(
             "branding_changed",

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from assets_hub.web import account_pages, pages, static_pages
+from assets_hub.web import (
+    account_pages,
+    customise_pages,
+    editor_pages,
+    library_pages,
+    pages,
+    static_pages,
+)
 
 routes = [
     Route("/", pages.search_page, methods=["GET"], name="search"),
@@ -34,5 +41,124 @@ routes = [
         static_pages.accessibility_statement,
         methods=["GET"],
         name="accessibility",
+    ),
+    # The campaign team's pages (editor_pages): upload, edit, review queue, audit log.
+    Route("/editor/upload", editor_pages.upload, methods=["GET", "POST"], name="upload"),
+    Route("/editor/review", editor_pages.review, methods=["GET"], name="review"),
+    Route("/editor/audit", editor_pages.audit_log, methods=["GET"], name="editor_audit"),
+    Route(
+        "/editor/assets/{asset_id}",
+        editor_pages.edit_asset,
+        methods=["GET", "POST"],
+        name="editor_asset",
+    ),
+    Route(
+        "/editor/assets/{asset_id}/focal-point",
+        editor_pages.set_focal_point,
+        methods=["POST"],
+        name="editor_focal_point",
+    ),
+    *(
+        Route(
+            f"/editor/assets/{{asset_id}}/{action}",
+            editor_pages.change_status,
+            methods=["POST"],
+            name=f"editor_{action}",
+        )
+        for action in editor_pages.ACTIONS
+    ),
+    Route(
+        "/editor/assets/{asset_id}/delete",
+        editor_pages.delete_asset,
+        methods=["POST"],
+        name="editor_delete",
+    ),
+    Route(
+        "/editor/assets/{asset_id}/undelete",
+        editor_pages.undelete_asset,
+        methods=["POST"],
+        name="editor_undelete",
+    ),
+    Route(
+        "/editor/assets/{asset_id}/versions",
+        editor_pages.add_version,
+        methods=["POST"],
+        name="editor_version_add",
+    ),
+    Route(
+        "/editor/assets/{asset_id}/versions/{number}/restore",
+        editor_pages.restore_version,
+        methods=["POST"],
+        name="editor_version_restore",
+    ),
+    Route(
+        "/editor/assets/{asset_id}/consents",
+        editor_pages.add_consent,
+        methods=["POST"],
+        name="editor_consent_add",
+    ),
+    Route(
+        "/editor/assets/{asset_id}/consents/{consent_id}/withdraw",
+        editor_pages.withdraw_consent,
+        methods=["POST"],
+        name="editor_consent_withdraw",
+    ),
+    # Customise and download; My library (profiles, staff, downloads, takedown notices).
+    Route(
+        "/assets/{asset_id}/customise",
+        customise_pages.customise_page,
+        methods=["GET"],
+        name="customise",
+    ),
+    Route("/library", library_pages.my_library, methods=["GET"], name="my_library"),
+    Route(
+        "/library/downloads",
+        library_pages.downloads_page,
+        methods=["GET"],
+        name="library_downloads",
+    ),
+    Route("/library/staff", library_pages.staff_page, methods=["GET"], name="library_staff"),
+    Route("/library/staff", library_pages.invite_staff, methods=["POST"], name="library_invite"),
+    Route(
+        "/library/notices/{notice_id}/done",
+        library_pages.notice_done,
+        methods=["POST"],
+        name="library_notice_done",
+    ),
+    Route(
+        "/library/profiles/new",
+        library_pages.new_profile_page,
+        methods=["GET"],
+        name="library_profile_new",
+    ),
+    Route(
+        "/library/profiles",
+        library_pages.create_profile,
+        methods=["POST"],
+        name="library_profile_create",
+    ),
+    Route(
+        "/library/profiles/{profile_id}",
+        library_pages.profile_page,
+        methods=["GET"],
+        name="library_profile",
+    ),
+    Route(
+        "/library/profiles/{profile_id}",
+        library_pages.save_profile,
+        methods=["POST"],
+        name="library_profile_save",
+    ),
+    Route(
+        "/library/profiles/{profile_id}/logo",
+        library_pages.upload_logo,
+        methods=["POST"],
+        name="library_profile_logo",
+    ),
+    Route(
+        "/library/profiles/{profile_id}/preview",
+        library_pages.profile_preview,
+        methods=["GET"],
+        name="library_profile_preview",
     ),
 ]

@@ -22,6 +22,8 @@ from starlette.datastructures import QueryParams
 
 from assets_hub.web.pages import _safe_highlight
 from assets_hub.web.templating import TEMPLATES_DIR, NavItem, templates
+from tests.web.test_editor_pages import EDITOR_MACRO_CALLER, editor_template_contexts
+from tests.web.test_library_pages import LIBRARY_CONTEXTS
 
 CANARY = '<script>alert("x")</script>"><img src=x onerror=alert(1)>{{7*7}}'
 RAW = ("<script>", "<img src=x", '"><img')
@@ -51,6 +53,7 @@ def _version() -> SimpleNamespace:
         height=800,
         page_count=None,
         thumbnail_key=CANARY,
+        master_key=CANARY,
     )
 
 
@@ -105,6 +108,11 @@ MACROS = {
         "{{ input('field', c, {'field': c}, value=c, hint=c, autocomplete='off') }}"
     ),
 }
+
+# The campaign team's pages keep their canary contexts beside their own tests.
+CONTEXTS.update(editor_template_contexts(CANARY))
+CONTEXTS.update(LIBRARY_CONTEXTS)
+MACROS["editor/fields.html"] = EDITOR_MACRO_CALLER
 
 
 def _all_templates() -> list[str]:
