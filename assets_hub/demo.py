@@ -113,6 +113,9 @@ async def load_demo(backends: Backends, photos_dir: str | None = None) -> int:
                         "campaign": "libraries-week",
                         "tags": "mobile library, community, outdoors",
                         "description": "Photograph for local use (CC0).",
+                        "alt_text": "A mobile library bus parked in a village.",
+                        "licence": "cc0",
+                        "audience": "everyone",
                     },
                 )
             )

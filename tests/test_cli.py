@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from assets_hub.cli import main
+from tests.conftest import PHOTOS
 
 
 @pytest.fixture
@@ -92,7 +93,8 @@ def test_demo_loads_content_and_accounts_once(env: dict[str, str]) -> None:
     assert "editor@demo.assets-hub.org" in first.output
     assert "staff@kent.demo.assets-hub.org" in first.output
     added = int(first.output.split("demo loaded: ")[1].split()[0])
-    assert added >= 5
+    photos = len(list(PHOTOS.glob("*.jpg"))) if PHOTOS.is_dir() else 0
+    assert added == 5 + photos  # five generated posters and every CC0 photo, all published
     second = runner.invoke(main, ["demo"], env=env)
     assert "demo loaded: 0 new asset(s)" in second.output
 

@@ -64,7 +64,8 @@ async def read_upload(request: Request) -> UploadForm:
     return form
 
 
-def _default_title(upload: SpooledFile) -> str:
+def default_title(upload: SpooledFile) -> str:
+    """A title from the file name, for uploads that give none."""
     stem = upload.filename.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return " ".join(stem.replace("_", " ").replace("-", " ").split())[:200] or "Untitled"
 
@@ -85,7 +86,7 @@ async def create_asset(request: Request) -> Response:
             raise Unprocessable(
                 "Send exactly one file in the 'file' field (use /api/v1/assets/batch for more)."
             )
-        meta = parse_metadata(form.fields, default_title=_default_title(files[0]))
+        meta = parse_metadata(form.fields, default_title=default_title(files[0]))
         result = await ingest.upload_asset(
             backends_of(request), files[0], meta, uploader=await acting_user(request)
         )
@@ -112,7 +113,7 @@ async def create_assets_batch(request: Request) -> Response:
         for upload in (f for f in form.files if f.field_name == "file"):
             entry: dict[str, object] = {"filename": upload.filename[:255]}
             try:
-                meta = parse_metadata(form.fields, default_title=_default_title(upload))
+                meta = parse_metadata(form.fields, default_title=default_title(upload))
                 result = await ingest.upload_asset(
                     backends_of(request), upload, meta, uploader=uploader
                 )

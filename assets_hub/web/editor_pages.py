@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from assets_hub.api.assets import _default_title, acting_user, backends_of, read_upload
+from assets_hub.api.assets import acting_user, backends_of, default_title, read_upload
 from assets_hub.auth.policy import Policy, read_small_form, require_principal, requires
 from assets_hub.errors import AppError, BadRequest, NotFound, Unprocessable
 from assets_hub.models import Asset, AssetVersion, Consent, Kind
@@ -118,7 +118,7 @@ async def _ingest_each(
     for spooled in files:
         entry = FileResult(filename=spooled.filename[:255] or "(no name)")
         try:
-            meta = parse_metadata(values, default_title=_default_title(spooled))
+            meta = parse_metadata(values, default_title=default_title(spooled))
             created = await ingest.upload_asset(backends, spooled, meta, uploader=uploader)
         except AppError as exc:
             entry.error = exc.message
