@@ -162,7 +162,7 @@ async def download_asset(request: Request) -> Response:
     principal = require_principal(request)
     asset = await asset_service.get_asset(request.path_params["asset_id"], viewer_for(request))
     version = await asset_service.current_version(asset)
-    target = downloads.original_for(principal, version)
+    target = await downloads.original_for(backends_of(request), principal, version)
     response = await file_download(
         backends_of(request).storage,
         target.key,

@@ -19,6 +19,7 @@ from assets_hub.errors import BadRequest, NotFound, Unprocessable
 from assets_hub.models import Asset, AssetVersion, Kind, Rendition
 from assets_hub.models import CaseStudy as CaseStudyRow
 from assets_hub.services.branding import profile_for
+from assets_hub.services.downloads import member_copy
 from assets_hub.services.rendering import brand_of, single_flight, storage_key_for
 from assets_hub.threads import run_blocking
 
@@ -65,7 +66,7 @@ async def prepare_document(
     if asset.kind is Kind.DOCUMENT:
         if fmt != "pdf":
             raise BadRequest("Fact sheets are branded as PDF: format=pdf.")
-        if version is None or not version.stripped_key:
+        if version is None:
             raise NotFound("This fact sheet has no file.")
     elif asset.kind is Kind.CASE_STUDY:
         if fmt not in ("pdf", "docx"):
@@ -100,9 +101,9 @@ async def get_or_make(backends: Backends, job: DocumentJob) -> Rendition:
 
 async def _make_and_store(backends: Backends, job: DocumentJob) -> Rendition:
     if job.asset.kind is Kind.DOCUMENT:
-        if job.version is None or not job.version.stripped_key:  # checked in prepare
+        if job.version is None:  # checked in prepare
             raise NotFound("This fact sheet has no file.")
-        source = await backends.storage.read_bytes(job.version.stripped_key)
+        source = await backends.storage.read_bytes(await member_copy(backends, job.version))
         zone = parse_zone(job.asset.brand_zone) if job.asset.brand_zone else DEFAULT_ZONE
         try:
             data = await run_blocking("pdf", brand_fact_sheet, source, job.brand, zone, job.fields)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
+from typing import IO
 
 from tortoise.expressions import F
 
 from assets_hub.auth.principal import Principal
+from assets_hub.backends import Backends
 from assets_hub.errors import NotFound
+from assets_hub.media.keys import derived_key
+from assets_hub.media.sniff import BY_MIME
+from assets_hub.media.strip import stripped_to_temp
 from assets_hub.models import Asset, AssetVersion, DownloadEvent
+from assets_hub.threads import run_blocking
 
 
 @dataclass(frozen=True)
@@ -19,15 +27,55 @@ class DownloadTarget:
     size: int | None
 
 
-def original_for(principal: Principal, version: AssetVersion) -> DownloadTarget:
+async def original_for(
+    backends: Backends, principal: Principal, version: AssetVersion
+) -> DownloadTarget:
     """Editors and admins get the untouched original; everyone else the metadata-free copy."""
     if principal.is_staff:
         return DownloadTarget(
             version.storage_key, version.filename, version.media_type, version.size
         )
-    if not version.stripped_key:
+    key = await member_copy(backends, version)
+    return DownloadTarget(key, version.filename, version.media_type, None)
+
+
+async def member_copy(backends: Backends, version: AssetVersion) -> str:
+    """The storage key of the metadata-free copy, made now (once) if ingest left it for later."""
+    if version.stripped_key:
+        return version.stripped_key
+    from assets_hub.services.rendering import single_flight  # late: rendering imports us
+
+    return await single_flight(
+        backends, f"strip:{version.sha256}", lambda: _make_member_copy(backends, version)
+    )
+
+
+async def _make_member_copy(backends: Backends, version: AssetVersion) -> str:
+    settings = backends.settings
+    media = BY_MIME.get(version.media_type)
+    if media is None:
         raise NotFound("This file is not available for download.")
-    return DownloadTarget(version.stripped_key, version.filename, version.media_type, None)
+    key = derived_key(version.sha256, "original-stripped" + media.extension)
+    if await backends.storage.head(key) is None:
+        os.makedirs(settings.tmp_dir, exist_ok=True)
+        source: IO[bytes] = await run_blocking(
+            "files", lambda: tempfile.TemporaryFile(mode="w+b", dir=settings.tmp_dir)
+        )
+        try:
+            async for chunk in backends.storage.read(version.storage_key):
+                await run_blocking("files", source.write, chunk)
+            stripped, size = await run_blocking(
+                "pdf", stripped_to_temp, source, media, settings.tmp_dir
+            )
+            try:
+                await backends.storage.put(key, stripped, content_type=media.mime, size=size)
+            finally:
+                await run_blocking("files", stripped.close)
+        finally:
+            await run_blocking("files", source.close)
+    await AssetVersion.filter(sha256=version.sha256, stripped_key=None).update(stripped_key=key)
+    version.stripped_key = key
+    return key
 
 
 async def record_download(

@@ -31,6 +31,7 @@ from assets_hub.uploads import LimitFor, SpooledFile
 log = logging.getLogger(__name__)
 MIB = 1024 * 1024
 NEAR_DUPLICATE_BITS = 6  # perceptual-hash distance under which two images look the same
+LAZY_STRIP_BYTES = 32 * MIB  # larger PDFs get their member copy on first download
 _IMAGE_KINDS = {Kind.IMAGE, Kind.LOGO, Kind.SOCIAL_POST}
 
 
@@ -96,8 +97,12 @@ async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
     inspection: Inspection = await run_blocking(
         pool, inspect_file, upload.file, media, _limits(settings)
     )
-    stripped: bytes | BinaryIO
-    if media == PDF:
+    stripped: bytes | BinaryIO | None
+    if media == PDF and upload.size > LAZY_STRIP_BYTES:
+        # Made on the first library download instead (services.downloads.member_copy): a
+        # second full-size write would halve upload throughput for the largest files.
+        stripped, stripped_size = None, 0
+    elif media == PDF:
         stripped, stripped_size = await run_blocking(
             pool, stripped_to_temp, upload.file, media, settings.tmp_dir
         )
@@ -151,7 +156,7 @@ async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
                     )
             fields[column] = derived_name
     finally:
-        if not isinstance(stripped, bytes):
+        if stripped is not None and not isinstance(stripped, bytes):
             await run_blocking("files", stripped.close)
     stored = StoredFile(media, fields)
     stored.warnings = await _duplicate_warnings(digest, inspection.phash)

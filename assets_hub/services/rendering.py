@@ -10,7 +10,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from PIL import Image
 
@@ -47,6 +47,7 @@ from assets_hub.services.presets import active_preset, to_render_preset
 from assets_hub.services.visibility import Viewer
 from assets_hub.threads import run_blocking
 
+T = TypeVar("T")
 MASTER_LONG_SIDE = 2560  # what ingest stores (assets_hub.media.inspect)
 _EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp"}
 _DECODED: OrderedDict[str, Image.Image] = OrderedDict()  # small LRU of decoded masters
@@ -239,11 +240,11 @@ async def get_or_render(
 async def single_flight(
     backends: Backends,
     key: str,
-    make: Callable[[], Awaitable[Rendition]],
+    make: Callable[[], Awaitable[T]],
     before: Callable[[], Awaitable[Any]] | None = None,
-) -> Rendition:
+) -> T:
     """Run ``make`` once per key at a time in this process; everyone asking waits for it."""
-    inflight: dict[str, asyncio.Future[Rendition]] = backends.renders
+    inflight: dict[str, asyncio.Future[T]] = backends.renders
     task = inflight.get(key)
     if task is None:
         if before is not None:

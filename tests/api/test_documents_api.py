@@ -170,3 +170,38 @@ async def test_case_study_page_pdf_docx_and_search(crew: Crew) -> None:
     text = "\n".join(parts)
     assert "Code club in Harehills" in text
     assert "Leeds Central Library" in text
+
+
+async def test_large_pdfs_get_their_member_copy_on_first_download(
+    crew: Crew, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assets_hub.services import ingest
+
+    monkeypatch.setattr(ingest, "LAZY_STRIP_BYTES", 0)  # every PDF counts as large here
+    out = io.BytesIO()
+    sheet = canvas.Canvas(out, pagesize=A4)
+    sheet.setAuthor("Secret Author Name")
+    sheet.drawString(72, 760, "A fact sheet")
+    sheet.save()
+    upload = await crew.call(
+        "editor",
+        "POST",
+        "/api/v1/assets",
+        files={"file": ("f.pdf", out.getvalue(), "application/pdf")},
+        data={**PUBLISHABLE, "alt_text": ""},
+    )
+    assert upload.status_code == 201, upload.text
+    url = f"/api/v1/assets/{upload.json()['id']}/download"
+    with db.activate(http_state(crew.http).database):
+        from assets_hub.models import AssetVersion
+
+        assert (await AssetVersion.get(asset_id=upload.json()["id"])).stripped_key is None
+    member = await crew.call("leeds", "GET", url)
+    assert member.status_code == 200
+    assert b"Secret Author Name" not in member.content
+    assert "A fact sheet" in texts(member.content)[0]
+    editor = await crew.call("editor", "GET", url)
+    assert b"Secret Author Name" in editor.content  # editors get the untouched original
+    with db.activate(http_state(crew.http).database):
+        version = await AssetVersion.get(asset_id=upload.json()["id"])
+        assert version.stripped_key is not None  # made once, kept for the next download
