@@ -36,6 +36,7 @@ from assets_hub.errors import (
 )
 from assets_hub.jobs import run_every
 from assets_hub.security_headers import SecurityHeadersMiddleware
+from assets_hub.services import pack_jobs
 from assets_hub.services.presets import seed_presets
 from assets_hub.services.rights import sweep_expiries
 from assets_hub.services.search_admin import apply_synonyms, reconcile
@@ -152,6 +153,7 @@ def create_app(settings: Settings) -> Starlette:
                     run_every(RECONCILE_S, lambda: reconcile(backends), "search-reconcile"),
                     name="reconcile",
                 ),
+                asyncio.create_task(pack_jobs.run_worker(backends), name="pack-builder"),
             ]
             try:
                 yield {"settings": settings, "backends": backends}

@@ -95,6 +95,17 @@ class Settings:
     password_reset_expiry_min: int = _setting(
         30, "How long a password-reset link works, in minutes (at most 30)."
     )
+    pack_sync_max_renditions: int = _setting(
+        40,
+        "Campaign packs with at most this many branded images stream at once; larger ones are "
+        "built in the background and get a status page and a download link when ready.",
+    )
+    pack_max_renditions: int = _setting(
+        1000, "Most branded images in one campaign pack; larger requests are refused (422)."
+    )
+    pack_keep_hours: int = _setting(
+        24, "How long a pack built in the background stays downloadable, in hours."
+    )
     debug: bool = _setting(False, "Show tracebacks in responses. Never in production.")
     log_level: str = _setting("info", "Logging level: debug, info, warning, error.")
 
@@ -143,6 +154,12 @@ class Settings:
                 problems[PREFIX + "DEBUG"] = "must be off in production"
         elif self.secret_key and len(self.secret_key) < 32:
             problems[PREFIX + "SECRET_KEY"] = "use at least 32 random characters"
+        if self.pack_sync_max_renditions < 0:
+            problems[PREFIX + "PACK_SYNC_MAX_RENDITIONS"] = "must be 0 or more"
+        if self.pack_max_renditions <= 0:
+            problems[PREFIX + "PACK_MAX_RENDITIONS"] = "must be a positive number"
+        if self.pack_keep_hours <= 0:
+            problems[PREFIX + "PACK_KEEP_HOURS"] = "must be a positive number"
         if not 1 <= self.password_reset_expiry_min <= 30:
             problems[PREFIX + "PASSWORD_RESET_EXPIRY_MIN"] = "must be between 1 and 30 minutes"
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:

@@ -26,7 +26,18 @@ With thumbor (installed in its own venv, never a project dependency) it also run
 unbranded crop+resize+logo job through thumbor's HTTP server on 127.0.0.1 (watermark filter)
 against render() with a logo-only template, from the original and from the master.
 
-Prints median and p95 per rendition, and each median as a fraction of naive's.
+Through the HTTP API (the app in-process over httpx's ASGITransport, SQLite and local storage
+in a temp dir; skip with --no-api): an editor uploads the photo, a library admin makes a
+profile with a logo, a member renders each preset once, then
+
+* api-warm     GET of the already stored rendition (streamed from local storage with ETag);
+* api-304      the same GET with If-None-Match (what a browser that has it sends);
+
+and 200 concurrent GETs of one unrendered rendition, counting calls of
+``assets_hub.services.rendering.render_now`` (must be exactly 1).
+
+Prints median and p95 per rendition, each median as a fraction of naive's, and a PASS/FAIL
+line per target of issue 6.
 """
 
 from __future__ import annotations
@@ -44,6 +55,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import PIL
 import segno
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
@@ -104,11 +116,11 @@ def make_brand(logo: bytes) -> Brand:
 
 def naive(original: bytes, logo: bytes, size: tuple[int, int]) -> bytes:
     """What a straightforward Pillow script does: no draft, LANCZOS, draw everything, encode."""
-    image = Image.open(io.BytesIO(original))
-    image.load()
-    image = ImageOps.exif_transpose(image).convert("RGB")
-    crop = cover_crop(image.size, size, None)
-    image = image.crop(tuple(round(v) for v in crop.box())).resize(size, Image.Resampling.LANCZOS)
+    opened = Image.open(io.BytesIO(original))
+    opened.load()
+    image = ImageOps.exif_transpose(opened).convert("RGB")
+    left, top, right, bottom = (round(v) for v in cover_crop(image.size, size, None).box())
+    image = image.crop((left, top, right, bottom)).resize(size, Image.Resampling.LANCZOS)
     w, h = size
     band = round(0.24 * min(w, h))
     draw = ImageDraw.Draw(image)
@@ -177,7 +189,7 @@ def make_master(original: bytes) -> bytes:
     return found.master
 
 
-def branded(photo: Path, runs: int) -> None:
+def branded(photo: Path, runs: int) -> dict[str, list[float]]:
     original = photo.read_bytes()
     master = make_master(original)
     decoded = decode_master(master)
@@ -199,12 +211,25 @@ def branded(photo: Path, runs: int) -> None:
         )
     }
 
-    def ours(source: bytes | Image.Image, key: str, *, cold: bool = True, **kw: object) -> float:
+    def ours(
+        source: bytes | Image.Image,
+        key: str,
+        *,
+        cold: bool = True,
+        focus: Focus | None = None,
+        preview: bool = False,
+    ) -> float:
         if cold:
             clear_overlay_cache()
         request = RenderRequest(
-            source, "bench", PRESETS[key], brand=brand, local_fields=fields, **kw
-        )  # type: ignore[arg-type]
+            source,
+            "bench",
+            PRESETS[key],
+            brand=brand,
+            local_fields=fields,
+            focus=focus,
+            preview=preview,
+        )
         return timed(lambda: render(request))
 
     for key in MIX:  # warm-up: imports, font files, first-call costs
@@ -235,6 +260,144 @@ def branded(photo: Path, runs: int) -> None:
         f"  bluesky 2000×2000 from the original: {len(bluesky.data):,} bytes at quality "
         f"{bluesky.quality}, budget met: {bluesky.budget_met}"
     )
+    return results
+
+
+# --- through the HTTP API ---------------------------------------------------------------------
+
+
+async def _http_runs(photo: Path, runs: int, logo: bytes) -> tuple[dict[str, list[float]], str]:
+    """Warm GETs of stored renditions, then 200 concurrent GETs of one unrendered rendition."""
+    import asyncio
+
+    import httpx
+    from asgi_lifespan import LifespanManager
+
+    from assets_hub import db
+    from assets_hub.app import create_app
+    from assets_hub.auth import tokens
+    from assets_hub.models import Role
+    from assets_hub.services import accounts, rendering
+    from assets_hub.settings import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        database = f"sqlite://{root / 'db.sqlite3'}"
+        await db.migrate(database)
+        settings = Settings(
+            database_url=database,
+            storage_url=f"file://{root / 'storage'}",
+            search_url=f"embedded://{root / 'search'}",
+            tmp_dir=str(root / "tmp"),
+        )
+        app = create_app(settings)
+        async with LifespanManager(app, startup_timeout=60) as manager:
+            backends = manager._state["backends"]
+            auth: dict[Role, dict[str, str]] = {}
+            with db.activate(backends.database):
+                library = await accounts.create_library("Bench Library", "bench")
+                for role in (Role.EDITOR, Role.LIBRARY_ADMIN, Role.LIBRARY_MEMBER):
+                    lib = None if role is Role.EDITOR else library
+                    user = await accounts.create_user(f"{role.value}@example.org", role, lib)
+                    token, _ = await tokens.create_token(user, "bench", None)
+                    auth[role] = {"Authorization": f"Bearer {token}"}
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="https://testserver", timeout=600
+            ) as http:
+                upload = await http.post(
+                    "/api/v1/assets",
+                    headers=auth[Role.EDITOR],
+                    data={"alt_text": "A bus.", "licence": "cc0", "status": "published"},
+                    files={"file": (photo.name, photo.read_bytes(), "image/jpeg")},
+                )
+                assert upload.status_code == 201, upload.text
+                asset = upload.json()["id"]
+                profile = await http.post(
+                    "/api/v1/libraries/bench/profiles",
+                    headers=auth[Role.LIBRARY_ADMIN],
+                    json={
+                        "name": "Main",
+                        "primary": "#1d3c6e",
+                        "text": "#ffd700",
+                        "library_name": NAME,
+                        "website": "https://library.example.org.uk",
+                    },
+                )
+                assert profile.status_code == 201, profile.text
+                profile_id = profile.json()["id"]
+                put = await http.put(
+                    f"/api/v1/profiles/{profile_id}/logo",
+                    headers=auth[Role.LIBRARY_ADMIN],
+                    files={"file": ("logo.png", logo, "image/png")},
+                )
+                assert put.status_code == 200, put.text
+                url = f"/api/v1/assets/{asset}/render"
+                member = auth[Role.LIBRARY_MEMBER]
+                results: dict[str, list[float]] = {"api-warm": [], "api-304": []}
+                for key in MIX:  # render (and store) each rendition once
+                    first = await http.get(
+                        url, headers=member, params={"preset": key, "profile": profile_id}
+                    )
+                    assert first.status_code == 200, first.text
+                for _ in range(runs):
+                    for key in MIX:
+                        params = {"preset": key, "profile": profile_id}
+                        started = time.perf_counter()
+                        response = await http.get(url, headers=member, params=params)
+                        body = response.content
+                        results["api-warm"].append((time.perf_counter() - started) * 1000)
+                        assert response.status_code == 200 and body, response.text
+                        etag = {"If-None-Match": response.headers["etag"]}
+                        started = time.perf_counter()
+                        again = await http.get(url, headers={**member, **etag}, params=params)
+                        results["api-304"].append((time.perf_counter() - started) * 1000)
+                        assert again.status_code == 304
+
+                renders = 0
+                real = rendering.render_now
+
+                async def counting(*args: object, **kwargs: object) -> object:
+                    nonlocal renders
+                    renders += 1
+                    return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+                rendering.render_now = counting  # type: ignore[assignment]
+                try:
+                    params = {"preset": "instagram-tall", "profile": profile_id}
+                    started = time.perf_counter()
+                    responses = await asyncio.gather(
+                        *(http.get(url, headers=member, params=params) for _ in range(200))
+                    )
+                    wall = (time.perf_counter() - started) * 1000
+                finally:
+                    rendering.render_now = real
+                statuses = sorted({r.status_code for r in responses})
+                same = len({r.content for r in responses}) == 1
+                line = (
+                    f"  200 concurrent GETs of one unrendered rendition: {renders} render(s), "
+                    f"statuses {statuses}, identical bodies: {same}, wall {wall:.0f} ms"
+                    f" — {'PASS' if renders == 1 and statuses == [200] and same else 'FAIL'}"
+                )
+                return results, line
+
+
+def through_api(photo: Path, runs: int, naive_median: float) -> tuple[float, bool]:
+    """Print warm-request timings against naive; returns (warm ÷ naive, single render ok)."""
+    import asyncio
+
+    results, line = asyncio.run(_http_runs(photo, runs, make_logo()))
+    print(f"\n{photo.name} — through the HTTP API (in-process ASGI, local storage, {MIX[0]}…)")
+    print(f"  {'pipeline':<14}{'n':>5}{'median ms':>12}{'p95 ms':>10}{'÷ naive':>14}")
+    print(f"  {'naive':<14}{'':>5}{naive_median:>12.1f}{'':>10}{1.0:>14.2f}")
+    for name, values in results.items():
+        median = statistics.median(values)
+        print(
+            f"  {name:<14}{len(values):>5}{median:>12.1f}{p95(values):>10.1f}"
+            f"{median / naive_median:>14.3f}"
+        )
+    print(line)
+    return statistics.median(results["api-warm"]) / naive_median, line.endswith("PASS")
 
 
 # --- thumbor ----------------------------------------------------------------------------------
@@ -282,7 +445,7 @@ def start_thumbor(venv: Path, root: Path) -> tuple[subprocess.Popen[bytes], int]
     raise RuntimeError("thumbor did not start")
 
 
-def versus_thumbor(photo: Path, runs: int, venv: Path) -> None:
+def versus_thumbor(photo: Path, runs: int, venv: Path) -> dict[str, list[float]]:
     original = photo.read_bytes()
     master = make_master(original)
     logo = make_logo()
@@ -326,6 +489,7 @@ def versus_thumbor(photo: Path, runs: int, venv: Path) -> None:
         results,
         "thumbor",
     )
+    return results
 
 
 def main() -> None:
@@ -335,22 +499,46 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="runs per preset (default 15)")
     parser.add_argument("--thumbor-venv", type=Path, default=Path("/tmp/thumbor-venv"))
     parser.add_argument("--no-thumbor", action="store_true")
+    parser.add_argument("--no-api", action="store_true", help="skip the HTTP API measurements")
     args = parser.parse_args()
     photos = sorted(PHOTOS.glob("*.jpg"))
     print(
-        f"python {sys.version.split()[0]}, Pillow {Image.__version__}, {os.cpu_count()} CPUs, "
+        f"python {sys.version.split()[0]}, Pillow {PIL.__version__}, {os.cpu_count()} CPUs, "
         f"load average at start {os.getloadavg()[0]:.1f}"
     )
+    verdicts: list[tuple[str, str, bool]] = []
     for photo in photos:
-        branded(photo, args.runs)
+        found = branded(photo, args.runs)
+        naive_ms = statistics.median(found["naive"])
+        for name, row, limit in (
+            ("cold from master ≤ 1/5 naive", "master", 1 / 5),
+            ("cold from original ≤ 1/3 naive", "original", 1 / 3),
+        ):
+            ratio = statistics.median(found[row]) / naive_ms
+            verdicts.append((f"{photo.name}: {name}", f"{ratio:.2f}", ratio <= limit))
+        worst = p95(found["preview"])
+        verdicts.append((f"{photo.name}: preview p95 < 100 ms", f"{worst:.0f} ms", worst < 100))
+        if not args.no_api:
+            warm, single = through_api(photo, args.runs, naive_ms)
+            verdicts.append((f"{photo.name}: warm API ≤ 1/50 naive", f"{warm:.3f}", warm <= 1 / 50))
+            verdicts.append((f"{photo.name}: 200 concurrent → 1 render", "", single))
     thumbor = args.thumbor_venv / "bin" / "thumbor"
     if args.no_thumbor:
-        return
-    if not thumbor.exists():
+        pass
+    elif not thumbor.exists():
         print(f"\nthumbor: not run ({thumbor} missing; pip install thumbor into that venv)")
-        return
-    for photo in photos:
-        versus_thumbor(photo, args.runs, args.thumbor_venv)
+    else:
+        for photo in photos:
+            found = versus_thumbor(photo, args.runs, args.thumbor_venv)
+            base = statistics.median(found["thumbor"])
+            for row in ("original", "master"):
+                speedup = base / statistics.median(found[row])
+                verdicts.append(
+                    (f"{photo.name}: ≥ 3× thumbor ({row})", f"{speedup:.1f}×", speedup >= 3)
+                )
+    print("\ntargets (issue 6)")
+    for name, value, ok in verdicts:
+        print(f"  {name:<52}{value:>10}  {'PASS' if ok else 'FAIL'}")
     print(f"\nload average at end {os.getloadavg()[0]:.1f}")
 
 

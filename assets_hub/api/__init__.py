@@ -12,6 +12,7 @@ from assets_hub.api import (
     documents,
     feeds,
     notices,
+    pack_jobs,
     posts,
     renders,
     search_admin,
@@ -123,4 +124,11 @@ routes = [
     Route("/tokens", accounts.create_token, methods=["POST"], name="token_create"),
     Route("/tokens/{token_id}", accounts.revoke_token, methods=["DELETE"], name="token_revoke"),
     Route("/audit", accounts.list_audit, methods=["GET"], name="audit"),
+    Route("/pack-jobs/{job_id}", pack_jobs.pack_job, methods=["GET"], name="pack_job"),
+    Route(
+        "/pack-jobs/{job_id}/download",
+        pack_jobs.pack_job_download,
+        methods=["GET"],
+        name="pack_job_download",
+    ),
 ]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from assets_hub.api.asset_edits import _expected_revision
 from assets_hub.api.assets import acting_user, asset_body, backends_of, viewer_for
@@ -15,20 +15,17 @@ from assets_hub.api.bodies import read_json_object
 from assets_hub.auth.policy import Policy, require_principal, requires
 from assets_hub.auth.principal import Principal
 from assets_hub.backends import Backends
-from assets_hub.errors import BadRequest, NotFound, Unprocessable
+from assets_hub.errors import BadRequest, NotFound
 from assets_hub.media.disposition import content_disposition
-from assets_hub.models import Asset, Campaign, Kind, SocialPost
+from assets_hub.models import Campaign
 from assets_hub.services import assets as asset_service
-from assets_hub.services import ingest, lifecycle, posts, rendering
+from assets_hub.services import ingest, lifecycle, pack_jobs, posts, rendering
 from assets_hub.services.branding import profile_for
 from assets_hub.services.metadata import licence_needs_credit
-from assets_hub.services.presets import active_preset
 from assets_hub.services.rendering import RenderAsk
-from assets_hub.social.packs import PackAborted, PackTooLarge, build_campaign_pack, stream_pack
+from assets_hub.social.packs import PackAborted, build_campaign_pack, stream_pack
 from assets_hub.social.packtext import PackFile, PackImage, PackPost
-from assets_hub.social.platforms import PLATFORMS
 
-MAX_PACK_RENDITIONS = 200  # larger packs: fewer sizes, or one post at a time
 _EXT = {"jpeg": "jpg", "png": "png", "webp": "webp"}
 
 
@@ -187,8 +184,14 @@ async def grab_zip(request: Request) -> Response:
 
 @requires(Policy.SIGNED_IN)
 async def campaign_pack(request: Request) -> Response:
-    """Every usable asset and post of a campaign, branded for the library, in chosen sizes."""
+    """Every usable asset and post of a campaign, branded for the library, in chosen sizes.
+
+    Small packs stream at once; over ``pack_sync_max_renditions`` images the pack is built in
+    the background: 202 with the job's status page and API address (and a Location header),
+    or, for a browser (Accept: text/html), 303 to the status page.
+    """
     backends = backends_of(request)
+    settings = backends.settings
     principal = require_principal(request)
     viewer = viewer_for(request)
     campaign = await Campaign.get_or_none(slug=request.path_params["slug"])
@@ -198,66 +201,38 @@ async def campaign_pack(request: Request) -> Response:
     presets = [p for p in request.query_params.get("presets", "instagram-square").split(",") if p]
     if not 1 <= len(presets) <= 12:
         raise BadRequest("presets: one to twelve preset keys, comma separated")
-    usable = await Asset.filter(viewer.asset_filter(), campaign=campaign).order_by("title")
-    images = [
-        a
-        for a in usable
-        if a.kind in (Kind.IMAGE, Kind.SOCIAL_POST) and not await SocialPost.exists(asset=a)
-    ]
-    post_assets = [a for a in usable if await SocialPost.exists(asset=a)]
-    if (len(images) + len(post_assets) * 2) * len(presets) > MAX_PACK_RENDITIONS:
-        raise Unprocessable(
-            f"This pack would need more than {MAX_PACK_RENDITIONS} images; choose fewer sizes."
-        )
-    for key in presets:
-        await active_preset(key)  # unknown preset: 404 listing the valid ones
-
-    def files(asset: Asset, keys: list[str]) -> list[PackFile]:
-        return [
-            PackFile(
-                key, "jpg", _rendition_source(backends, principal, str(asset.id), key, profile_id)
-            )
-            for key in keys
-        ]
-
-    def credit(asset: Asset) -> str | None:
-        return asset.credit if licence_needs_credit(asset.licence) else None
-
-    pack_posts = []
-    for post_asset in post_assets:
-        captions = {}
-        post_images: list[PackImage] = []
-        for key, rules in PLATFORMS.items():
-            try:
-                filled = await posts.fill_post(post_asset, key, values, viewer)
-            except Unprocessable as exc:
-                captions[rules.label] = f"(not available: {exc.message})"
-                continue
-            captions[rules.label] = filled.caption
-            if not post_images:
-                post_images = [
-                    PackImage(
-                        i.asset.title,
-                        files(i.asset, presets),
-                        alt_text=i.alt_text,
-                        decorative=i.decorative,
-                        credit=credit(i.asset),
-                    )
-                    for i in filled.images
-                ]
-        pack_posts.append(PackPost(post_asset.title, captions, post_images))
-    pack_images = [
-        PackImage(a.title, files(a, presets), alt_text=a.alt_text or None, credit=credit(a))
-        for a in images
-    ]
-    try:
-        plan = build_campaign_pack(
-            campaign.name,
-            values.get("library_name", ""),
-            posts=pack_posts,
-            assets=pack_images,
-            now=datetime.now(UTC),
-        )
-    except PackTooLarge as exc:
-        raise Unprocessable(f"The pack is too large: {exc}") from None
-    return _zip_response(plan, f"{campaign.slug}-pack.zip")
+    pack = await pack_jobs.plan_campaign_pack(
+        backends,
+        principal,
+        viewer,
+        campaign,
+        profile_id,
+        values,
+        presets,
+        max_renditions=settings.pack_max_renditions,
+    )
+    if pack.renditions <= settings.pack_sync_max_renditions:
+        return _zip_response(pack.plan, pack_jobs.filename(campaign))
+    local_fields = {
+        name[len("field.") :]: value[:200]
+        for name, value in request.query_params.multi_items()
+        if name.startswith("field.")
+    }
+    job = await pack_jobs.enqueue(
+        principal, campaign, profile_id, presets, local_fields, pack.renditions
+    )
+    links = pack_jobs.links(job)
+    if "text/html" in request.headers.get("accept", ""):
+        # A browser following the campaign page's pack form: to the status page, not JSON.
+        return RedirectResponse(links["status_url"], status_code=303)
+    return JSONResponse(
+        {
+            "id": str(job.id),
+            "status": job.status.value,
+            "status_url": links["status_url"],
+            "api": links["api"],
+            "progress": {"done": job.done, "total": job.total},
+        },
+        status_code=202,
+        headers={"Location": links["status_url"], "Cache-Control": "no-store"},
+    )

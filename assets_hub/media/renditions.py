@@ -8,7 +8,7 @@ benchmarkable. Callers run it in the "pillow" thread pool
 
 Pipeline: open the source (header only) → plan the cover crop around the focus (or a saliency
 estimate) in upright source pixels → decode, letting libjpeg downscale in the DCT when the
-source is much larger than needed → crop+resize in one reduce()+Lanczos pass → convert to
+source is much larger than needed → crop+resize in one reduce()+bicubic pass → convert to
 sRGB → lay the cached overlay (band, logo, text, QR) on top → encode without metadata, with
 an sRGB profile, searching JPEG/WebP quality to meet the preset's byte budget.
 """
@@ -41,7 +41,7 @@ from assets_hub.media.operations import (
 )
 
 # Bump whenever a change to this pipeline changes output bytes: every key changes with it.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 PREVIEW_LONG_SIDE = 600
 # A preview may be decoded with up to 1/0.75 = 1.33 times fewer pixels per side than it shows:
 # on a 2560 px master that means libjpeg's 1/4 scale instead of 1/2 for most presets (a

@@ -26,6 +26,7 @@ from assets_hub.models.branding import (
 from assets_hub.models.content import CaseStudy, FeedToken, SocialPost
 from assets_hub.models.libraries import Library, Role, User
 from assets_hub.models.outbox import SearchOutbox
+from assets_hub.models.packs import PackJob, PackStatus
 from assets_hub.models.search import Synonym
 
 __all__ = [
@@ -48,6 +49,8 @@ __all__ = [
     "OneTimeLink",
     "OverlayTemplate",
     "OverlayTemplateVersion",
+    "PackJob",
+    "PackStatus",
     "Preset",
     "Rendition",
     "Role",

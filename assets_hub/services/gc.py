@@ -13,11 +13,12 @@ from tortoise.transactions import in_transaction
 from assets_hub.backends import Backends
 from assets_hub.models import Asset, AssetVersion, BrandingProfileVersion, Consent, Rendition
 from assets_hub.services import audit
+from assets_hub.services.pack_jobs import live_pack_keys
 from assets_hub.services.visibility import utcnow
 
 log = logging.getLogger(__name__)
 _KEY_COLUMNS = ("storage_key", "thumbnail_key", "preview_key", "master_key", "stripped_key")
-PREFIXES = ("originals/", "derived/", "renditions/")
+PREFIXES = ("originals/", "derived/", "renditions/", "packs/")
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class GcReport:
 
 
 async def referenced_keys() -> set[str]:
-    """Every storage key a version, consent, logo or rendition still points at."""
+    """Every storage key a version, consent, logo, rendition or unexpired pack points at."""
     keys: set[str] = set()
     rows: list[tuple[Any, ...]] = await AssetVersion.all().values_list(*_KEY_COLUMNS)
     for row in rows:
@@ -39,6 +40,7 @@ async def referenced_keys() -> set[str]:
         (Rendition, "storage_key"),
     ):
         keys.update(str(k) for k in await model.all().values_list(column, flat=True) if k)
+    keys.update(await live_pack_keys())  # built packs until they expire, then swept
     return keys
 
 

@@ -6,9 +6,12 @@ from starlette.routing import Route
 
 from assets_hub.web import (
     account_pages,
+    campaign_pages,
     customise_pages,
     editor_pages,
+    home_pages,
     library_pages,
+    pack_pages,
     pages,
     static_pages,
 )
@@ -161,4 +164,16 @@ routes = [
         methods=["GET"],
         name="library_profile_preview",
     ),
+    # Campaigns, social post grab pages and the home page (campaign_pages, home_pages).
+    Route("/home", home_pages.home_page, methods=["GET"], name="home"),
+    Route("/campaigns", campaign_pages.campaigns_list, methods=["GET"], name="campaigns"),
+    Route("/campaigns/{slug}", campaign_pages.campaign_page, methods=["GET"], name="campaign"),
+    Route(
+        "/campaigns/{slug}/pack",
+        campaign_pages.campaign_pack,
+        methods=["GET"],
+        name="campaign_pack",
+    ),
+    Route("/posts/{asset_id}", campaign_pages.post_page, methods=["GET"], name="post_grab"),
+    Route("/packs/{job_id}", pack_pages.pack_status, methods=["GET"], name="pack_status"),
 ]

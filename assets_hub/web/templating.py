@@ -38,10 +38,13 @@ class NavItem:
 # (text, route name, roles that see it; None: every signed-in user). Items whose route does
 # not exist yet (upload, review) are left out, so the navigation never links to a 404.
 _NAVIGATION: tuple[tuple[str, str, frozenset[str] | None], ...] = (
+    ("Home", "home", None),
     ("Search", "search", None),
+    ("Campaigns", "campaigns", None),
     ("Upload", "upload", frozenset({"editor", "admin"})),
     ("Review", "review", frozenset({"editor", "admin"})),
     ("My library", "my_library", frozenset({"library_admin", "library_member"})),
+    ("Audit log", "editor_audit", frozenset({"editor", "admin", "library_admin"})),
 )
 
 

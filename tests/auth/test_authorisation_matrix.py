@@ -159,6 +159,15 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
             ("POST", "/{asset_id}/consents/{consent_id}/withdraw"),
         )
     },
+    ("GET", "/api/v1/pack-jobs/{job_id}"): SIGNED_IN,
+    ("GET", "/api/v1/pack-jobs/{job_id}/download"): SIGNED_IN,
+    ("GET", "/packs/{job_id}"): SIGNED_IN,
+    # Campaigns, social post grab pages and home (web/campaign_pages.py, web/home_pages.py).
+    ("GET", "/home"): SIGNED_IN,
+    ("GET", "/campaigns"): SIGNED_IN,
+    ("GET", "/campaigns/{slug}"): SIGNED_IN,
+    ("GET", "/campaigns/{slug}/pack"): SIGNED_IN,
+    ("GET", "/posts/{asset_id}"): SIGNED_IN,
 }
 
 
@@ -210,6 +219,7 @@ async def test_every_route_answers_every_role_as_the_matrix_says(
         "key": "no-such-preset",
         "name": "x.atom",
         "token": "not-a-real-link",
+        "job_id": "00000000-0000-4000-8000-000000000000",  # no such pack job
     }
     problems = []
     for method, path in table:
