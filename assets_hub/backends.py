@@ -52,6 +52,9 @@ async def _ping(name: str, variable: str, check: object) -> None:
 async def open_backends(settings: Settings, *, migrate: bool = False) -> AsyncIterator[Backends]:
     """Open and ping every backend; ConfigError or BackendUnavailable names the variable."""
     check_smtp_url(settings.smtp_url)
+    from assets_hub.services.posts import configure_caption_limits  # late: posts needs us
+
+    configure_caption_limits(settings.caption_limits)
     # Pillow's own bomb guard at the policy value too (never None), behind the header checks.
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
     LoginThrottle(settings.rate_limit_url)  # a bad URL fails here, before anything opens

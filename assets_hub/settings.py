@@ -106,6 +106,11 @@ class Settings:
     pack_keep_hours: int = _setting(
         24, "How long a pack built in the background stays downloadable, in hours."
     )
+    caption_limits: str = _setting(
+        "",
+        "Caption limits that differ from the built-in ones, e.g. x=280,bluesky=300 "
+        "(platforms: x, bluesky, threads, instagram, facebook, linkedin).",
+    )
     debug: bool = _setting(False, "Show tracebacks in responses. Never in production.")
     log_level: str = _setting("info", "Logging level: debug, info, warning, error.")
 

@@ -4,6 +4,7 @@ caption breaks a limit."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from assets_hub.errors import NotFound, Unprocessable
+from assets_hub.errors import ConfigError, NotFound, Unprocessable
 from assets_hub.models import Asset, Kind, SocialPost, Status, Tag, User
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
@@ -28,6 +29,31 @@ from assets_hub.social.captions import (
     parse_template,
 )
 from assets_hub.social.platforms import PLATFORMS, PlatformRules
+
+_RULES: dict[str, PlatformRules] = dict(PLATFORMS)
+
+
+def configure_caption_limits(spec: str) -> None:
+    """Apply ASSETS_HUB_CAPTION_LIMITS ("x=280,bluesky=300"): platforms change their limits
+    more often than this code does. ConfigError naming the variable when malformed."""
+    rules = dict(PLATFORMS)
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        key, _, value = item.partition("=")
+        key = key.strip()
+        if key not in rules or not value.strip().isdigit() or int(value) < 1:
+            raise ConfigError(
+                "ASSETS_HUB_CAPTION_LIMITS",
+                f"{item!r} is not platform=characters; platforms: {', '.join(PLATFORMS)}",
+            )
+        rules[key] = dataclasses.replace(rules[key], caption_max=int(value))
+    _RULES.clear()
+    _RULES.update(rules)
+
+
+def platform_rules() -> dict[str, PlatformRules]:
+    """Every platform's rules, with the configured caption limits."""
+    return dict(_RULES)
+
 
 POST_KEYS = ("captions", "hashtags", "link", "images", "window_start", "window_end")
 META_KEYS = (
@@ -68,10 +94,10 @@ def _clean(data: dict[str, Any], base: SocialPost | None) -> dict[str, Any]:
         if not isinstance(captions, dict) or "default" not in captions:
             raise Unprocessable(
                 'captions: an object with a "default" caption and optional '
-                f"per-platform ones ({', '.join(PLATFORMS)})"
+                f"per-platform ones ({', '.join(_RULES)})"
             )
         for platform, text in captions.items():
-            if platform != "default" and platform not in PLATFORMS:
+            if platform != "default" and platform not in _RULES:
                 problems.append(f"captions: unknown platform {str(platform)[:20]!r}")
                 continue
             try:
@@ -80,9 +106,9 @@ def _clean(data: dict[str, Any], base: SocialPost | None) -> dict[str, Any]:
                 problems.append(f"captions.{platform}: {exc}")
                 continue
             rules = (
-                [PLATFORMS[platform]]
+                [_RULES[platform]]
                 if platform != "default"
-                else [p for key, p in PLATFORMS.items() if key not in captions]
+                else [p for key, p in _RULES.items() if key not in captions]
             )
             for rule in rules:  # even with no field filled in, the caption must fit
                 if rule.length(template.skeleton) > rule.caption_max:
@@ -240,9 +266,9 @@ async def fill_post(
     asset: Asset, platform_key: str, values: dict[str, str], viewer: Viewer
 ) -> FilledPost:
     """Captions and alt text filled from the library's values, checked for the platform."""
-    platform = PLATFORMS.get(platform_key)
+    platform = _RULES.get(platform_key)
     if platform is None:
-        raise Unprocessable(f"platform: choose one of {', '.join(PLATFORMS)}")
+        raise Unprocessable(f"platform: choose one of {', '.join(_RULES)}")
     row = await SocialPost.get_or_none(asset=asset)
     if row is None:
         raise NotFound("This asset is not a social post.")

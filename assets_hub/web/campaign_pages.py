@@ -26,8 +26,7 @@ from assets_hub.models import Asset, AssetVersion, Campaign, Library, Preset, So
 from assets_hub.services import assets as asset_service
 from assets_hub.services import branding, posts
 from assets_hub.services.branding import ProfileView
-from assets_hub.services.posts import FilledPost
-from assets_hub.social.platforms import PLATFORMS
+from assets_hub.services.posts import FilledPost, platform_rules
 from assets_hub.web.customise_pages import NO_STORE
 from assets_hub.web.templating import templates
 
@@ -253,7 +252,7 @@ def _tabs(asset_id: str, platform: str, profile: int | None) -> list[Tab]:
         pairs = [("platform", key)] + ([("profile", str(profile))] if profile else [])
         return f"/posts/{asset_id}?{urlencode(pairs)}"
 
-    return [Tab(k, p.label, href(k), k == platform) for k, p in PLATFORMS.items()]
+    return [Tab(k, p.label, href(k), k == platform) for k, p in platform_rules().items()]
 
 
 async def _image_views(filled: FilledPost, profile: int) -> list[PostImageView]:
@@ -285,8 +284,8 @@ async def post_page(request: Request) -> Response:
     if not await SocialPost.exists(asset=asset):
         raise NotFound("This asset is not a social post.")
     platform = request.query_params.get("platform", DEFAULT_PLATFORM)
-    if platform not in PLATFORMS:
-        raise NotFound(f"No platform called that; choose one of {', '.join(PLATFORMS)}.")
+    if platform not in platform_rules():
+        raise NotFound(f"No platform called that; choose one of {', '.join(platform_rules())}.")
     choices = await profile_choices(principal)
     profile, profile_error = chosen_profile(request.query_params, choices)
     filled = None
@@ -301,7 +300,7 @@ async def post_page(request: Request) -> Response:
     context: dict[str, object] = {
         "asset": asset,
         "tabs": _tabs(str(asset.id), platform, profile),
-        "rules": PLATFORMS[platform],
+        "rules": platform_rules()[platform],
         "profiles": choices,
         "profile": profile,
         "library_staff": _is_library_staff(principal),

@@ -228,3 +228,18 @@ async def test_feeds_parse_respect_embargo_and_can_be_revoked(crew: Crew) -> Non
     assert "Leeds Central Library" in feed["items"][0]["content_text"]
     await crew.call("admin", "DELETE", f"/api/v1/feed-tokens/{made.json()['id']}")
     assert (await anonymous.get(f"/feeds/{token}/libraries-week.atom")).status_code == 404
+
+
+async def test_caption_limits_are_settings(make_settings: Callable[..., Settings]) -> None:
+    from assets_hub.errors import ConfigError
+    from assets_hub.services.posts import platform_rules
+
+    async with app_client(make_settings(caption_limits="x=100, bluesky=250")):
+        assert platform_rules()["x"].caption_max == 100
+        assert platform_rules()["bluesky"].caption_max == 250
+        assert platform_rules()["threads"].caption_max == 500
+    with pytest.raises(ConfigError, match="ASSETS_HUB_CAPTION_LIMITS"):
+        async with app_client(make_settings(caption_limits="myspace=10")):
+            pass
+    async with app_client(make_settings()):
+        assert platform_rules()["x"].caption_max == 280
