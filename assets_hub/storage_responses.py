@@ -29,6 +29,9 @@ async def rendition_response(
     if response.status_code == 200:
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = IMMUTABLE
+    if rendition.warnings:  # e.g. made smaller than the preset because the source is small
+        text = " | ".join(rendition.warnings)[:500]
+        response.headers["X-Render-Warnings"] = text.encode("ascii", "replace").decode()
     response.headers["X-Rendition-Width"] = str(rendition.width)
     response.headers["X-Rendition-Height"] = str(rendition.height)
     return response

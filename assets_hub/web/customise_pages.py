@@ -156,9 +156,15 @@ def _query(choices: Choices, preset: str) -> str:
 
 
 def render_url(asset_id: str, choices: Choices, preset: str, *, preview: bool = False) -> str:
-    """The render (or live preview) API URL for one size with these choices."""
-    suffix = "/preview" if preview else ""
-    return f"/api/v1/assets/{asset_id}/render{suffix}?{_query(choices, preset)}"
+    """The render (or live preview) API URL for one size with these choices.
+
+    Downloads carry allow_smaller=1: the page checked each size as a preview (which may come
+    out smaller), so a picture too small for a size is delivered smaller with a warning
+    header rather than refused behind a link the page offered.
+    """
+    if preview:
+        return f"/api/v1/assets/{asset_id}/render/preview?{_query(choices, preset)}"
+    return f"/api/v1/assets/{asset_id}/render?{_query(choices, preset)}&allow_smaller=1"
 
 
 def ask_for(asset_id: str, choices: Choices, preset: str) -> RenderAsk:

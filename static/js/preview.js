@@ -38,7 +38,8 @@ function downloadList(asset, title, sizes) {
   for (const size of sizes) {
     const link = document.createElement("a");
     link.className = "govuk-link";
-    link.href = `/api/v1/assets/${asset}/render?${queryFor(size.value)}`;
+    // allow_smaller: a picture smaller than the size is delivered smaller, never refused.
+    link.href = `/api/v1/assets/${asset}/render?${queryFor(size.value)}&allow_smaller=1`;
     link.setAttribute("download", "");
     link.dataset.preset = size.value;
     const hidden = document.createElement("span");

@@ -21,7 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent.parent
 CHROMIUM = Path(os.environ.get("ASSETS_HUB_TEST_CHROMIUM", "/usr/bin/chromium"))
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+FOCUS_VISIBLE = (Path(__file__).resolve().parent / "focus_visible.js").read_text()
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM_ARGS = [
     "--headless",
@@ -132,7 +133,9 @@ def _upload_village_photo(url: str, token: str) -> None:
         "audience": "everyone",
         "status": "published",
     }
-    photo = make_jpeg((1200, 800), "#2a6f97")
+    # Big enough for every square and portrait social preset (the render API refuses to
+    # upscale more than 1.25 times): 1200 by 800 made the Instagram square download a 422.
+    photo = make_jpeg((1800, 1200), "#2a6f97")
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
         response = http.post(
             "/api/v1/assets", data=fields, files={"file": ("village-bus.jpg", photo, "image/jpeg")}
@@ -266,6 +269,18 @@ class Journey:
         script = f"(() => {{ const el = document.activeElement; return {expression}; }})()"
         return self.page.evaluate(script)
 
+    def tab_to(self, condition: str, *, limit: int = 80) -> None:
+        """Press Tab until ``condition`` (JS, ``el`` = focused element) holds; every stop on
+        the way must show a visible focus indicator."""
+        for _ in range(limit):
+            self.page.keyboard.press("Tab")
+            state = self.page.evaluate(FOCUS_VISIBLE)
+            if state.get("why") != "nothing focused":
+                assert state["ok"], f"focus not visible: {dump(state)}"
+            if self.focused(condition):
+                return
+        raise AssertionError(f"never reached {condition!r} with Tab")
+
 
 def _artefact_folder(request: pytest.FixtureRequest) -> Path:
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
@@ -343,6 +358,34 @@ def narrow_journey(
         yield tab
     finally:
         ctx.close()
+
+
+@pytest.fixture
+def more_journeys(
+    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Journey]]:
+    """Open further tabs in fresh contexts (another user, or JavaScript off) during one test.
+
+    ``more_journeys("member")`` gives a desktop-sized tab whose screenshots go to the test's
+    artefact folder under ``member/``; keyword arguments go to ``browser.new_context``.
+    """
+    contexts: list[BrowserContext] = []
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
+
+    def open_more(label: str, **context: Any) -> Journey:
+        folder = ARTIFACTS / name / re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        context.setdefault("viewport", {"width": 1280, "height": 900})
+        ctx, tab = open_journey(browser, live_server, folder, **context)
+        contexts.append(ctx)
+        return tab
+
+    try:
+        yield open_more
+    finally:
+        for ctx in contexts:
+            ctx.close()
 
 
 def dump(value: object) -> str:

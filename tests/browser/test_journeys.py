@@ -1,15 +1,13 @@
-"""Journeys in a real browser: keyboard-only sign-in, search, filter, asset, download; a failed
-sign-in; reflow at 320 CSS px; visible focus; target sizes. axe-core checks every page."""
+"""Journeys in a real browser (the member's keyboard-only journey is in test_member_journey.py):
+a failed sign-in; reflow at 320 CSS px; visible focus; target sizes. axe-core checks every page."""
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from PIL import Image
 
 from tests.browser.conftest import INVITEE, MEMBER, Journey, LiveServer, dump
 
@@ -18,88 +16,6 @@ pytestmark = pytest.mark.browser
 HERE = Path(__file__).resolve().parent
 FOCUS_VISIBLE = (HERE / "focus_visible.js").read_text()
 SMALL_TARGETS = (HERE / "small_targets.js").read_text()
-
-
-def tab_to(journey: Journey, condition: str, *, limit: int = 80) -> None:
-    """Press Tab until ``condition`` (JS, ``el`` = focused element) holds; every stop on the
-    way must show a visible focus indicator."""
-    for _ in range(limit):
-        journey.page.keyboard.press("Tab")
-        state = journey.page.evaluate(FOCUS_VISIBLE)
-        if state.get("why") != "nothing focused":
-            assert state["ok"], f"focus not visible: {dump(state)}"
-        if journey.focused(condition):
-            return
-    raise AssertionError(f"never reached {condition!r} with Tab")
-
-
-def test_library_member_signs_in_searches_filters_and_downloads_with_the_keyboard(
-    journey: Journey,
-) -> None:
-    page = journey.page
-    journey.goto("/")
-    assert page.url.startswith(journey.base_url + "/signin"), "anonymous visitors sign in first"
-    journey.check("sign-in page")
-
-    tab_to(journey, "el.id === 'email'")
-    page.keyboard.type(MEMBER[0])
-    tab_to(journey, "el.id === 'password'")
-    page.keyboard.type(MEMBER[1])
-    page.keyboard.press("Enter")
-    page.wait_for_url(journey.base_url + "/")
-    assert page.get_by_text(f"Signed in as {MEMBER[0]}").is_visible()
-    journey.check("search page after sign-in")
-
-    tab_to(journey, "el.id === 'q'")
-    page.keyboard.type("vilage")
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r".*q=vilage.*"))
-    first = page.locator(".app-result__title a").first
-    assert "village" in first.inner_text().lower(), "the typo still finds the village photo"
-    assert page.locator(".app-result__title mark").count() >= 1, "the match is highlighted"
-    journey.check("typo search results")
-
-    campaign = page.locator(".govuk-checkboxes__label", has_text="Libraries Week 2026")
-    box_id = campaign.get_attribute("for")
-    tab_to(journey, f"el.id === {box_id!r}")
-    page.keyboard.press("Space")
-    assert page.locator(f"#{box_id}").is_checked()
-    tab_to(journey, "el.tagName === 'BUTTON' && el.innerText.trim() === 'Apply filters'")
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r".*campaign=libraries-week.*"))
-    state = parse_qs(urlsplit(page.url).query)
-    assert state["q"] == ["vilage"] and state["campaign"] == ["libraries-week"]
-    tag = page.locator(".app-filter-tag")
-    assert "Libraries Week 2026" in tag.inner_text()
-    assert "campaign=" not in (tag.get_attribute("href") or ""), "the tag removes the filter"
-    journey.check("filtered by campaign")
-
-    tab_to(journey, "el.closest('.app-result__title') !== null")
-    title = journey.focused("el.innerText")
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r".*/assets/[0-9a-f-]{36}$"))
-    assert page.locator("h1").inner_text() == title
-    assert page.locator(".govuk-summary-list").is_visible()
-    journey.check("asset page")
-
-    tab_to(journey, "el.innerText.startsWith('Download the original file')")
-    with page.expect_download() as download_info:
-        page.keyboard.press("Enter")
-    download = download_info.value
-    saved = journey.folder / f"{journey.steps + 1:02d}-download-{download.suggested_filename}"
-    download.save_as(saved)
-    body = saved.read_bytes()
-    assert body[:3] == b"\xff\xd8\xff", "the original is a JPEG"
-    with Image.open(io.BytesIO(body)) as image:
-        assert image.format == "JPEG"
-    journey.check("after download")
-
-    tab_to(journey, "el.tagName === 'BUTTON' && el.innerText.trim() === 'Sign out'", limit=200)
-    page.keyboard.press("Enter")  # a POST form with the session's CSRF token
-    page.wait_for_url(re.compile(r".*/signin$"))
-    journey.goto("/")
-    assert "/signin?next=" in page.url, "the session really ended"
-    journey.check("signed out")
 
 
 def test_failed_sign_in_focuses_the_error_summary(journey: Journey) -> None:
