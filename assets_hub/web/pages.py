@@ -11,11 +11,12 @@ from starlette.responses import Response
 
 from assets_hub.api.assets import viewer_for
 from assets_hub.api.params import search_query_from
-from assets_hub.auth.policy import Policy, requires
+from assets_hub.auth.policy import Policy, principal_of, requires
 from assets_hub.backends import Backends
 from assets_hub.errors import BadRequest
-from assets_hub.models import Campaign
+from assets_hub.models import Asset, Campaign
 from assets_hub.services import assets as asset_service
+from assets_hub.services.metadata import LICENCES, licence_needs_credit
 from assets_hub.web.templating import templates
 
 PER_PAGE = 24
@@ -65,8 +66,34 @@ async def search_page(request: Request) -> Response:
 
 @requires(Policy.CATALOGUE)
 async def asset_page(request: Request) -> Response:
-    asset = await asset_service.get_asset(request.path_params["asset_id"], viewer_for(request))
+    viewer = viewer_for(request)
+    asset = await asset_service.get_asset(request.path_params["asset_id"], viewer)
     version = await asset_service.current_version(asset)
+    backends: Backends = request.state.backends
+    try:
+        hits = await backends.search.similar(str(asset.id), viewer.search_visibility(), 6)
+    except Exception:  # noqa: BLE001 - "more like this" is a nicety; search may be down
+        hits = []
+    ids = [hit.id for hit in hits]
+    found = {
+        str(a.id): a for a in await Asset.filter(viewer.asset_filter(), id__in=ids)
+    }  # re-checked: the engine's view may lag the database by a moment
+    similar = [found[i] for i in ids if i in found]
+    rights = {
+        "licence": LICENCES.get(asset.licence, ("", False))[0],
+        "terms": asset.licence_terms,
+        "credit": asset.credit,
+        "credit_required": licence_needs_credit(asset.licence),
+    }
+    principal = principal_of(request)
     return templates.TemplateResponse(
-        request, "assets/asset.html", {"asset": asset, "version": version}
+        request,
+        "assets/asset.html",
+        {
+            "asset": asset,
+            "version": version,
+            "rights": rights,
+            "similar": similar,
+            "can_edit": principal is not None and principal.is_staff,
+        },
     )

@@ -242,3 +242,27 @@ async def test_pages_stay_light(client: httpx.AsyncClient) -> None:
         assert response.status_code == 200, path
         total += len(response.content)
     assert total < 150 * 1024, f"{total / 1024:.0f} KB"
+
+
+async def test_asset_page_shows_rights_and_more_like_this(client: httpx.AsyncClient) -> None:
+    from tests.conftest import PUBLISHABLE, make_jpeg
+
+    async def upload(title: str, colour: str, **extra: str) -> str:
+        response = await client.post(
+            "/api/v1/assets",
+            files={"file": ("p.jpg", make_jpeg(colour=colour), "image/jpeg")},
+            data={**PUBLISHABLE, "title": title, "tags": "summer, reading", **extra},
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    first = await upload(
+        "Summer reading poster", "#112233", licence="cc-by-4.0", credit="Photo: A. Photographer"
+    )
+    await upload("Summer reading badge", "#332211")
+    page = await client.get(f"/assets/{first}")
+    assert page.status_code == 200
+    assert "Creative Commons Attribution 4.0" in page.text
+    assert "Photo: A. Photographer" in page.text and "Must be shown" in page.text
+    assert "More like this" in page.text and "Summer reading badge" in page.text
+    assert f'href="/editor/assets/{first}"' in page.text  # editors get the way in

@@ -97,7 +97,13 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "account/reset_request.html": {},
     "account/set_password.html": {"heading": CANARY, "email": CANARY, "error": CANARY},
     "account/signin.html": {"email": CANARY, "error": CANARY, "next": CANARY},
-    "assets/asset.html": {"asset": _asset(), "version": _version()},
+    "assets/asset.html": {
+        "asset": _asset(),
+        "version": _version(),
+        "rights": {"licence": CANARY, "terms": CANARY, "credit": CANARY, "credit_required": True},
+        "similar": [SimpleNamespace(id=uuid.uuid4(), title=CANARY)],
+        "can_edit": True,
+    },
     "assets/search.html": _search(),
     "errors/error.html": {"heading": CANARY, "message": CANARY, "reference": CANARY},
     "pages/accessibility.html": {},
@@ -187,7 +193,7 @@ def test_template_syntax_in_data_is_not_evaluated() -> None:
     asset = _asset()
     asset.title = "{{7*7}}"
     html = ENV.get_template("assets/asset.html").render(
-        {**_account(), "asset": asset, "version": _version()}
+        {**_account(), **CONTEXTS["assets/asset.html"], "asset": asset}
     )
     assert "{{7*7}}" in html and ">49<" not in html
 
