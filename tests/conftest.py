@@ -176,6 +176,26 @@ def http_state(http: httpx.AsyncClient) -> Backends:
     return _BACKENDS[id(http)]
 
 
+class Crew:
+    """People of several roles calling one app, each with their own API token.
+
+    ``crew.call("editor", "POST", url, ...)`` sends the request as that person; extra
+    ``headers`` are merged with theirs. Fixtures store what they create as attributes.
+    """
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+        self.auth: dict[str, dict[str, str]] = {}
+
+    async def add(self, name: str, role: Role, library: str | None = None) -> None:
+        user = await make_user(self.http, role, library=library)
+        self.auth[name] = {"Authorization": f"Bearer {await token_for(self.http, user)}"}
+
+    async def call(self, who: str, method: str, url: str, **kw: object) -> httpx.Response:
+        headers = {**self.auth.get(who, {}), **kw.pop("headers", {})}  # type: ignore[dict-item]
+        return await self.http.request(method, url, headers=headers, **kw)  # type: ignore[arg-type]
+
+
 def make_jpeg(size: tuple[int, int] = (640, 480), colour: str = "#1d70b8", **save: object) -> bytes:
     """A JPEG made in memory; extra keyword arguments go to Image.save (e.g. exif=...)."""
     image = Image.new("RGB", size, colour)

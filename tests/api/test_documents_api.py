@@ -6,7 +6,6 @@ import io
 from collections.abc import AsyncIterator, Callable
 
 import docx
-import httpx
 import pypdfium2 as pdfium
 import pytest
 from reportlab.lib.pagesizes import A4
@@ -15,7 +14,7 @@ from reportlab.pdfgen import canvas
 from assets_hub import db
 from assets_hub.models import Rendition, Role
 from assets_hub.settings import Settings
-from tests.conftest import PUBLISHABLE, app_client, http_state, make_user, token_for
+from tests.conftest import PUBLISHABLE, Crew, app_client, http_state
 
 
 def fact_sheet(pages: int = 2) -> bytes:
@@ -36,19 +35,6 @@ def texts(pdf: bytes) -> list[str]:
         return [page.get_textpage().get_text_range() for page in document]
     finally:
         document.close()
-
-
-class Crew:
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
-        self.auth: dict[str, dict[str, str]] = {}
-
-    async def add(self, name: str, role: Role, library: str | None = None) -> None:
-        user = await make_user(self.http, role, library=library)
-        self.auth[name] = {"Authorization": f"Bearer {await token_for(self.http, user)}"}
-
-    async def call(self, who: str, method: str, url: str, **kw: object) -> httpx.Response:
-        return await self.http.request(method, url, headers=self.auth[who], **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -23,31 +23,25 @@ from assets_hub.services import pack_jobs, rendering
 from assets_hub.services.gc import collect_garbage
 from assets_hub.settings import Settings
 from assets_hub.web.templating import templates
-from tests.conftest import PUBLISHABLE, app_client, http_state, make_jpeg, make_user, token_for
+from tests.conftest import PUBLISHABLE, app_client, http_state, make_jpeg
+from tests.conftest import Crew as BaseCrew
 
 PACK = "/api/v1/campaigns/libraries-week/pack.zip"
 WAIT_S = 30.0
 
 
-class Crew:
+class Crew(BaseCrew):
+    """The shared crew, plus what these tests keep: a temp folder, a profile, the images."""
+
     def __init__(self, http: httpx.AsyncClient, tmp: Path) -> None:
-        self.http = http
+        super().__init__(http)
         self.tmp = tmp
-        self.auth: dict[str, dict[str, str]] = {}
         self.profile = 0
         self.images: list[str] = []
 
     @property
     def backends(self) -> Backends:
         return http_state(self.http)
-
-    async def add(self, name: str, role: Role, library: str | None = None) -> None:
-        user = await make_user(self.http, role, library=library)
-        self.auth[name] = {"Authorization": f"Bearer {await token_for(self.http, user)}"}
-
-    async def call(self, who: str, method: str, url: str, **kw: Any) -> httpx.Response:
-        headers = {**self.auth[who], **kw.pop("headers", {})}
-        return await self.http.request(method, url, headers=headers, **kw)
 
     async def pack(self, who: str = "leeds", presets: str = "instagram-square") -> httpx.Response:
         return await self.call(

@@ -14,20 +14,7 @@ import pytest
 
 from assets_hub.models import Role
 from assets_hub.settings import Settings
-from tests.conftest import PUBLISHABLE, app_client, make_jpeg, make_user, token_for
-
-
-class Crew:
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
-        self.auth: dict[str, dict[str, str]] = {}
-
-    async def add(self, name: str, role: Role, library: str | None = None) -> None:
-        user = await make_user(self.http, role, library=library)
-        self.auth[name] = {"Authorization": f"Bearer {await token_for(self.http, user)}"}
-
-    async def call(self, who: str, method: str, url: str, **kw: object) -> httpx.Response:
-        return await self.http.request(method, url, headers=self.auth[who], **kw)  # type: ignore[arg-type]
+from tests.conftest import PUBLISHABLE, Crew, app_client, make_jpeg
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from assets_hub import db
 from assets_hub.models import Rendition, Role
 from assets_hub.services import rendering
 from assets_hub.settings import Settings
-from tests.conftest import PUBLISHABLE, app_client, http_state, make_user, token_for
+from tests.conftest import PUBLISHABLE, Crew, app_client, http_state
 
 
 def _logo() -> bytes:
@@ -25,20 +25,6 @@ def _logo() -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
-
-
-class Crew:
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
-        self.auth: dict[str, dict[str, str]] = {}
-
-    async def add(self, name: str, role: Role, library: str | None = None) -> None:
-        user = await make_user(self.http, role, library=library)
-        self.auth[name] = {"Authorization": f"Bearer {await token_for(self.http, user)}"}
-
-    async def call(self, who: str, method: str, url: str, **kw: object) -> httpx.Response:
-        headers = {**self.auth.get(who, {}), **kw.pop("headers", {})}  # type: ignore[dict-item]
-        return await self.http.request(method, url, headers=headers, **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture
