@@ -23,7 +23,7 @@ EVERYTHING = Viewer(sees_unpublished=True)
 _ETAG = re.compile(r'^(?:W/)?"r(\d+)"$')
 
 
-def _expected_revision(request: Request, body: dict[str, object]) -> int:
+def expected_revision(request: Request, body: dict[str, object]) -> int:
     """The revision the client last saw: If-Match: "r3" or "revision": 3 in the body."""
     header = request.headers.get("if-match")
     if header:
@@ -43,7 +43,7 @@ def _expected_revision(request: Request, body: dict[str, object]) -> int:
 @requires(Policy.EDITOR)
 async def update_asset(request: Request) -> Response:
     body = await read_json_object(request, allowed=(*EDITABLE, "revision"))
-    expected = _expected_revision(request, body)
+    expected = expected_revision(request, body)
     meta = parse_metadata(body, partial=True)
     asset = await lifecycle.editable_asset(request.path_params["asset_id"])
     await lifecycle.update_metadata(

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from assets_hub.api.asset_edits import _expected_revision
+from assets_hub.api.asset_edits import expected_revision
 from assets_hub.api.assets import acting_user, asset_body, backends_of, viewer_for
 from assets_hub.api.bodies import read_json_object
 from assets_hub.auth.policy import Policy, requires
@@ -16,7 +16,6 @@ from assets_hub.documents.stamp import page_sizes
 from assets_hub.errors import NotFound, Unprocessable
 from assets_hub.models import Asset, Kind
 from assets_hub.models import CaseStudy as CaseStudyRow
-from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import assets as asset_service
 from assets_hub.services import case_studies, documents, ingest, lifecycle
 from assets_hub.threads import run_blocking
@@ -26,7 +25,7 @@ from assets_hub.threads import run_blocking
 async def put_brand_zone(request: Request) -> Response:
     """Where local branding goes on a fact sheet: {"pages": "last", "rect": {…} | null}."""
     data = await read_json_object(request, allowed=("pages", "rect", "revision"))
-    expected = _expected_revision(request, data)
+    expected = expected_revision(request, data)
     asset = await lifecycle.editable_asset(request.path_params["asset_id"])
     if asset.kind is not Kind.DOCUMENT:
         raise Unprocessable("Brand zones are for fact sheets (PDF documents).")
@@ -34,8 +33,9 @@ async def put_brand_zone(request: Request) -> Response:
     original = await backends_of(request).storage.read_bytes(version.storage_key)
     sizes = await run_blocking("pdf", page_sizes, original)
     zone = documents.check_zone(data, sizes)
-    await lifecycle._bump(asset, expected, brand_zone=zone)
-    await enqueue_change(asset.id)
+    await lifecycle.set_brand_zone(
+        asset, zone, expected_revision=expected, actor=await acting_user(request)
+    )
     await ingest.index_soon(backends_of(request), asset.id)
     return JSONResponse({"brand_zone": zone, "revision": asset.revision})
 
@@ -80,7 +80,7 @@ async def update_case_study(request: Request) -> Response:
     data = await read_json_object(
         request, allowed=(*case_studies.CONTENT_KEYS, "title", "revision")
     )
-    expected = _expected_revision(request, data)
+    expected = expected_revision(request, data)
     asset = await lifecycle.editable_asset(request.path_params["asset_id"])
     asset = await case_studies.update_case_study(asset, data, await acting_user(request), expected)
     await ingest.index_soon(backends_of(request), asset.id)

@@ -111,10 +111,9 @@ async def campaign_feed(request: Request) -> Response:
     viewer = Viewer()  # what library staff see: published, unembargoed, unexpired
     backends = backends_of(request)
     items: list[FeedPost] = []
-    post_assets = await Asset.filter(viewer.asset_filter(), campaign=campaign)
+    post_ids = await SocialPost.all().values_list("asset_id", flat=True)
+    post_assets = await Asset.filter(viewer.asset_filter(), campaign=campaign, id__in=post_ids)
     for asset in post_assets:
-        if not await SocialPost.exists(asset=asset):
-            continue
         try:
             filled = await posts.fill_post(asset, "instagram", dict(view.version.values), viewer)
         except Unprocessable:

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
-from assets_hub.api.asset_edits import _expected_revision
+from assets_hub.api.asset_edits import expected_revision
 from assets_hub.api.assets import acting_user, asset_body, backends_of, viewer_for
 from assets_hub.api.bodies import read_json_object
 from assets_hub.auth.policy import Policy, require_principal, requires
@@ -40,7 +40,7 @@ async def create_post(request: Request) -> Response:
 @requires(Policy.EDITOR)
 async def update_post(request: Request) -> Response:
     data = await read_json_object(request, allowed=(*posts.POST_KEYS, "revision"))
-    expected = _expected_revision(request, data)
+    expected = expected_revision(request, data)
     asset = await lifecycle.editable_asset(request.path_params["asset_id"])
     asset = await posts.update_post(asset, data, await acting_user(request), expected)
     return JSONResponse(await asset_body(asset.id, viewer_for(request)))

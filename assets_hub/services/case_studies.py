@@ -13,7 +13,8 @@ from assets_hub.models import Asset, Kind, Status, Tag, User
 from assets_hub.models import CaseStudy as CaseStudyRow
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
-from assets_hub.services.ingest import _campaign
+from assets_hub.services.ingest import campaign_by_slug
+from assets_hub.services.lifecycle import bump_revision
 from assets_hub.services.metadata import parse_metadata
 
 CONTENT_KEYS = (
@@ -83,7 +84,7 @@ async def create_case_study(data: dict[str, Any], actor: User) -> Asset:
     if not meta.title:
         raise Unprocessable("title: a case study needs a title")
     content = _content(data, None)
-    campaign = await _campaign(meta.campaign)
+    campaign = await campaign_by_slug(meta.campaign)
     async with in_transaction():
         asset = await Asset.create(
             title=meta.title,
@@ -115,8 +116,6 @@ async def update_case_study(
     asset: Asset, data: dict[str, Any], actor: User, revision: int
 ) -> Asset:
     """Change the content (412 if the asset changed since ``revision``)."""
-    from assets_hub.services.lifecycle import _bump
-
     row = await CaseStudyRow.get(asset=asset)
     content = _content({"title": asset.title, **data}, row)
     changes: dict[str, Any] = {"description": content["summary"][:5000]}
@@ -126,7 +125,7 @@ async def update_case_study(
             raise Unprocessable("title: 1 to 200 characters")
         changes["title"] = title
     async with in_transaction():
-        await _bump(asset, revision, **changes)
+        await bump_revision(asset, revision, **changes)
         await CaseStudyRow.filter(id=row.id).update(**content)
         await audit.record(
             "case_study_edited", actor=actor, target_type="asset", target_id=asset.id

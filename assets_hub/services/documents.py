@@ -20,7 +20,8 @@ from assets_hub.models import Asset, AssetVersion, Kind, Rendition
 from assets_hub.models import CaseStudy as CaseStudyRow
 from assets_hub.services.branding import profile_for
 from assets_hub.services.downloads import member_copy
-from assets_hub.services.rendering import brand_of, single_flight, storage_key_for
+from assets_hub.services.inflight import single_flight
+from assets_hub.services.rendering import brand_of, storage_key_for
 from assets_hub.threads import run_blocking
 
 DOCUMENT_ENGINE = "documents-1"

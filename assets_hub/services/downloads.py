@@ -16,6 +16,7 @@ from assets_hub.media.keys import derived_key
 from assets_hub.media.sniff import BY_MIME
 from assets_hub.media.strip import stripped_to_temp
 from assets_hub.models import Asset, AssetVersion, DownloadEvent
+from assets_hub.services.inflight import single_flight
 from assets_hub.threads import run_blocking
 
 
@@ -43,8 +44,6 @@ async def member_copy(backends: Backends, version: AssetVersion) -> str:
     """The storage key of the metadata-free copy, made now (once) if ingest left it for later."""
     if version.stripped_key:
         return version.stripped_key
-    from assets_hub.services.rendering import single_flight  # late: rendering imports us
-
     return await single_flight(
         backends, f"strip:{version.sha256}", lambda: _make_member_copy(backends, version)
     )

@@ -179,7 +179,8 @@ async def _duplicate_warnings(sha256: str, phash: str | None) -> list[str]:
     return warnings
 
 
-async def _campaign(slug: str | None) -> Campaign | None:
+async def campaign_by_slug(slug: str | None) -> Campaign | None:
+    """The campaign with this slug (None for none); 422 listing the known slugs otherwise."""
     if slug is None:
         return None
     campaign = await Campaign.get_or_none(slug=slug)
@@ -209,7 +210,7 @@ async def upload_asset(
     written to the database; if the database fails the stored blobs are unreferenced
     orphans that `assets-hub gc` removes after its grace period.
     """
-    campaign = await _campaign(meta.campaign)
+    campaign = await campaign_by_slug(meta.campaign)
     if upload.size:  # refuse a kind that does not fit the file before storing anything
         kind_for(sniff(upload.head[:SNIFF_BYTES]), meta.kind)
     stored = await store_file(backends, upload)

@@ -11,7 +11,7 @@ from assets_hub.errors import Conflict, NotFound, Unprocessable
 from assets_hub.models import Asset, AssetVersion, Status, Tag, User
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
-from assets_hub.services.ingest import _campaign, kind_for
+from assets_hub.services.ingest import campaign_by_slug, kind_for
 from assets_hub.services.metadata import AssetMetadata
 from assets_hub.services.rights import issue_takedowns
 from assets_hub.services.rules import check_publishable
@@ -45,7 +45,7 @@ async def editable_asset(asset_id: str, *, deleted: bool = False) -> Asset:
     return asset
 
 
-async def _bump(asset: Asset, expected_revision: int, **changes: object) -> None:
+async def bump_revision(asset: Asset, expected_revision: int, **changes: object) -> None:
     """Write ``changes`` only if nobody changed the asset since ``expected_revision``."""
     updated = await Asset.filter(id=asset.id, revision=expected_revision).update(
         revision=expected_revision + 1, updated_at=utcnow(), **changes
@@ -90,11 +90,11 @@ async def update_metadata(
             kind_for(BY_MIME[version.media_type], meta.kind)
         changes["kind"] = meta.kind
     if "campaign" in given:
-        changes["campaign_id"] = c.id if (c := await _campaign(meta.campaign)) else None
+        changes["campaign_id"] = c.id if (c := await campaign_by_slug(meta.campaign)) else None
     if given & {"expires_at", "licence_expires_at"}:
         changes["takedown_issued_at"] = None  # a new date: notices go out when it passes
     async with in_transaction():
-        await _bump(asset, expected_revision, **changes)
+        await bump_revision(asset, expected_revision, **changes)
         if "tags" in given:
             await asset.tags.clear()
             for name in meta.tags:
@@ -111,6 +111,16 @@ async def update_metadata(
         )
         await enqueue_change(asset.id)
     return await Asset.get(id=asset.id)
+
+
+async def set_brand_zone(
+    asset: Asset, zone: dict[str, object], *, expected_revision: int, actor: User
+) -> None:
+    """Store a fact sheet's validated brand zone, with its audit and outbox rows, atomically."""
+    async with in_transaction():
+        await bump_revision(asset, expected_revision, brand_zone=zone)
+        await audit.record("brand_zone_set", actor=actor, target_type="asset", target_id=asset.id)
+        await enqueue_change(asset.id)
 
 
 async def add_tags(asset: Asset, names: tuple[str, ...], *, actor: User) -> Asset:
@@ -140,7 +150,7 @@ async def transition(asset: Asset, action: str, *, actor: User, reason: str = ""
     if target is Status.PUBLISHED and asset.published_at is None:
         changes["published_at"] = utcnow()
     async with in_transaction():
-        await _bump(asset, asset.revision, **changes)
+        await bump_revision(asset, asset.revision, **changes)
         await audit.record(
             action, actor=actor, target_type="asset", target_id=asset.id, reason=reason[:300]
         )
@@ -155,7 +165,7 @@ async def transition(asset: Asset, action: str, *, actor: User, reason: str = ""
 async def delete_asset(asset: Asset, *, actor: User) -> Asset:
     """Soft delete: invisible at once, restorable for the undo window, purged by `gc` later."""
     async with in_transaction():
-        await _bump(asset, asset.revision, deleted_at=utcnow())
+        await bump_revision(asset, asset.revision, deleted_at=utcnow())
         await audit.record("delete", actor=actor, target_type="asset", target_id=asset.id)
         await issue_takedowns(asset, "deleted by the campaign team")
         await enqueue_change(asset.id)
@@ -167,7 +177,7 @@ async def undelete_asset(asset: Asset, *, actor: User, undo_days: int) -> Asset:
     if asset.deleted_at is None or utcnow() - asset.deleted_at > timedelta(days=undo_days):
         raise Unprocessable(f"Deleted assets can be restored for {undo_days} days only.")
     async with in_transaction():
-        await _bump(asset, asset.revision, deleted_at=None)
+        await bump_revision(asset, asset.revision, deleted_at=None)
         await audit.record("undelete", actor=actor, target_type="asset", target_id=asset.id)
         await enqueue_change(asset.id)
     return asset
@@ -188,7 +198,7 @@ async def restore_version(asset: Asset, number: int, *, actor: User) -> AssetVer
         version = await AssetVersion.create(
             asset=asset, number=(latest.number if latest else 0) + 1, uploaded_by=actor, **values
         )
-        await _bump(asset, asset.revision)
+        await bump_revision(asset, asset.revision)
         await audit.record(
             "version_restored",
             actor=actor,

@@ -16,7 +16,8 @@ from assets_hub.errors import ConfigError, NotFound, Unprocessable
 from assets_hub.models import Asset, Kind, SocialPost, Status, Tag, User
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
-from assets_hub.services.ingest import _campaign
+from assets_hub.services.ingest import campaign_by_slug
+from assets_hub.services.lifecycle import bump_revision
 from assets_hub.services.metadata import licence_needs_credit, parse_metadata
 from assets_hub.services.visibility import Viewer
 from assets_hub.social.captions import (
@@ -185,7 +186,7 @@ async def create_post(data: dict[str, Any], actor: User) -> Asset:
     if not content["captions"]:
         raise Unprocessable('captions: at least a "default" caption')
     await _check_images(content["images"])
-    campaign = await _campaign(meta.campaign)
+    campaign = await campaign_by_slug(meta.campaign)
     async with in_transaction():
         asset = await Asset.create(
             title=meta.title,
@@ -211,13 +212,11 @@ async def create_post(data: dict[str, Any], actor: User) -> Asset:
 
 
 async def update_post(asset: Asset, data: dict[str, Any], actor: User, revision: int) -> Asset:
-    from assets_hub.services.lifecycle import _bump
-
     row = await SocialPost.get(asset=asset)
     content = _clean(data, row)
     await _check_images(content["images"])
     async with in_transaction():
-        await _bump(asset, revision)
+        await bump_revision(asset, revision)
         await SocialPost.filter(id=row.id).update(**content)
         await audit.record("post_edited", actor=actor, target_type="asset", target_id=asset.id)
         await enqueue_change(asset.id)

@@ -42,6 +42,7 @@ from assets_hub.models import (
 from assets_hub.services import downloads
 from assets_hub.services.assets import current_version, get_asset
 from assets_hub.services.branding import brand_for, profile_for
+from assets_hub.services.inflight import single_flight
 from assets_hub.services.metadata import licence_needs_credit
 from assets_hub.services.presets import active_preset, to_render_preset
 from assets_hub.services.visibility import Viewer
@@ -257,25 +258,6 @@ async def get_or_render(
     return await single_flight(
         backends, prepared.key, lambda: _render_and_store(backends, prepared), before_render
     )
-
-
-async def single_flight(
-    backends: Backends,
-    key: str,
-    make: Callable[[], Awaitable[T]],
-    before: Callable[[], Awaitable[Any]] | None = None,
-) -> T:
-    """Run ``make`` once per key at a time in this process; everyone asking waits for it."""
-    inflight: dict[str, asyncio.Future[T]] = backends.renders
-    task = inflight.get(key)
-    if task is None:
-        if before is not None:
-            await before()
-        task = asyncio.ensure_future(make())
-        inflight[key] = task
-        task.add_done_callback(lambda _: inflight.pop(key, None))
-    # Shielded: a client that disconnects does not cancel the render others are waiting for.
-    return await asyncio.shield(task)
 
 
 async def _render_and_store(backends: Backends, prepared: Prepared) -> Rendition:
