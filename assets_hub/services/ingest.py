@@ -75,6 +75,8 @@ class StoredFile:
     media: MediaType
     fields: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    # The assets the warnings point at (same file or near-duplicate), for pages to link to.
+    similar: list[str] = field(default_factory=list)
 
 
 async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
@@ -159,24 +161,26 @@ async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
         if stripped is not None and not isinstance(stripped, bytes):
             await run_blocking("files", stripped.close)
     stored = StoredFile(media, fields)
-    stored.warnings = await _duplicate_warnings(digest, inspection.phash)
+    stored.warnings, stored.similar = await _duplicate_warnings(digest, inspection.phash)
     return stored
 
 
-async def _duplicate_warnings(sha256: str, phash: str | None) -> list[str]:
-    warnings = []
+async def _duplicate_warnings(sha256: str, phash: str | None) -> tuple[list[str], list[str]]:
+    """(messages, asset ids): the stored asset with the same bytes, or one that looks alike."""
     same = await AssetVersion.filter(sha256=sha256, asset__deleted_at__isnull=True).first()
     if same is not None:
-        warnings.append(f"The same file is already stored as asset {same.asset_id}.")
-    elif phash:
+        return [f"The same file is already stored as asset {same.asset_id}."], [
+            str(same.asset_id)
+        ]
+    if phash:
         candidates = await AssetVersion.filter(
             phash__isnull=False, asset__deleted_at__isnull=True
         ).values_list("asset_id", "phash")
         for asset_id, other in candidates:
             if other and hamming(phash, str(other)) <= NEAR_DUPLICATE_BITS:
-                warnings.append(f"This looks very like asset {asset_id} (a near-duplicate).")
-                break
-    return warnings
+                message = f"This looks very like asset {asset_id} (a near-duplicate)."
+                return [message], [str(asset_id)]
+    return [], []
 
 
 async def campaign_by_slug(slug: str | None) -> Campaign | None:
@@ -196,8 +200,11 @@ async def campaign_by_slug(slug: str | None) -> Campaign | None:
 
 @dataclass
 class UploadResult:
+    """The new asset, warnings about it, and the ids of the assets the warnings name."""
+
     asset: Asset
     warnings: list[str]
+    similar: list[str] = field(default_factory=list)
 
 
 async def upload_asset(
@@ -265,7 +272,7 @@ async def upload_asset(
         stored.fields["height"],
     )
     await index_soon(backends, asset.id)
-    return UploadResult(asset, stored.warnings)
+    return UploadResult(asset, stored.warnings, stored.similar)
 
 
 async def add_version(

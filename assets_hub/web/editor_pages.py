@@ -73,6 +73,7 @@ class FileResult:
     asset_id: str | None = None
     error: str = ""
     warnings: list[str] = field(default_factory=list)
+    similar: list[str] = field(default_factory=list)
 
 
 def _done_redirect(asset_id: object, done: str) -> RedirectResponse:
@@ -124,6 +125,7 @@ async def _ingest_each(
             entry.error = exc.message
         else:
             entry.asset_id, entry.warnings = str(created.asset.id), created.warnings
+            entry.similar = created.similar
             await backends.throttle.count_upload(uploader.id)
         results.append(entry)
     return results

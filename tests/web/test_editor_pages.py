@@ -160,6 +160,16 @@ async def test_the_upload_form_creates_assets_and_reports_a_refused_file_by_name
     assert sorted(t.name for t in created.tags) == ["children", "summer"]
 
 
+async def test_an_upload_of_a_stored_file_links_to_the_asset_it_repeats(editor: Browser) -> None:
+    body = make_jpeg()
+    page = await editor.post("/editor/upload", files=_files("first.jpg", body=body))
+    [first] = re.findall(r'href="/editor/assets/([0-9a-f-]{36})"', page.text)
+    again = await editor.post("/editor/upload", files=_files("again.jpg", body=body))
+    assert f"The same file is already stored as asset {first}." in again.text
+    link = f'<a class="govuk-link" href="/assets/{first}">Compare with asset {first}'
+    assert link in again.text
+
+
 async def test_the_api_accepts_what_upload_js_sends(site: Site, editor: Browser) -> None:
     """upload.js: one file per request, the token in X-CSRF-Token, checkbox groups joined."""
     page = await editor.get("/editor/upload")
@@ -488,7 +498,7 @@ def editor_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
             "values": {k: v for k, v in values.items() if k not in ("title", "description")},
             "errors": {**errors, "result-1": canary},
             "results": [
-                FileResult(canary, asset_id=canary, warnings=[canary]),
+                FileResult(canary, asset_id=canary, warnings=[canary], similar=[canary]),
                 FileResult(canary, error=canary),
             ],
             **choices,
