@@ -52,6 +52,7 @@ LIBRARIES = (
     ("kent", "Kent Libraries", "#4c2c92", "https://www.kent.gov.uk/libraries"),
 )
 USERS = (
+    ("admin@demo.assets-hub.org", Role.ADMIN, None, "demo-admin-password"),
     ("editor@demo.assets-hub.org", Role.EDITOR, None, "demo-editor-password"),
     ("admin@leeds.demo.assets-hub.org", Role.LIBRARY_ADMIN, "leeds", "demo-leeds-admin"),
     ("staff@leeds.demo.assets-hub.org", Role.LIBRARY_MEMBER, "leeds", "demo-leeds-staff"),

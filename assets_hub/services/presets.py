@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from assets_hub.branding import presets as seed
-from assets_hub.errors import NotFound, Unprocessable
-from assets_hub.models import Preset
+from assets_hub.errors import Conflict, NotFound, Unprocessable
+from assets_hub.models import Preset, User
+from assets_hub.services import audit
 
 # Which consent channel each seeded preset needs (posters are print, banners the web).
 CHANNELS = {"poster-a4": "print", "poster-a5": "print", "web-banner": "web"}
@@ -77,6 +80,19 @@ async def active_preset(key: str) -> Preset:
     return row
 
 
+async def all_presets() -> list[Preset]:
+    """Every preset, switched off ones too, in the order they were added (the admin's list)."""
+    return list(await Preset.all().order_by("id"))
+
+
+async def preset_by_key(key: str) -> Preset:
+    """The preset ``key``, active or not (admins may switch one back on); 404 otherwise."""
+    row = await Preset.get_or_none(key=key)
+    if row is None:
+        raise NotFound(f"There is no preset {key[:40]!r}.")
+    return row
+
+
 def _values(data: Mapping[str, Any], base: Preset | None) -> dict[str, Any]:
     unknown = set(data) - set(EDITABLE) - {"key"}
     if unknown:
@@ -89,9 +105,24 @@ def _values(data: Mapping[str, Any], base: Preset | None) -> dict[str, Any]:
     return values
 
 
-async def save_preset(data: Mapping[str, Any], existing: str | None = None) -> Preset:
-    """Create (existing=None) or change a preset; every change bumps its version."""
-    base = await active_preset(existing) if existing else None
+async def save_preset(
+    data: Mapping[str, Any],
+    existing: str | None = None,
+    *,
+    expected_version: int | None = None,
+    actor: User | None = None,
+) -> Preset:
+    """Create (existing=None) or change a preset; every change bumps its version.
+
+    ``expected_version``: the version the admin's form showed; a preset changed since then is
+    refused (409) rather than silently overwritten. Each save is audited.
+    """
+    base = await preset_by_key(existing) if existing else None
+    if base is not None and expected_version is not None and base.version != expected_version:
+        raise Conflict(
+            "This preset was changed by someone else since you opened it. Your changes were "
+            "not saved: reload the page to see the latest version, then make them again."
+        )
     values = _values(data, base)
     key = existing or str(data.get("key", ""))
     if base is None and await Preset.exists(key=key):
@@ -104,8 +135,22 @@ async def save_preset(data: Mapping[str, Any], existing: str | None = None) -> P
         to_render_preset(candidate)  # the renderer's validation is the rule
     except (TypeError, ValueError) as exc:
         raise Unprocessable(f"Please correct: {exc}.") from None
-    if base is None:
-        await candidate.save()
-        return candidate
-    await Preset.filter(id=base.id).update(version=base.version + 1, **values)
+    async with in_transaction():
+        if base is None:
+            await candidate.save()
+            await audit.record("preset_created", actor=actor, target_type="preset", target_id=key)
+            return candidate
+        updated = await Preset.filter(id=base.id, version=base.version).update(
+            version=base.version + 1, **values
+        )
+        if not updated:  # another save won the race between our read and this write
+            raise Conflict("This preset was changed by someone else at the same time; try again.")
+        await audit.record(
+            "preset_changed",
+            actor=actor,
+            target_type="preset",
+            target_id=key,
+            version=base.version + 1,
+            changed=sorted(k for k in data if k in EDITABLE),
+        )
     return await Preset.get(id=base.id)
