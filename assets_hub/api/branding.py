@@ -12,7 +12,7 @@ from assets_hub.api.assets import acting_user, backends_of, read_upload
 from assets_hub.api.bodies import read_json_object
 from assets_hub.auth.policy import Policy, require_principal, requires
 from assets_hub.branding.fonts import FONTS
-from assets_hub.branding.overlays import DEFAULT_TEMPLATE_DOCUMENT, TemplateError, parse_template
+from assets_hub.branding.overlays import DEFAULT_TEMPLATE_DOCUMENT
 from assets_hub.errors import NotFound, Unprocessable
 from assets_hub.models import (
     AssetTemplate,
@@ -20,7 +20,7 @@ from assets_hub.models import (
     OverlayTemplateVersion,
     Preset,
 )
-from assets_hub.services import branding, logos, presets
+from assets_hub.services import branding, logos, overlay_templates, presets
 from assets_hub.services.branding import PROFILE_KEYS, ProfileView
 from assets_hub.services.lifecycle import editable_asset
 
@@ -164,13 +164,16 @@ async def list_presets(request: Request) -> Response:
 @requires(Policy.ADMIN)
 async def create_preset(request: Request) -> Response:
     data = await read_json_object(request, allowed=(*presets.EDITABLE, "key"))
-    return JSONResponse(preset_json(await presets.save_preset(data)), status_code=201)
+    row = await presets.save_preset(data, actor=await acting_user(request))
+    return JSONResponse(preset_json(row), status_code=201)
 
 
 @requires(Policy.ADMIN)
 async def update_preset(request: Request) -> Response:
     data = await read_json_object(request, allowed=presets.EDITABLE)
-    row = await presets.save_preset(data, existing=request.path_params["key"])
+    row = await presets.save_preset(
+        data, existing=request.path_params["key"], actor=await acting_user(request)
+    )
     return JSONResponse(preset_json(row))
 
 
@@ -190,39 +193,16 @@ async def list_templates(request: Request) -> Response:
     return JSONResponse({"templates": templates, "default": DEFAULT_TEMPLATE_DOCUMENT})
 
 
-def _document(data: dict[str, Any]) -> dict[str, Any]:
-    document = data.get("document")
-    try:
-        parse_template(document)
-    except TemplateError as exc:
-        raise Unprocessable(f"document: {exc}") from None
-    if not isinstance(document, dict):  # parse_template accepts objects only; belt and braces
-        raise Unprocessable("document: must be a JSON object")
-    return document
-
-
 @requires(Policy.EDITOR)
 async def save_template(request: Request) -> Response:
     """Create a template, or a new version of the one with this key."""
     data = await read_json_object(request, allowed=("key", "name", "document"))
-    key, name = str(data.get("key", "")), str(data.get("name", ""))
-    if not key or len(key) > 60 or not key.replace("-", "").isalnum():
-        raise Unprocessable("key: letters, digits and hyphens, at most 60 characters")
-    document = _document(data)
-    actor = await acting_user(request)
-    template = await OverlayTemplate.get_or_none(key=key)
-    if template is None:
-        template = await OverlayTemplate.create(key=key, name=name or key)
-        number = 1
-    else:
-        number = template.current_version + 1
-        await OverlayTemplate.filter(id=template.id).update(
-            current_version=number, name=name or template.name
-        )
-    await OverlayTemplateVersion.create(
-        template_id=template.id, number=number, document=document, created_by=actor.email
+    template = await overlay_templates.save_template(
+        str(data.get("key", "")),
+        str(data.get("name", "")),
+        data.get("document"),
+        actor=await acting_user(request),
     )
-    template = await OverlayTemplate.get(id=template.id)
     return JSONResponse(await _template_json(template), status_code=201)
 
 

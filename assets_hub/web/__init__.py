@@ -13,7 +13,9 @@ from assets_hub.web import (
     library_pages,
     pack_pages,
     pages,
+    preset_pages,
     static_pages,
+    template_pages,
 )
 
 routes = [
@@ -105,6 +107,39 @@ routes = [
         editor_pages.withdraw_consent,
         methods=["POST"],
         name="editor_consent_withdraw",
+    ),
+    # Overlay templates (the campaign team) and output sizes (admins).
+    Route("/editor/templates", template_pages.template_list, methods=["GET"], name="templates"),
+    Route(
+        "/editor/templates/new",
+        template_pages.new_template,
+        methods=["GET", "POST"],
+        name="template_new",
+    ),
+    Route(
+        "/editor/templates/{key}",
+        template_pages.edit_template,
+        methods=["GET", "POST"],
+        name="template_edit",
+    ),
+    Route(
+        "/editor/template-preview",
+        template_pages.template_preview,
+        methods=["GET"],
+        name="template_preview",
+    ),
+    Route("/admin/presets", preset_pages.preset_list, methods=["GET"], name="presets"),
+    Route(
+        "/admin/presets/new",
+        preset_pages.new_preset,
+        methods=["GET", "POST"],
+        name="preset_new",
+    ),
+    Route(
+        "/admin/presets/{key}",
+        preset_pages.edit_preset,
+        methods=["GET", "POST"],
+        name="preset_edit",
     ),
     # Customise and download; My library (profiles, staff, downloads, takedown notices).
     Route(

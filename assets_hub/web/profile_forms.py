@@ -9,14 +9,10 @@ previews the branding on.
 from __future__ import annotations
 
 import dataclasses
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
-
-from PIL import Image, ImageOps
 
 from assets_hub.auth.principal import Principal, viewer_for
 from assets_hub.backends import Backends
@@ -24,6 +20,7 @@ from assets_hub.branding.brand import Brand
 from assets_hub.branding.colour import parse_colour
 from assets_hub.branding.fonts import DEFAULT_FONT
 from assets_hub.branding.overlays import PROFILE_FIELDS
+from assets_hub.branding.sample import sample_source
 from assets_hub.errors import NotFound, Unprocessable
 from assets_hub.media.renditions import RenderRequest, RenderResult, render
 from assets_hub.models import Asset, BrandingProfileVersion, Kind, Preset
@@ -201,16 +198,6 @@ async def sample_url(principal: Principal, profile_id: int) -> str:
     )
     base = f"/library/profiles/{profile_id}/preview"
     return f"{base}?{urlencode({'asset': str(asset.id)})}" if asset else base
-
-
-@lru_cache(maxsize=1)
-def sample_source() -> bytes:
-    """A soft two-colour gradient standing in for a photo (made once)."""
-    ramp = Image.linear_gradient("L").resize((1600, 1200))
-    image = ImageOps.colorize(ramp, black="#3c5a78", white="#e9dcc0")
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=85)
-    return out.getvalue()
 
 
 def draft_brand(saved: Brand, overrides: Mapping[str, str]) -> Brand:

@@ -43,6 +43,8 @@ _NAVIGATION: tuple[tuple[str, str, frozenset[str] | None], ...] = (
     ("Campaigns", "campaigns", None),
     ("Upload", "upload", frozenset({"editor", "admin"})),
     ("Review", "review", frozenset({"editor", "admin"})),
+    ("Templates", "templates", frozenset({"editor", "admin"})),
+    ("Sizes", "presets", frozenset({"admin"})),
     ("My library", "my_library", frozenset({"library_admin", "library_member"})),
     ("Audit log", "editor_audit", frozenset({"editor", "admin", "library_admin"})),
 )

@@ -113,6 +113,17 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/editor/upload"): {EDITOR, ADMIN},
     ("GET", "/editor/review"): {EDITOR, ADMIN},
     ("GET", "/editor/audit"): {LADMIN, EDITOR, ADMIN},
+    ("GET", "/editor/templates"): {EDITOR, ADMIN},
+    ("GET", "/editor/templates/new"): {EDITOR, ADMIN},
+    ("POST", "/editor/templates/new"): {EDITOR, ADMIN},
+    ("GET", "/editor/templates/{key}"): {EDITOR, ADMIN},
+    ("POST", "/editor/templates/{key}"): {EDITOR, ADMIN},
+    ("GET", "/editor/template-preview"): {EDITOR, ADMIN},
+    ("GET", "/admin/presets"): {ADMIN},
+    ("GET", "/admin/presets/new"): {ADMIN},
+    ("POST", "/admin/presets/new"): {ADMIN},
+    ("GET", "/admin/presets/{key}"): {ADMIN},
+    ("POST", "/admin/presets/{key}"): {ADMIN},
     ("GET", "/editor/assets/{asset_id}"): {EDITOR, ADMIN},
     **{
         ("POST", f"/editor/assets/{{asset_id}}{path}"): {EDITOR, ADMIN}

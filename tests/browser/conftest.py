@@ -54,6 +54,7 @@ STARTUP_TIMEOUT_S = 30.0
 # Demo accounts created by `assets-hub demo` (assets_hub/demo.py).
 MEMBER = ("staff@leeds.demo.assets-hub.org", "demo-leeds-staff")
 EDITOR = ("editor@demo.assets-hub.org", "demo-editor-password")
+ADMIN = ("admin@demo.assets-hub.org", "demo-admin-password")
 INVITEE = "new.starter@leeds.example.org"  # invited by the fixture, no password yet
 
 

@@ -24,6 +24,7 @@ from assets_hub.web.pages import _safe_highlight
 from assets_hub.web.templating import TEMPLATES_DIR, NavItem, templates
 from tests.api.test_pack_jobs import pack_template_contexts
 from tests.web.test_campaign_pages import campaign_template_contexts
+from tests.web.test_design_pages import design_template_contexts
 from tests.web.test_editor_pages import EDITOR_MACRO_CALLER, editor_template_contexts
 from tests.web.test_library_pages import LIBRARY_CONTEXTS
 
@@ -123,6 +124,7 @@ CONTEXTS.update(LIBRARY_CONTEXTS)
 MACROS["editor/fields.html"] = EDITOR_MACRO_CALLER
 CONTEXTS.update(campaign_template_contexts(CANARY))
 CONTEXTS.update(pack_template_contexts(CANARY))
+CONTEXTS.update(design_template_contexts(CANARY))
 
 
 def _all_templates() -> list[str]:
