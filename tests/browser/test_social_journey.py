@@ -169,10 +169,12 @@ def test_social_media_member_copies_a_caption_and_downloads_the_post_and_pack(
     assert page.locator("#caption").input_value().startswith("Pop into Leeds Libraries this")
     journey.check("grab page, default platform")
 
-    tab_to(journey, "el.classList.contains('govuk-tabs__tab') && el.innerText.trim() === 'Bluesky'")
+    tab_to(
+        journey, "el.classList.contains('app-page-tabs__link') && el.innerText.trim() === 'Bluesky'"
+    )
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*platform=bluesky.*"))
-    selected = page.locator(".govuk-tabs__list-item--selected .govuk-tabs__tab")
+    selected = page.locator(".app-page-tabs__link[aria-current=page]")
     assert selected.inner_text() == "Bluesky" and selected.get_attribute("aria-current") == "page"
     assert page.locator("#panel-heading").inner_text() == "Bluesky"
     image = page.locator("#post-panel img.app-preview")
@@ -226,7 +228,7 @@ def test_grab_page_works_without_javascript(no_js_journey: Journey, social_post:
     assert page.locator("#caption-status").count() == 1
     assert page.locator("#caption").get_attribute("readonly") is not None
     assert "Leeds Libraries" in page.locator("#caption").input_value()
-    page.locator(".govuk-tabs__tab", has_text="LinkedIn").click()
+    page.locator(".app-page-tabs__link", has_text="LinkedIn").click()
     page.wait_for_url(re.compile(r".*platform=linkedin.*"))
     assert page.locator("#panel-heading").inner_text() == "LinkedIn"
     no_js_journey.check("grab page without JavaScript", axe=False)  # axe needs JavaScript
