@@ -15,7 +15,6 @@ from assets_hub.branding.fonts import FONTS
 from assets_hub.branding.overlays import DEFAULT_TEMPLATE_DOCUMENT
 from assets_hub.errors import NotFound, Unprocessable
 from assets_hub.models import (
-    AssetTemplate,
     OverlayTemplate,
     OverlayTemplateVersion,
     Preset,
@@ -209,10 +208,10 @@ async def save_template(request: Request) -> Response:
 @requires(Policy.EDITOR)
 async def get_asset_template(request: Request) -> Response:
     asset = await editable_asset(request.path_params["asset_id"])
-    choice = await AssetTemplate.get_or_none(asset=asset).prefetch_related("template")
-    if choice is None:
+    template = await overlay_templates.template_of(asset)
+    if template is None:
         return JSONResponse({"template": None, "default": DEFAULT_TEMPLATE_DOCUMENT})
-    return JSONResponse({"template": await _template_json(choice.template)})
+    return JSONResponse({"template": await _template_json(template)})
 
 
 @requires(Policy.EDITOR)
@@ -221,11 +220,8 @@ async def put_asset_template(request: Request) -> Response:
     data = await read_json_object(request, allowed=("template",))
     asset = await editable_asset(request.path_params["asset_id"])
     key = data.get("template")
-    await AssetTemplate.filter(asset=asset).delete()
-    if key is None:
-        return JSONResponse({"template": None})
-    template = await OverlayTemplate.get_or_none(key=str(key))
-    if template is None:
-        raise Unprocessable(f"template: no template {str(key)[:60]!r}")
-    await AssetTemplate.create(asset=asset, template=template)
-    return JSONResponse({"template": await _template_json(template)})
+    await overlay_templates.choose_for_asset(
+        asset, None if key is None else str(key), actor=await acting_user(request)
+    )
+    template = await overlay_templates.template_of(asset)
+    return JSONResponse({"template": await _template_json(template) if template else None})

@@ -23,7 +23,7 @@ from assets_hub.branding.presets import Preset as RenderPreset
 from assets_hub.branding.sample import SAMPLE_LOCAL_FIELDS, sample_brand, sample_source
 from assets_hub.errors import Conflict, NotFound, Unprocessable
 from assets_hub.media.renditions import RenderRequest, RenderResult, render
-from assets_hub.models import OverlayTemplate, OverlayTemplateVersion, User
+from assets_hub.models import Asset, AssetTemplate, OverlayTemplate, OverlayTemplateVersion, User
 from assets_hub.services import audit
 from assets_hub.threads import run_blocking
 
@@ -158,3 +158,33 @@ async def render_preview(template: Template, preset: RenderPreset) -> RenderResu
         preview=True,
     )
     return await run_blocking("pillow", render, request)  # RenderError: 422 naming the slot
+
+
+async def template_of(asset: Asset) -> OverlayTemplate | None:
+    """The template an asset uses (None: the default design)."""
+    choice = await AssetTemplate.get_or_none(asset=asset).prefetch_related("template")
+    return choice.template if choice is not None else None
+
+
+async def choose_for_asset(asset: Asset, key: str | None, *, actor: User | None) -> None:
+    """Use the template ``key`` for the asset (None: the default design); 422 for no such key.
+
+    Renditions carry the template's fingerprint in their key, so the change takes effect on
+    the next download without touching stored files.
+    """
+    template = None
+    if key is not None:
+        template = await OverlayTemplate.get_or_none(key=key)
+        if template is None:
+            raise Unprocessable(f"template: no template {key[:60]!r}")
+    async with in_transaction():
+        await AssetTemplate.filter(asset=asset).delete()
+        if template is not None:
+            await AssetTemplate.create(asset=asset, template=template)
+        await audit.record(
+            "asset_template_chosen",
+            actor=actor,
+            target_type="asset",
+            target_id=asset.id,
+            template=key or "default",
+        )

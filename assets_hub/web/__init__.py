@@ -63,6 +63,12 @@ routes = [
         methods=["POST"],
         name="editor_focal_point",
     ),
+    Route(
+        "/editor/assets/{asset_id}/template",
+        editor_pages.choose_template,
+        methods=["POST"],
+        name="editor_template",
+    ),
     *(
         Route(
             f"/editor/assets/{{asset_id}}/{action}",

@@ -19,7 +19,7 @@ from assets_hub.api.assets import acting_user, backends_of, default_title, read_
 from assets_hub.auth.policy import Policy, read_small_form, require_principal, requires
 from assets_hub.errors import AppError, BadRequest, NotFound, Unprocessable
 from assets_hub.models import Asset, AssetVersion, Consent, Kind
-from assets_hub.services import ingest, lifecycle, rights
+from assets_hub.services import ingest, lifecycle, overlay_templates, rights
 from assets_hub.services.metadata import parse_metadata
 from assets_hub.services.rules import publish_problems
 from assets_hub.uploads import SpooledFile
@@ -48,6 +48,7 @@ ACTIONS = ("submit", "publish", "withdraw", "archive")
 DONE = {
     "saved": "Your changes were saved.",
     "focal": "The focal point was saved.",
+    "template": "The overlay template was chosen; the next downloads use it.",
     "submit": "The asset was sent for review.",
     "publish": "The asset is published.",
     "withdraw": "The asset was withdrawn. Libraries that downloaded it have been told.",
@@ -178,6 +179,9 @@ async def _render_editor(
         "focal": focal,
         "can_focus": asset.kind in _IMAGE_KINDS and bool(versions[0].thumbnail_key),
         "actions": actions_for(asset.status),
+        "branded": asset.kind in _IMAGE_KINDS,
+        "overlay_choices": [(t.key, t.name) for t in await overlay_templates.list_templates()],
+        "overlay": getattr(await overlay_templates.template_of(asset), "key", ""),
         **await field_choices(),
     }
     return templates.TemplateResponse(request, "editor/asset.html", context, status_code=status)
@@ -217,6 +221,20 @@ async def edit_asset(request: Request) -> Response:
 async def _fetched(asset: Asset) -> Asset:
     await asset.fetch_related("campaign", "tags")
     return asset
+
+
+@requires(Policy.EDITOR)
+async def choose_template(request: Request) -> Response:
+    """Which overlay template the asset's branded downloads use (empty: the default)."""
+    asset = await lifecycle.editable_asset(request.path_params["asset_id"])
+    form = await read_small_form(request)
+    key = str(form.get("template", ""))[:100] or None
+    try:
+        await overlay_templates.choose_for_asset(asset, key, actor=await acting_user(request))
+    except AppError as exc:
+        errors = {"template": f"Overlay template: {exc.message.removeprefix('template: ')}"}
+        return await _render_editor(request, asset, errors=errors, status=exc.status_code)
+    return _done_redirect(asset.id, "template")
 
 
 @requires(Policy.EDITOR)

@@ -130,6 +130,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
         for path in (
             "",
             "/focal-point",
+            "/template",
             "/submit",
             "/publish",
             "/withdraw",

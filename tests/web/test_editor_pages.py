@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from assets_hub import db
+from assets_hub.branding.overlays import DEFAULT_TEMPLATE_DOCUMENT
 from assets_hub.models import Asset, AuditEvent, Consent, Role, Status
 from assets_hub.services.visibility import utcnow
 from assets_hub.settings import Settings
@@ -329,6 +330,34 @@ async def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
         assert await Asset.all().count() == 1
 
 
+async def test_the_editor_chooses_an_overlay_template_for_an_asset(
+    site: Site, editor: Browser
+) -> None:
+    [asset_id] = await upload(editor, "poster.jpg")
+    page = await editor.get(f"/editor/assets/{asset_id}")
+    assert '<option value="" selected>The default design</option>' in page.text
+    created = await editor.http.post(
+        "/api/v1/templates",
+        json={"key": "top-band", "name": "Top band", "document": DEFAULT_TEMPLATE_DOCUMENT},
+        headers={"X-CSRF-Token": editor.token},
+    )
+    assert created.status_code == 201, created.text
+    chosen = await editor.post(f"/editor/assets/{asset_id}/template", data={"template": "top-band"})
+    assert chosen.status_code == 303 and chosen.headers["location"].endswith("?done=template")
+    page = await editor.get(chosen.headers["location"])
+    assert '<option value="top-band" selected>Top band</option>' in page.text
+    assert (await editor.get(f"/api/v1/assets/{asset_id}/template")).json()["template"]["key"] == (
+        "top-band"
+    )
+    unknown = await editor.post(f"/editor/assets/{asset_id}/template", data={"template": "nope"})
+    assert unknown.status_code == 422 and '<a href="#template">Overlay template: no template' in (
+        unknown.text
+    )
+    back = await editor.post(f"/editor/assets/{asset_id}/template", data={"template": ""})
+    assert back.status_code == 303
+    assert (await editor.get(f"/api/v1/assets/{asset_id}/template")).json()["template"] is None
+
+
 async def test_versions_can_be_added_and_restored(site: Site, editor: Browser) -> None:
     [asset_id] = await upload(editor, "poster.jpg")
     url = f"/editor/assets/{asset_id}"
@@ -517,6 +546,9 @@ def editor_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
             "focal": FocalBox(400, 300),
             "can_focus": True,
             "actions": [(canary, canary)],
+            "branded": True,
+            "overlay_choices": [(canary, canary)],
+            "overlay": canary,
             **choices,
         },
         "editor/review.html": {
