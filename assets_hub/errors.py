@@ -33,6 +33,10 @@ class NotFound(AppError):
     status_code = 404
 
 
+class RequestTimeout(AppError):
+    status_code = 408
+
+
 class Conflict(AppError):
     status_code = 409
 

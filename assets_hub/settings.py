@@ -39,6 +39,13 @@ class Settings:
     tmp_dir: str = _setting("./var/tmp", "Where uploads are spooled while they arrive.")
     max_upload_mb: int = _setting(50, "Largest image upload, in MiB (counted on bytes received).")
     max_pdf_upload_mb: int = _setting(100, "Largest PDF upload, in MiB.")
+    upload_min_kib_per_s: int = _setting(
+        16, "Slowest average upload speed accepted once the grace period is over (KiB/s)."
+    )
+    upload_grace_s: int = _setting(
+        30, "Seconds an upload may run before its average speed is checked."
+    )
+    upload_idle_s: int = _setting(30, "Seconds an upload may send nothing before it is cut off.")
     max_image_pixels: int = _setting(50_000_000, "Largest image area accepted, in pixels.")
     max_image_side_px: int = _setting(12_000, "Longest image side accepted, in pixels.")
     max_frames: int = _setting(1000, "Most frames accepted in an animated image.")
@@ -143,7 +150,15 @@ class Settings:
     def validate(self) -> None:
         """Check values that no type cast catches."""
         problems: dict[str, str] = {}
-        for name in ("max_upload_mb", "max_pdf_upload_mb", "max_image_pixels", "max_frames"):
+        for name in (
+            "max_upload_mb",
+            "max_pdf_upload_mb",
+            "max_image_pixels",
+            "max_frames",
+            "upload_min_kib_per_s",
+            "upload_grace_s",
+            "upload_idle_s",
+        ):
             if getattr(self, name) <= 0:
                 problems[PREFIX + name.upper()] = "must be a positive number"
         if not 1 <= self.presign_expiry_s <= 300:

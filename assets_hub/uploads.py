@@ -2,21 +2,23 @@
 
 Starlette's ``request.form()`` would read the whole body before we could refuse it; this reader
 refuses an oversized file as soon as the limit is crossed, so at most the limit is ever read
-and memory stays flat whatever the size.
+and memory stays flat whatever the size. :func:`paced` cuts off a body that arrives too slowly.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from assets_hub.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from assets_hub.errors import BadRequest, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
 from assets_hub.threads import run_blocking
 
 SPOOL_MEMORY_BYTES = 1024 * 1024  # small files never touch the disk
@@ -70,6 +72,47 @@ class _FilePart:
         self.pending_bytes = 0
         self.limit: tuple[int, str] | None = None
         self.done = False
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How slowly a body may arrive (UP-20): a slow-drip client must not hold a worker.
+
+    ``idle_s``: longest wait for the next chunk; after ``grace_s``, the average since the
+    start must be at least ``min_bytes_per_s``.
+    """
+
+    min_bytes_per_s: int
+    grace_s: float
+    idle_s: float
+
+
+async def paced(
+    body: AsyncIterator[bytes], pace: Pace, clock: Callable[[], float] = time.monotonic
+) -> AsyncIterator[bytes]:
+    """``body``, cut off with RequestTimeout (408) when it arrives too slowly."""
+    start = clock()
+    received = 0
+    iterator = aiter(body)
+    while True:
+        try:
+            async with asyncio.timeout(pace.idle_s):
+                chunk = await anext(iterator)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise RequestTimeout(
+                f"The upload stopped: nothing arrived for {pace.idle_s:g} seconds. "
+                "Please try again."
+            ) from None
+        received += len(chunk)
+        elapsed = clock() - start
+        if elapsed > pace.grace_s and received < pace.min_bytes_per_s * elapsed:
+            raise RequestTimeout(
+                f"The upload was too slow (under {pace.min_bytes_per_s // 1024} KiB a second) "
+                "and was stopped. Please try again on a faster connection."
+            )
+        yield chunk
 
 
 async def read_upload_form(

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from assets_hub import uploads
-from assets_hub.errors import BadRequest, PayloadTooLarge
+from assets_hub.errors import BadRequest, PayloadTooLarge, RequestTimeout
+from assets_hub.models import Role
+from assets_hub.settings import Settings
 from assets_hub.uploads import read_upload_form
+from tests.conftest import app_client, authorise, make_jpeg
 
 BOUNDARY = "bench-boundary-1234"
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
@@ -145,3 +150,91 @@ async def test_declared_length_over_the_limit_is_refused_unread(tmp_path: Path) 
             limit_for=no_limit,
             largest_limit=10 * MIB,
         )
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_slow_drip_is_cut_off_after_the_grace_period() -> None:
+    clock = FakeClock()
+    pace = uploads.Pace(min_bytes_per_s=16 * 1024, grace_s=30, idle_s=5)
+
+    async def drip() -> AsyncIterator[bytes]:
+        while True:  # 1 KiB a second, for ever
+            clock.now += 1
+            yield b"x" * 1024
+
+    received = 0
+    with pytest.raises(RequestTimeout) as refused:
+        async for chunk in uploads.paced(drip(), pace, clock):
+            received += len(chunk)
+    assert refused.value.status_code == 408 and "too slow" in refused.value.message
+    assert received == 30 * 1024  # everything up to the end of the grace period, no more
+
+
+async def test_a_steady_upload_passes_whole() -> None:
+    clock = FakeClock()
+    pace = uploads.Pace(min_bytes_per_s=16 * 1024, grace_s=1, idle_s=5)
+
+    async def steady() -> AsyncIterator[bytes]:
+        for _ in range(100):  # 64 KiB every 0.5 s: 128 KiB/s for 50 s
+            clock.now += 0.5
+            yield b"y" * 65536
+
+    parts = [chunk async for chunk in uploads.paced(steady(), pace, clock)]
+    assert sum(map(len, parts)) == 100 * 65536
+
+
+async def test_an_upload_that_stops_sending_is_cut_off() -> None:
+    pace = uploads.Pace(min_bytes_per_s=1, grace_s=60, idle_s=0.05)
+
+    async def stalls() -> AsyncIterator[bytes]:
+        yield b"z"
+        await asyncio.sleep(5)
+        yield b"never"
+
+    with pytest.raises(RequestTimeout) as refused:
+        async for _ in uploads.paced(stalls(), pace):
+            pass
+    assert "nothing arrived" in refused.value.message
+
+
+async def test_the_api_answers_a_slow_drip_with_408_and_serves_others_meanwhile(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    settings = make_settings(upload_grace_s=1, upload_min_kib_per_s=16, upload_idle_s=5)
+    order: list[str] = []
+    payload = body({}, [("file", "slow.jpg", make_jpeg())])
+
+    async def drip() -> AsyncIterator[bytes]:
+        for start in range(0, len(payload), 512):  # about 5 KiB a second
+            await asyncio.sleep(0.1)
+            yield payload[start : start + 512]
+
+    async with app_client(settings) as http:
+        await authorise(http, Role.EDITOR)
+
+        async def upload() -> httpx.Response:
+            answer = await http.post(
+                "/api/v1/assets", content=drip(), headers={"content-type": CONTENT_TYPE}
+            )
+            order.append("upload answered")
+            return answer
+
+        async def meanwhile() -> None:
+            await asyncio.sleep(0.3)
+            assert (await http.get("/healthz")).status_code == 200
+            order.append("health answered")
+
+        answer, _ = await asyncio.gather(upload(), meanwhile())
+    assert answer.status_code == 408, answer.text
+    assert "too slow" in answer.json()["error"]
+    assert order == ["health answered", "upload answered"]
+    assert not any(Path(settings.tmp_dir).iterdir())  # the spooled part was removed

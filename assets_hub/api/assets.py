@@ -24,7 +24,7 @@ from assets_hub.services import assets as asset_service
 from assets_hub.services import downloads, ingest
 from assets_hub.services.metadata import parse_metadata
 from assets_hub.services.visibility import Viewer
-from assets_hub.uploads import SpooledFile, UploadForm, read_upload_form
+from assets_hub.uploads import Pace, SpooledFile, UploadForm, paced, read_upload_form
 
 
 def backends_of(request: Request) -> Backends:
@@ -47,12 +47,16 @@ async def read_upload(request: Request) -> UploadForm:
     Over the hourly upload quota the body is not read at all (429 with Retry-After)."""
     backends = backends_of(request)
     await backends.throttle.check_uploads(require_principal(request).user_id)
-    largest, limit_for = ingest.upload_limit_for(backends.settings)
+    settings = backends.settings
+    largest, limit_for = ingest.upload_limit_for(settings)
+    pace = Pace(
+        settings.upload_min_kib_per_s * 1024, settings.upload_grace_s, settings.upload_idle_s
+    )
     form = await read_upload_form(
         request.headers.get("content-type"),
         request.headers.get("content-length"),
-        request.stream(),
-        tmp_dir=backends.settings.tmp_dir,
+        paced(request.stream(), pace),
+        tmp_dir=settings.tmp_dir,
         limit_for=limit_for,
         largest_limit=largest,
     )
