@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from tortoise.functions import Count
 
 from assets_hub.api.assets import viewer_for
 from assets_hub.auth.policy import Policy, require_principal, requires
@@ -151,9 +152,13 @@ async def campaigns_list(request: Request) -> Response:
     """Every campaign, with how many usable items each has for the caller."""
     viewer = viewer_for(request)
     campaigns = await Campaign.all().order_by("name")
-    counts = {
-        c.id: await Asset.filter(viewer.asset_filter(), campaign=c).count() for c in campaigns
-    }
+    rows = (
+        await Asset.filter(viewer.asset_filter(), campaign_id__isnull=False)
+        .annotate(n=Count("id"))
+        .group_by("campaign_id")
+        .values_list("campaign_id", "n")
+    )  # one query, not one per campaign
+    counts = {campaign_id: int(n) for campaign_id, n in rows}
     return _page(request, "campaigns/list.html", {"campaigns": campaigns, "counts": counts})
 
 

@@ -173,6 +173,21 @@ async def test_campaign_page_lists_assets_posts_and_the_pack_form(site: Site) ->
     assert (await member.get("/campaigns/no-such-campaign")).status_code == 404
 
 
+async def test_the_campaign_list_counts_only_what_each_person_may_use(site: Site) -> None:
+    draft = await site.http.post(
+        "/api/v1/assets",
+        data={"title": "Work in progress", "campaign": "libraries-week"},
+        files={"file": ("draft.jpg", make_jpeg((800, 600), "#224488"), "image/jpeg")},
+        headers=site.editor_auth,
+    )
+    assert draft.status_code == 201, draft.text
+    member = await site.browser("leeds-member@example.org")
+    editor = await site.browser("editor@example.org")
+    seen = (await member.get("/campaigns")).text
+    assert "2 items you can use" in seen  # the photo and the post; never the draft
+    assert "3 items you can use" in (await editor.get("/campaigns")).text
+
+
 async def test_the_pack_form_gives_a_valid_zip(site: Site) -> None:
     member = await site.browser("leeds-member@example.org")
     page = await member.get("/campaigns/libraries-week")
