@@ -10,7 +10,7 @@ from assets_hub.api.serializers_accounts import audit_json, library_json, token_
 from assets_hub.auth import tokens
 from assets_hub.auth.policy import Policy, require_principal, requires
 from assets_hub.errors import BadRequest, NotFound, Unprocessable
-from assets_hub.models import ApiToken, AuditEvent, Library, Role, User
+from assets_hub.models import ApiToken, Library, User
 from assets_hub.services import accounts, audit
 
 
@@ -137,14 +137,9 @@ async def list_audit(request: Request) -> Response:
         page = max(1, int(request.query_params.get("page", "1")))
     except ValueError:
         raise BadRequest("page must be a whole number") from None
-    query = AuditEvent.all()
-    if principal.role is Role.LIBRARY_ADMIN:
-        query = query.filter(library_id=principal.library_id)
-    action = request.query_params.get("action")
-    if action:
-        query = query.filter(action=action[:50])
-    events = await query.order_by("-id").offset((page - 1) * 50).limit(50)
-    return JSONResponse({"events": [audit_json(e) for e in events], "page": page})
+    found = await audit.page_for(principal, page, request.query_params.get("action", ""))
+    body = {"events": [audit_json(e) for e in found.events] if found.page == page else []}
+    return JSONResponse({**body, "page": page, "pages": found.pages})
 
 
 def _int_param(request: Request, name: str) -> int:

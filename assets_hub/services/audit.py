@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from assets_hub.models import AuditEvent, User
+from assets_hub.models import AuditEvent, Role, User
+
+if TYPE_CHECKING:
+    from assets_hub.auth.principal import Principal
 
 log = logging.getLogger("assets_hub.audit")
 
@@ -48,3 +52,36 @@ async def record(
         ip,
     )
     return event
+
+
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the audit log, newest first, and how many pages there are."""
+
+    events: list[AuditEvent]
+    page: int
+    pages: int
+
+
+async def page_for(principal: Principal, page: int, action: str = "") -> AuditPage:
+    """The page of the log ``principal`` may read (a page past the end: the last one).
+
+    Library admins see only their own library's events; editors and admins see all.
+    """
+    query = AuditEvent.all()
+    if principal.role is Role.LIBRARY_ADMIN:
+        query = query.filter(library_id=principal.library_id)
+    if action:
+        query = query.filter(action=action[:50])
+    pages = max(1, -(-(await query.count()) // PER_PAGE))
+    page = min(max(page, 1), pages)
+    events = (
+        await query.order_by("-id")
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+        .prefetch_related("library")
+    )
+    return AuditPage(list(events), page, pages)

@@ -169,9 +169,7 @@ async def _duplicate_warnings(sha256: str, phash: str | None) -> tuple[list[str]
     """(messages, asset ids): the stored asset with the same bytes, or one that looks alike."""
     same = await AssetVersion.filter(sha256=sha256, asset__deleted_at__isnull=True).first()
     if same is not None:
-        return [f"The same file is already stored as asset {same.asset_id}."], [
-            str(same.asset_id)
-        ]
+        return [f"The same file is already stored as asset {same.asset_id}."], [str(same.asset_id)]
     if phash:
         candidates = await AssetVersion.filter(
             phash__isnull=False, asset__deleted_at__isnull=True

@@ -49,7 +49,7 @@ routes = [
     ),
     # The campaign team's pages (editor_pages): upload, edit, review queue, audit log.
     Route("/editor/upload", editor_pages.upload, methods=["GET", "POST"], name="upload"),
-    Route("/editor/review", editor_pages.review, methods=["GET"], name="review"),
+    Route("/editor/review", editor_pages.review_page, methods=["GET"], name="review"),
     Route("/editor/audit", editor_pages.audit_log, methods=["GET"], name="editor_audit"),
     Route(
         "/editor/assets/{asset_id}",

@@ -9,15 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from assets_hub.auth.principal import Principal
-from assets_hub.models import Asset, AssetVersion, AuditEvent, Campaign, Consent, Kind, Role, Status
+from assets_hub.models import Asset, AssetVersion, Campaign, Kind, Status
 from assets_hub.services.lifecycle import TRANSITIONS
 from assets_hub.services.metadata import AUDIENCES, LICENCES
 from assets_hub.services.rights import CHANNELS
-from assets_hub.services.visibility import utcnow
 
 # Metadata fields on the edit form (focal point has its own form), in page order.
 EDIT_FIELDS = (
@@ -61,8 +59,6 @@ _PROBLEM_FIELDS = (
     ("expiry", "expires_at"),
 )
 _FIELD_PROBLEM = re.compile(r"^([a-z_]+): (.+)$", re.S)
-AUDIT_PER_PAGE = 50
-SOON = timedelta(days=30)
 
 
 def form_values(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -203,70 +199,10 @@ def focal_from_form(form: Any, box: FocalBox) -> str | None:
     return f"{str(form.get('focal_x', '')).strip()},{str(form.get('focal_y', '')).strip()}"
 
 
-async def review_queue() -> dict[str, Any]:
-    """Assets awaiting review and drafts, newest uploads, and rights running out soon."""
-    now = utcnow()
-    today = now.date()
-    waiting = (
-        await Asset.filter(status__in=(Status.IN_REVIEW, Status.DRAFT), deleted_at=None)
-        .order_by("-updated_at")
-        .limit(100)
-        .prefetch_related("campaign")
-    )
-    waiting.sort(key=lambda a: a.status is not Status.IN_REVIEW)  # in review first
-    recent = await Asset.filter(deleted_at=None).order_by("-created_at").limit(10)
-    consents = (
-        await Consent.filter(
-            withdrawn_at=None,
-            expires_on__gte=today,
-            expires_on__lte=today + SOON,
-            asset__deleted_at=None,
-        )
-        .order_by("expires_on")
-        .limit(100)
-        .prefetch_related("asset")
-    )
-    licences = (
-        await Asset.filter(
-            licence_expires_at__gt=now, licence_expires_at__lte=now + SOON, deleted_at=None
-        )
-        .order_by("licence_expires_at")
-        .limit(100)
-    )
-    return {
-        "waiting": waiting,
-        "recent": recent,
-        "expiring_consents": consents,
-        "expiring_licences": licences,
-        "today": today,
-    }
-
-
 def days_until(day: date | datetime, today: date) -> int:
     """Whole days from today to a date (or a datetime's date)."""
     target = day.date() if isinstance(day, datetime) else day
     return (target - today).days
-
-
-async def audit_page(principal: Principal, page: int, action: str) -> tuple[list[AuditEvent], int]:
-    """One page of the audit log the principal may read, and the number of pages.
-
-    Library admins see only their library's part (the same rule as GET /api/v1/audit).
-    """
-    query = AuditEvent.all()
-    if principal.role is Role.LIBRARY_ADMIN:
-        query = query.filter(library_id=principal.library_id)
-    if action:
-        query = query.filter(action=action[:50])
-    total = await query.count()
-    pages = max(1, -(-total // AUDIT_PER_PAGE))
-    events = (
-        await query.order_by("-id")
-        .offset((min(page, pages) - 1) * AUDIT_PER_PAGE)
-        .limit(AUDIT_PER_PAGE)
-        .prefetch_related("library")
-    )
-    return events, pages
 
 
 async def field_choices() -> dict[str, Any]:

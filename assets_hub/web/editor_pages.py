@@ -19,7 +19,7 @@ from assets_hub.api.assets import acting_user, backends_of, default_title, read_
 from assets_hub.auth.policy import Policy, read_small_form, require_principal, requires
 from assets_hub.errors import AppError, BadRequest, NotFound, Unprocessable
 from assets_hub.models import Asset, AssetVersion, Consent, Kind
-from assets_hub.services import ingest, lifecycle, overlay_templates, rights
+from assets_hub.services import audit, ingest, lifecycle, overlay_templates, review, rights
 from assets_hub.services.metadata import parse_metadata
 from assets_hub.services.rules import publish_problems
 from assets_hub.uploads import SpooledFile
@@ -29,7 +29,6 @@ from assets_hub.web.editor_forms import (
     FocalBox,
     actions_for,
     asset_form_values,
-    audit_page,
     consent_values,
     days_until,
     empty_upload_values,
@@ -38,7 +37,6 @@ from assets_hub.web.editor_forms import (
     focal_from_form,
     form_values,
     problem_errors,
-    review_queue,
     upload_values,
 )
 from assets_hub.web.templating import templates
@@ -383,17 +381,17 @@ async def withdraw_consent(request: Request) -> Response:
 
 
 @requires(Policy.EDITOR)
-async def review(request: Request) -> Response:
+async def review_page(request: Request) -> Response:
     """Items awaiting review (and drafts), newest uploads, consents and licences ending soon."""
-    queue = await review_queue()
+    queue = await review.review_queue()
     deleted = None
     try:
         deleted = uuid.UUID(request.query_params.get("deleted", ""))
     except ValueError:
         pass
     context = {
-        **queue,
-        "problems": {a.id: publish_problems(a) for a in queue["waiting"]},
+        **vars(queue),
+        "problems": {a.id: publish_problems(a) for a in queue.waiting},
         "days_until": days_until,
         "deleted": deleted,
         "notice": DONE.get(request.query_params.get("done", ""), ""),
@@ -409,12 +407,12 @@ async def audit_log(request: Request) -> Response:
     except ValueError:
         raise BadRequest("page must be a whole number") from None
     action = request.query_params.get("action", "")[:50]
-    events, pages = await audit_page(require_principal(request), page, action)
+    found = await audit.page_for(require_principal(request), page, action)
     page_base = f"/editor/audit?{urlencode({'action': action})}&" if action else "/editor/audit?"
     context = {
-        "events": events,
-        "page": min(page, pages),
-        "pages": pages,
+        "events": found.events,
+        "page": found.page,
+        "pages": found.pages,
         "action": action,
         "page_base": page_base,
     }
