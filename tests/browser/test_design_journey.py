@@ -12,6 +12,7 @@ import pytest
 
 from assets_hub.branding.overlays import DEFAULT_TEMPLATE_DOCUMENT
 from tests.browser.conftest import ADMIN, EDITOR, Journey
+from tests.browser.test_journeys import SMALL_TARGETS
 
 pytestmark = pytest.mark.browser
 
@@ -102,3 +103,25 @@ def test_an_editor_drafts_a_template_with_a_live_preview_and_saves_it(
         in plain.page.locator(".govuk-error-summary").inner_text()
     )
     plain.check("no-JS template error", axe=False)  # axe needs JavaScript
+
+
+@pytest.mark.parametrize(
+    "who,path",
+    [
+        ("admin", "/admin/presets"),
+        ("admin", "/admin/presets/story"),
+        ("editor", "/editor/templates/new"),
+    ],
+)
+def test_design_pages_reflow_at_320_css_pixels_with_large_targets(
+    narrow_journey: Journey, who: str, path: str
+) -> None:
+    page = narrow_journey.page
+    narrow_journey.sign_in(*(ADMIN if who == "admin" else EDITOR))
+    narrow_journey.goto(path)
+    narrow_journey.check(f"320px {path}")
+    widths = page.evaluate(
+        "({scroll: document.documentElement.scrollWidth, view: window.innerWidth})"
+    )
+    assert widths["scroll"] <= widths["view"], f"horizontal scrolling at 320px: {widths}"
+    assert page.evaluate(SMALL_TARGETS) == [], path
