@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from assets_hub.branding.overlays import DEFAULT_TEMPLATE_DOCUMENT
-from tests.browser.conftest import ADMIN, EDITOR, Journey
+from tests.browser.conftest import ADMIN, EDITOR, MEMBER, Journey
 from tests.browser.test_journeys import SMALL_TARGETS
 
 pytestmark = pytest.mark.browser
@@ -111,13 +111,20 @@ def test_an_editor_drafts_a_template_with_a_live_preview_and_saves_it(
         ("admin", "/admin/presets"),
         ("admin", "/admin/presets/story"),
         ("editor", "/editor/templates/new"),
+        ("editor", "/editor/review"),
+        ("editor", "/editor/audit"),
+        ("editor", "/editor/upload"),
+        ("member", "/library"),
+        ("member", "/library/downloads"),
+        ("member", "/campaigns"),
+        ("member", "/home"),
     ],
 )
-def test_design_pages_reflow_at_320_css_pixels_with_large_targets(
+def test_more_pages_reflow_at_320_css_pixels_with_large_targets(
     narrow_journey: Journey, who: str, path: str
 ) -> None:
     page = narrow_journey.page
-    narrow_journey.sign_in(*(ADMIN if who == "admin" else EDITOR))
+    narrow_journey.sign_in(*{"admin": ADMIN, "editor": EDITOR, "member": MEMBER}[who])
     narrow_journey.goto(path)
     narrow_journey.check(f"320px {path}")
     widths = page.evaluate(
