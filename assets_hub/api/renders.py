@@ -71,7 +71,7 @@ async def render(request: Request) -> Response:
     prepared = await rendering.prepare(backends, principal, ask)
     if principal is None:
         # Visitors of a public catalogue get renditions that already exist, never new work.
-        found = await rendering.stored(prepared)
+        found = await rendering.stored(prepared, backends)
         if found is None:
             raise NotFound("This size has not been made yet; sign in to make it.")
         return await rendition_response(request, backends.storage, found, prepared.filename)

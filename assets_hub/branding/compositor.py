@@ -3,7 +3,8 @@
 The overlay (band, scaled logo, laid-out text, QR code, plates) depends only on the brand,
 template, frame size, safe area and fields, never on the photo, so one layer serves every
 asset rendered for the same library, template and preset: :func:`overlay_for` keeps recent
-layers in a small LRU cache bounded by bytes.
+layers in a small LRU cache bounded by bytes. The layer is kept as pieces: the opaque band,
+copied onto the photo, and the rest cropped to its content and blended.
 """
 
 from __future__ import annotations
@@ -41,13 +42,51 @@ class DoesNotFit(ValueError):
 
 
 @dataclass(frozen=True)
-class Overlay:
-    """An RGBA layer cropped to its content, where it goes, and what could not be drawn."""
+class Piece:
+    """Part of an overlay: an RGBA image and where it goes (frame pixels).
 
-    layer: Image.Image | None
+    ``opaque`` pieces (the band) have alpha 255 everywhere, so they are copied onto the photo
+    instead of blended: a plain copy is several times cheaper than a masked paste.
+    """
+
+    image: Image.Image
     offset: tuple[int, int]
+    opaque: bool
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """The overlay's pieces, where the photo still shows, and what could not be drawn.
+
+    ``visible`` (left, top, width, height) is the frame minus the edge-to-edge opaque band:
+    photo pixels outside it are always hidden, so the renderer need not resample them. None
+    when nothing hides a whole strip of the frame.
+    """
+
+    pieces: tuple[Piece, ...]
     warnings: tuple[str, ...]
     slots: Mapping[str, _Rect]  # slot key -> box it was confined to (frame pixels)
+    visible: _Rect | None = None
+
+    @property
+    def offset(self) -> tuple[int, int]:
+        """Top-left of :attr:`layer` in the frame."""
+        if not self.pieces:
+            return (0, 0)
+        return (min(p.offset[0] for p in self.pieces), min(p.offset[1] for p in self.pieces))
+
+    @property
+    def layer(self) -> Image.Image | None:
+        """All pieces as one RGBA layer at :attr:`offset` (assembled on each call; for checks)."""
+        if not self.pieces:
+            return None
+        left, top = self.offset
+        right = max(p.offset[0] + p.image.width for p in self.pieces)
+        bottom = max(p.offset[1] + p.image.height for p in self.pieces)
+        layer = Image.new("RGBA", (right - left, bottom - top), (0, 0, 0, 0))
+        for piece in self.pieces:
+            layer.paste(piece.image, (piece.offset[0] - left, piece.offset[1] - top))
+        return layer
 
 
 @lru_cache(maxsize=8)
@@ -62,7 +101,9 @@ def load_logo(data: bytes) -> Image.Image:
         image.load()
     except (OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ValueError(f"logo is not a readable PNG, JPEG or WebP image ({exc})") from None
-    rgba = to_srgb(image).convert("RGBA")
+    rgba = to_srgb(image)  # a new image, RGB or RGBA
+    if rgba.mode != "RGBA":
+        rgba = rgba.convert("RGBA")
     rgba.info = {}
     alpha_box = rgba.getchannel("A").point(lambda a: 255 if a > 8 else 0).getbbox()
     if alpha_box is None:
@@ -245,10 +286,39 @@ def build_overlay(
                 code.image.convert("RGBA"), _anchored(zone, code.image.size, template.qr.anchor)
             )
             slots["qr"] = _moved(zone, ox, oy)
-    bbox = layer.getchannel("A").getbbox()
-    if bbox is None:
-        return Overlay(None, (0, 0), tuple(warnings), slots)
-    return Overlay(layer.crop(bbox), (ox + bbox[0], oy + bbox[1]), tuple(warnings), slots)
+    pieces: list[Piece] = []
+    visible = None
+    strip = frame_rects.get("band_fill")
+    if strip is not None:
+        x, y, w, h = strip
+        box = (x - ox, y - oy, x - ox + w, y - oy + h)
+        band_piece = layer.crop(box)
+        # Opaque unless something replaced band pixels (a plate over the band): check, once.
+        if band_piece.getchannel("A").getextrema()[0] == 255:
+            pieces.append(Piece(band_piece, (x, y), opaque=True))
+            layer.paste((0, 0, 0, 0), box)
+            visible = _uncovered(size, strip)
+    bbox = layer.getbbox()  # RGBA: the alpha channel's box
+    if bbox is not None:
+        pieces.append(Piece(layer.crop(bbox), (ox + bbox[0], oy + bbox[1]), opaque=False))
+    return Overlay(tuple(pieces), tuple(warnings), slots, visible)
+
+
+def _uncovered(size: tuple[int, int], strip: _Rect) -> _Rect | None:
+    """The frame minus ``strip`` when the strip runs along a whole edge; else None."""
+    w, h = size
+    x, y, sw, sh = strip
+    if x <= 0 and sw >= w:  # a full-width strip at the top or bottom
+        if y <= 0 < sh < h:
+            return (0, sh, w, h - sh)
+        if 0 < y and y + sh >= h:
+            return (0, 0, w, y)
+    if y <= 0 and sh >= h:  # a full-height strip at the left or right
+        if x <= 0 < sw < w:
+            return (sw, 0, w - sw, h)
+        if 0 < x and x + sw >= w:
+            return (0, 0, x, h)
+    return None
 
 
 def _moved(rect: _Rect, dx: int, dy: int) -> _Rect:
@@ -308,7 +378,7 @@ _lock = threading.Lock()
 
 
 def _weight(overlay: Overlay) -> int:
-    return overlay.layer.width * overlay.layer.height * 4 if overlay.layer else 64
+    return 64 + sum(p.image.width * p.image.height * 4 for p in overlay.pieces)
 
 
 def overlay_for(
@@ -373,10 +443,11 @@ def clear_overlay_cache() -> None:
 
 
 def apply_overlay(image: Image.Image, overlay: Overlay) -> None:
-    """Blend ``overlay`` onto ``image`` (RGB or RGBA) in place."""
-    if overlay.layer is None:
-        return
-    if image.mode == "RGBA":
-        image.alpha_composite(overlay.layer, overlay.offset)
-    else:
-        image.paste(overlay.layer, overlay.offset, overlay.layer)
+    """Lay ``overlay`` onto ``image`` (RGB or RGBA, frame-sized) in place."""
+    for piece in overlay.pieces:
+        if piece.opaque:
+            image.paste(piece.image, piece.offset)  # RGBA onto RGB copies the colour bytes
+        elif image.mode == "RGBA":
+            image.alpha_composite(piece.image, piece.offset)
+        else:
+            image.paste(piece.image, piece.offset, piece.image)

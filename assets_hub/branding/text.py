@@ -233,15 +233,46 @@ def fit_text(
     best = _layout(text, font, bold, low, box, max_lines)
     if best is None:
         return _truncated(text, font, bold, low, box, max_lines) if ellipsis else _no_fit(low)
-    lo, hi = low + 1, high
-    while lo <= hi:  # binary search: fitting is (near enough) monotone in the size
-        mid = (lo + hi) // 2
-        found = _layout(text, font, bold, mid, box, max_lines)
-        if found is None:
-            hi = mid - 1
+    # Fitting is (near enough) monotone in the size: search from an estimate, galloping
+    # towards the answer and then bisecting. The estimate is usually within a few px, so this
+    # lays out about 3 sizes where a plain bisection of the range lays out 6 or 7.
+    ok, bad = low, high + 1
+    probe = min(max(_estimate(text, font, bold, best, box, max_lines), ok + 1), bad - 1)
+    step, direction = 1, 0
+    while bad - ok > 1:
+        found = _layout(text, font, bold, probe, box, max_lines)
+        if found is not None:
+            best, ok, moved = found, probe, 1
         else:
-            best, lo = found, mid + 1
+            bad, moved = probe, -1
+        if direction in (0, moved):  # still galloping the same way
+            direction = moved
+            probe += moved * step
+            step *= 2
+        else:  # the answer is bracketed
+            direction = 2
+            probe = (ok + bad) // 2
+        probe = min(max(probe, ok + 1), bad - 1)
     return best
+
+
+def _estimate(
+    text: str, key: str, bold: bool, fitted: TextBlock, box: tuple[int, int], max_lines: int
+) -> int:
+    """A guess at the largest fitting size, from the block laid out at the smallest size.
+
+    Widths and line heights scale about linearly with the size, so for n lines the size is
+    bounded by n full lines of width (``n * box width / width per px``) and by n line heights.
+    """
+    font = load_font(key, fitted.size, bold=bold)
+    paragraphs = text.split("\n")
+    per_px = sum(font.getlength(p) for p in paragraphs) / fitted.size
+    line_per_px = fitted.line_height / fitted.size
+    best = float(fitted.size)
+    for n in range(max(1, len(paragraphs)), max_lines + 1):
+        by_width = n * box[0] / per_px if per_px > 0 else math.inf
+        best = max(best, min(by_width, box[1] / (n * line_per_px)))
+    return math.floor(best)
 
 
 def _no_fit(size: int) -> TextBlock:
@@ -319,7 +350,10 @@ def draw_block(
         line_width = face.getlength(line)
         x = {"left": 0.0, "center": (width - line_width) / 2, "right": width - line_width}[where]
         draw.text((x, y0 + block.baseline + i * block.line_height), line, 255, face, "ls")
-    ink = Image.new("RGBA", (width, height), (*colour, 0))
-    ink.putalpha(mask)
-    layer.alpha_composite(ink, (left, top))  # correct edges over transparent areas too
+    inked = mask.getbbox()
+    if inked is not None:  # blend only the inked part: zones are often far larger than text
+        ink = Image.new("RGBA", (inked[2] - inked[0], inked[3] - inked[1]), (*colour, 0))
+        ink.putalpha(mask.crop(inked))
+        # alpha_composite: correct edges over transparent areas too
+        layer.alpha_composite(ink, (left + inked[0], top + inked[1]))
     return (left, top + y0, block.width, block.height)

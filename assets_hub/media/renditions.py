@@ -6,11 +6,12 @@ benchmarkable. Callers run it in the "pillow" thread pool
 (``await run_blocking("pillow", render, request)``) behind single-flight on
 :func:`rendition_key` (DOS-01).
 
-Pipeline: open the source (header only) → plan the cover crop around the focus (or a saliency
-estimate) in upright source pixels → decode, letting libjpeg downscale in the DCT when the
-source is much larger than needed → crop+resize in one reduce()+bicubic pass → convert to
-sRGB → lay the cached overlay (band, logo, text, QR) on top → encode without metadata, with
-an sRGB profile, searching JPEG/WebP quality to meet the preset's byte budget.
+Pipeline: open the source (header only) → build (or reuse) the overlay (band, logo, text, QR)
+→ plan the cover crop around the focus (or a saliency estimate) in upright source pixels →
+decode, letting libjpeg downscale in the DCT when the source is much larger than needed →
+crop+resize in one reduce()+bicubic pass, only where the overlay's opaque band does not hide
+the photo → convert to sRGB → lay the overlay on top → encode without metadata, with an sRGB
+profile, searching JPEG/WebP quality to meet the preset's byte budget.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ from assets_hub.media.operations import (
 )
 
 # Bump whenever a change to this pipeline changes output bytes: every key changes with it.
-ENGINE_VERSION = "2"
+# 3: QR codes with a fixed mask; 1:1 crops copied instead of resampled; only the photo the
+#    band leaves visible is resampled (the same pixels to ±1 level of rounding).
+ENGINE_VERSION = "3"
 PREVIEW_LONG_SIDE = 600
 # A preview may be decoded with up to 1/0.75 = 1.33 times fewer pixels per side than it shows:
 # on a 2560 px master that means libjpeg's 1/4 scale instead of 1/2 for most presets (a
@@ -201,18 +204,9 @@ def render(request: RenderRequest) -> RenderResult:
             warnings.append(f"{message}; made at {full.output_width}×{full.output_height}")
             frame = (full.output_width, full.output_height)
             scale = frame[0] / preset.width
-    plan = plan_crop(source.upright, frame, focus, max_upscale=float("inf"))
-    try:
-        pixels, crop = decode_for(
-            source, plan.crop, frame, coverage=PREVIEW_COVERAGE if request.preview else 1.0
-        )
-    except SourceError as exc:
-        raise RenderError(str(exc)) from None
-    if focus is None:
-        columns, rows = saliency_profiles(pixels)
-        guess = salient_focus(pixels.size, frame, columns, rows)
-        crop = plan_crop(pixels.size, frame, guess, max_upscale=float("inf")).crop
-    image = crop_resize(pixels, crop, frame)
+    # The overlay first: it needs no pixels, text that does not fit fails before any decode,
+    # and the photo is resampled only where the overlay's opaque band does not hide it.
+    overlay = None
     if request.brand is not None:
         template = request.template or DEFAULT_TEMPLATE
         try:
@@ -231,6 +225,19 @@ def render(request: RenderRequest) -> RenderResult:
             raise RenderError(str(exc), slot=exc.slot) from None
         except ValueError as exc:  # an unusable logo
             raise RenderError(str(exc)) from None
+    plan = plan_crop(source.upright, frame, focus, max_upscale=float("inf"))
+    try:
+        pixels, crop = decode_for(
+            source, plan.crop, frame, coverage=PREVIEW_COVERAGE if request.preview else 1.0
+        )
+    except SourceError as exc:
+        raise RenderError(str(exc)) from None
+    if focus is None:
+        columns, rows = saliency_profiles(pixels)
+        guess = salient_focus(pixels.size, frame, columns, rows)
+        crop = plan_crop(pixels.size, frame, guess, max_upscale=float("inf")).crop
+    image = crop_resize(pixels, crop, frame, visible=overlay.visible if overlay else None)
+    if overlay is not None:
         apply_overlay(image, overlay)
         warnings.extend(overlay.warnings)
     budget = None if request.preview else request.preset.byte_budget

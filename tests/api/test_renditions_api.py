@@ -283,3 +283,27 @@ async def test_presets_are_listed_and_admin_edited(crew: Crew) -> None:
     changed = await crew.call("admin", "PATCH", "/api/v1/presets/tiny", json={"width": 400})
     assert changed.json()["version"] == 2
     assert (await crew.call("editor", "POST", "/api/v1/presets", json={})).status_code == 403
+
+
+async def test_a_stored_rendition_row_is_looked_up_once_per_database(
+    crew: Crew, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"/api/v1/assets/{crew.asset}/render"  # type: ignore[attr-defined]
+    params = {"preset": "instagram-square", "profile": str(crew.profile)}  # type: ignore[attr-defined]
+    first = await crew.call("leeds", "GET", url, params=params)
+    assert first.status_code == 200, first.text
+    lookups = 0
+    real = Rendition.get_or_none
+
+    def counting(*args: object, **kwargs: object) -> object:
+        nonlocal lookups
+        lookups += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(Rendition, "get_or_none", counting)
+    for _ in range(3):  # rows never change once written: the one made above is remembered
+        again = await crew.call("leeds", "GET", url, params=params)
+        assert again.status_code == 200 and again.content == first.content
+    assert lookups == 0
+    # Remembered under this app's database: another app in the process has its own rows.
+    assert len(rendering._STORED[http_state(crew.http).database]) == 1

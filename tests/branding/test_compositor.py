@@ -14,11 +14,12 @@ from assets_hub.branding.colour import contrast_ratio, to_rgb
 from assets_hub.branding.compositor import (
     DoesNotFit,
     _region_rects,
+    apply_overlay,
     build_overlay,
     load_logo,
     overlay_for,
 )
-from assets_hub.branding.overlays import DEFAULT_TEMPLATE
+from assets_hub.branding.overlays import DEFAULT_TEMPLATE, DEFAULT_TEMPLATE_DOCUMENT, parse_template
 from assets_hub.branding.presets import PRESETS, Preset
 from tests.branding.conftest import NAME_60
 
@@ -180,3 +181,57 @@ def test_welsh_name_is_drawn_in_the_name_slot(brand: Brand) -> None:
     b = build_overlay(english, DEFAULT_TEMPLATE, size, safe, {}, None)
     assert a.layer is not None and b.layer is not None
     assert ImageChops.difference(a.layer, b.layer).getbbox(alpha_only=False) is not None
+
+
+@pytest.mark.parametrize("edge", ["bottom", "top", "left", "right"])
+def test_the_band_is_an_opaque_piece_and_only_the_rest_is_visible(brand: Brand, edge: str) -> None:
+    document = {**DEFAULT_TEMPLATE_DOCUMENT, "band": {**DEFAULT_TEMPLATE_DOCUMENT["band"]}}
+    document["band"]["edge"] = edge
+    document["text"] = []  # the default's text does not fit a band on a side edge
+    template = parse_template(document)
+    safe = PRESETS["story"].safe_area
+    overlay = build_overlay(brand, template, (1080, 1920), safe, {}, None)
+    x, y, w, h = _region_rects(template, (1080, 1920), safe)["band_fill"]
+    band = [p for p in overlay.pieces if p.opaque]
+    assert len(band) == 1 and band[0].offset == (x, y) and band[0].image.size == (w, h)
+    assert band[0].image.getchannel("A").getextrema() == (255, 255)
+    assert overlay.visible is not None
+    vx, vy, vw, vh = overlay.visible
+    # The visible part and the band tile the frame exactly.
+    assert vw * vh + w * h == 1080 * 1920
+    assert not (vx < x + w and x < vx + vw and vy < y + h and y < vy + vh)
+
+
+def test_a_plate_over_the_band_keeps_the_band_blended(brand: Brand) -> None:
+    document = {
+        **DEFAULT_TEMPLATE_DOCUMENT,
+        "text": [dict(s) for s in DEFAULT_TEMPLATE_DOCUMENT["text"]],
+    }
+    document["text"][2]["box"] = [0.04, 0.7, 0.92, 0.28]  # the event plate reaches the band
+    template = parse_template(document)
+    safe = PRESETS["instagram-square"].safe_area
+    overlay = build_overlay(
+        brand, template, (1080, 1080), safe, {"event_title": "Storytime " * 8}, None
+    )
+    assert overlay.visible is None
+    assert not any(p.opaque for p in overlay.pieces)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_applying_the_pieces_equals_blending_one_layer(brand: Brand, mode: str) -> None:
+    safe = PRESETS["instagram-square"].safe_area
+    fields = {"event_title": "Summer Reading Challenge"}
+    overlay = build_overlay(brand, DEFAULT_TEMPLATE, (1080, 1080), safe, fields, None)
+    assert len(overlay.pieces) == 2  # the band, and the event plate
+    photo = Image.radial_gradient("L").resize((1080, 1080)).convert(mode)
+    if mode == "RGBA":
+        photo.putalpha(Image.linear_gradient("L").resize((1080, 1080)))
+    expected = photo.copy()
+    layer = overlay.layer
+    assert layer is not None
+    if mode == "RGBA":
+        expected.alpha_composite(layer, overlay.offset)
+    else:
+        expected.paste(layer, overlay.offset, layer)
+    apply_overlay(photo, overlay)
+    assert ImageChops.difference(photo, expected).getbbox(alpha_only=False) is None

@@ -56,3 +56,24 @@ def test_too_small_zone_is_refused_with_the_reason() -> None:
 def test_only_absolute_http_urls_are_encoded(url: str) -> None:
     with pytest.raises(ValueError, match="QR URL"):
         check_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        URL,
+        "https://a.uk",
+        "https://www.kent.gov.uk/leisure-and-community/libraries/find-a-library?x=1&y=2",
+        "https://library.example.org.uk/" + "events/" * 40,
+    ],
+)
+def test_fixed_mask_codes_decode(url: str) -> None:
+    import segno
+
+    from assets_hub.branding.qr import MASK
+
+    assert segno.make(url, error="m", micro=False, boost_error=False, mask=MASK).mask == MASK
+    zxing = pytest.importorskip("zxingcpp")
+    code = make_qr(url, 600, min_module_px=3)
+    assert code.image is not None
+    assert zxing.read_barcode(code.image).text == url

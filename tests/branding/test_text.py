@@ -112,3 +112,29 @@ def test_stacked_marks_are_capped() -> None:
     cleaned = clean_text(zalgo)
     assert cleaned[0] in ("Z", "Ź") and len(cleaned) <= 5
     assert clean_text("Tiếng Việt") == "Tiếng Việt"  # real stacks are kept
+
+
+@pytest.mark.parametrize(
+    ("text", "box", "max_lines"),
+    [
+        (NAME, (400, 120), 2),
+        (NAME, (900, 60), 1),
+        ("Summer Reading Challenge\nSat 12 July", (993, 150), 4),
+        (
+            "https://library.example.org.uk · 01234 567890 · hello@library.example.org.uk",
+            (600, 80),
+            3,
+        ),
+        ("Storytime", (120, 300), 3),
+    ],
+)
+def test_the_size_found_is_the_largest_that_fits(
+    text: str, box: tuple[int, int], max_lines: int
+) -> None:
+    block = fit_text(text, box=box, font="sans", bold=True, sizes=(10, 80), max_lines=max_lines)
+    assert block.fits and block.width <= box[0] and block.height <= box[1]
+    if block.size < 80:
+        bigger = fit_text(
+            text, box=box, font="sans", bold=True, sizes=(block.size + 1,) * 2, max_lines=max_lines
+        )
+        assert not bigger.fits

@@ -297,3 +297,70 @@ def test_engine_version_is_part_of_the_key(brand: Brand, monkeypatch: pytest.Mon
     before = rendition_key(_base(brand))
     monkeypatch.setattr(renditions, "ENGINE_VERSION", renditions.ENGINE_VERSION + "-next")
     assert rendition_key(_base(brand)) != before
+
+
+def _photo_like(size: tuple[int, int]) -> Image.Image:
+    """Detail everywhere (gradients and edges), so resampling differences would show."""
+    image = Image.radial_gradient("L").resize(size).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    for i in range(0, size[0], 37):
+        draw.line((i, 0, size[0] - i, size[1]), fill=(200, 40 + i % 200, 90), width=3)
+    return image
+
+
+def test_only_the_visible_part_is_resampled_with_the_same_pixels() -> None:
+    from assets_hub.media.geometry import Rect
+    from assets_hub.media.operations import crop_resize
+
+    image = _photo_like((2560, 1920))
+    crop = Rect(320.4, 0, 1920, 1920)
+    whole = crop_resize(image, crop, (1080, 1080))
+    part = crop_resize(image, crop, (1080, 1080), visible=(0, 0, 1080, 821))
+    assert part.size == (1080, 1080) and part.mode == "RGB"
+    # Same sample centres and scale (up to float rounding of the scale: ±1 level at most).
+    top = (0, 0, 1080, 816)
+    inside = ImageChops.difference(whole.crop(top), part.crop(top))
+    assert max(high for _, high in inside.getextrema()) <= 1
+    edge = ImageChops.difference(whole.crop((0, 816, 1080, 821)), part.crop((0, 816, 1080, 821)))
+    assert max(high for _, high in edge.getextrema()) <= 8
+    assert part.crop((0, 821, 1080, 1080)).getbbox() is None  # left for the band to cover
+
+
+def test_a_one_to_one_crop_is_copied_exactly() -> None:
+    from assets_hub.media.geometry import Rect
+    from assets_hub.media.operations import crop_resize
+
+    image = _photo_like((2560, 1920))
+    out = crop_resize(image, Rect(740.3, 0, 1080, 1920), (1080, 1920))
+    assert ImageChops.difference(out, image.crop((740, 0, 1820, 1920))).getbbox() is None
+
+
+@pytest.mark.skipif(not PHOTO.exists(), reason="needs the bench photo (its Display P3 profile)")
+def test_display_p3_source_is_converted_to_srgb_with_a_cached_transform() -> None:
+    from assets_hub.media.operations import _srgb_transform
+
+    with Image.open(PHOTO) as photo:
+        p3 = photo.info["icc_profile"]
+    assert "P3" in ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(p3)))
+    colour = (200, 100, 50)
+    source = _jpeg(Image.new("RGB", (1600, 1600), colour), icc_profile=p3)
+    expected = ImageCms.profileToProfile(
+        Image.new("RGB", (1, 1), colour),
+        ImageCms.ImageCmsProfile(io.BytesIO(p3)),
+        ImageCms.createProfile("sRGB"),
+        renderingIntent=ImageCms.Intent.PERCEPTUAL,
+    )
+    assert expected is not None
+    want = expected.getpixel((0, 0))
+    assert isinstance(want, tuple) and want != colour  # P3 and sRGB really differ here
+    _srgb_transform.cache_clear()
+    for _ in range(2):
+        result = render(RenderRequest(source, "p3", PRESETS["instagram-square"]))
+        with Image.open(io.BytesIO(result.data)) as out:
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(out.info["icc_profile"]))
+            assert "sRGB" in ImageCms.getProfileDescription(profile)
+            got = out.convert("RGB").getpixel((540, 540))
+        assert isinstance(got, tuple)
+        assert all(abs(g - w) <= 3 for g, w in zip(got, want, strict=True))  # JPEG rounding
+    info = _srgb_transform.cache_info()
+    assert info.misses == 1 and info.hits == 1  # built once for the profile, then reused
