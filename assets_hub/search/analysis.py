@@ -41,8 +41,13 @@ _LEADING_PUNCTUATION = " \t\"'\u201c\u2018([{<-\u2013\u2014_.,:;!?*#"
 
 def title_sort_key(title: str) -> str:
     """The A-Z sort key of a title: accents folded, case folded, leading punctuation ignored."""
-    folded = unicodedata.normalize("NFKD", title)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
+    if title.isascii():
+        # NFKD leaves ASCII as it is and it holds no combining marks: the same key, without
+        # the per-character walk (a large share of indexing time for 100k titles).
+        folded = title.lower()
+    else:
+        folded = unicodedata.normalize("NFKD", title)
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
     return folded.lstrip(_LEADING_PUNCTUATION).strip()
 
 

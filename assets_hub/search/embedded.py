@@ -11,6 +11,7 @@ highlights: highlight; shared rules and limits: analysis.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import threading
@@ -48,7 +49,7 @@ from assets_hub.search.base import (
 from assets_hub.search.embedded_query import EmbeddedQueries, facet_counts
 from assets_hub.search.embedded_schema import TOKENIZER, build_schema, to_tantivy_document
 from assets_hub.search.embedded_suggest import suggest
-from assets_hub.search.highlight import Highlighter, document_highlights
+from assets_hub.search.highlight import Highlighter, MatchCache, document_highlights
 from assets_hub.search.rebuild import Journal, RebuildSource, iterate_batches
 from assets_hub.threads import run_blocking
 
@@ -71,6 +72,8 @@ SYNONYMS_FILE = "synonyms.json"
 REBUILD_BATCH = 2_000
 FACET_THREADS = 8
 SIMILAR_CANDIDATES = 100  # the best-scored, re-ordered by (score, newest)
+
+log = logging.getLogger(__name__)
 
 
 def parse_embedded_url(url: str) -> Path:
@@ -145,6 +148,7 @@ class EmbeddedSearchBackend:
         self._lock = threading.Lock()
         self._rebuilding = threading.Lock()
         self._facets: ThreadPoolExecutor | None = None
+        self._matches = MatchCache()
 
     @classmethod
     def from_url(cls, url: str, *, timeout_s: float = 2.0) -> EmbeddedSearchBackend:
@@ -186,16 +190,26 @@ class EmbeddedSearchBackend:
                 self._load_synonyms()
             except OSError as exc:
                 raise SearchUnavailable(f"cannot use {self.directory}: {exc}") from exc
-            if not name:
-                name = f"index-{uuid.uuid4().hex[:12]}"
-                self._live = _Generation(
-                    self.directory / name, self._open_index(self.directory / name)
-                )
-                self._point_to(name)
-            else:
-                self._live = _Generation(
-                    self.directory / name, self._open_index(self.directory / name)
-                )
+            if name:
+                try:
+                    self._live = _Generation(
+                        self.directory / name, self._open_index(self.directory / name)
+                    )
+                    return self._live
+                except SearchUnavailable as exc:
+                    if "schema does not match" not in str(exc.__cause__):
+                        raise
+                    # Written by an older release: start an empty generation that the
+                    # start-up reconcile refills from the database (through the outbox).
+                    log.warning(
+                        "search index %s has an older schema: starting a new one, refilled "
+                        "from the database (or run `assets-hub reindex`)",
+                        name,
+                    )
+                    shutil.rmtree(self.directory / name, ignore_errors=True)
+            name = f"index-{uuid.uuid4().hex[:12]}"
+            self._live = _Generation(self.directory / name, self._open_index(self.directory / name))
+            self._point_to(name)
             return self._live
 
     def _point_to(self, name: str) -> None:
@@ -487,9 +501,7 @@ class EmbeddedSearchBackend:
         # Facet counts re-run the query as aggregations: in a second thread (tantivy releases
         # the GIL) they overlap the top-k search and the Python work on the page's hits.
         pending = (
-            self._facet_pool().submit(
-                facet_counts, searcher, queries, query, facets, engine_query, text_query, scope
-            )
+            self._facet_pool().submit(facet_counts, searcher, queries, query, facets, words, scope)
             if facets
             else None
         )
@@ -502,7 +514,12 @@ class EmbeddedSearchBackend:
                     engine_query, fetch, count=True, offset=offset, order_by_field=by, order=order
                 )
             highlighter = (
-                Highlighter(self._index_analyzer, words, frozenset(w.text for w in words))
+                Highlighter(
+                    self._index_analyzer,
+                    words,
+                    frozenset(w.text for w in words),
+                    cache=self._matches,
+                )
                 if words and highlights
                 else None
             )

@@ -8,7 +8,8 @@ which is why totals and facet counts can never include what the caller may not s
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import logging
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,11 +19,14 @@ from tantivy import FieldType, Occur, Query
 from assets_hub.search.analysis import FACET_SIZE, MAX_TOKEN_CHARS, QueryWord
 from assets_hub.search.base import SearchQuery, Visibility
 from assets_hub.search.embedded_schema import (
+    EMPTY_SLOT,
     FUZZY_WEIGHT,
+    MATCH_FIELDS,
     TEXT_FIELDS,
     TIMED,
     TYPO_FIELDS,
     UNPUBLISHED,
+    slot_fields,
 )
 
 # Facet field -> the SearchQuery attribute holding that facet's own (any-of) filter, which is
@@ -44,8 +48,12 @@ ANY_OF_FILTERS = (
 )
 # "More like this": what one shared value is worth. Constant scores, so the ranking is the
 # plain sum (a shared tag outweighs the campaign, which outweighs an audience).
+log = logging.getLogger(__name__)
 SIMILAR_WEIGHTS = {"tags": 3.0, "campaign": 2.0, "audience": 1.0}
 _VISIBILITY_CACHE_SIZE = 64
+# Buckets asked of each facet column: every distinct value there, so that the sums over a
+# facet's columns are exact (FACET_SIZE is applied after adding up).
+FACET_COLUMN_SIZE = 5_000
 PUBLISHED_ONLY = frozenset({"published"})
 
 
@@ -101,6 +109,38 @@ class EmbeddedQueries:
                 clauses.append((Occur.Should, Query.boost_query(loose, boost * FUZZY_WEIGHT)))
         return Query.boolean_query(clauses)
 
+    def matching(self, words: Sequence[QueryWord]) -> Query | None:
+        """The documents ``text(words)`` matches, as a cheaper tree that does not rank: for
+        counting facets. None without words."""
+        clauses = [(Occur.Must, self._match_word(w)) for w in words if not w.covered]
+        if not clauses:
+            return None
+        return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
+
+    def _match_word(self, word: QueryWord) -> Query:
+        # typo_rest holds the words of every text field but title and tags_text, so these
+        # three fields match what the seven exact clauses match; a typo or prefix clause
+        # also matches the exact word. Same documents, three clauses instead of up to ten.
+        if word.phrase or word.synonyms:
+            return self._word(word)
+        if len(word.text) > MAX_TOKEN_CHARS:
+            return Query.empty_query()
+        if word.typos or word.prefix:
+            clauses = [
+                Query.fuzzy_term_query(
+                    self.schema,
+                    field,
+                    word.text,
+                    distance=word.typos,
+                    transposition_cost_one=True,
+                    prefix=word.prefix,
+                )
+                for field in MATCH_FIELDS
+            ]
+        else:
+            clauses = [Query.term_query(self.schema, field, word.text) for field in MATCH_FIELDS]
+        return Query.boolean_query([(Occur.Should, c) for c in clauses])
+
     def _phrase(self, words: tuple[str, ...]) -> Query:
         # Synonym targets match exactly (no typos): they are the editors' words, not the user's.
         clauses: list[tuple[Occur, Query]] = []
@@ -143,9 +183,9 @@ class EmbeddedQueries:
         Staff see {"published"}: that is ``MustNot unpublished`` (a short posting list) rather
         than a ``Must`` matching 90 % of the index, which tantivy could pick to lead the
         intersection. Only documents flagged ``timed`` (an embargo or an expiry is set, a few
-        percent) can fail the time rules, so the window is a ``MustNot`` over "timed AND
-        (embargo_until > now OR expires_at <= now)". Still exact to the second: ``now`` is in
-        the tree, and the cache key.
+        percent) can fail the time rules, so the window is two ``MustNot`` clauses, "timed AND
+        embargo_until > now" and "timed AND expires_at <= now". Still exact to the second:
+        ``now`` is in the tree, and the cache key.
         """
         key = (statuses, int(visibility.now), visibility.enforce_time)
         cached = self._visibility.get(key)
@@ -160,37 +200,29 @@ class EmbeddedQueries:
             clauses.append((Occur.Must, Query.term_set_query(schema, "status", sorted(statuses))))
         if visibility.enforce_time:
             now = int(visibility.now)
-            # Ranges through the inverted index: they visit only the few distinct future
-            # embargo / past expiry values rather than scanning a column.
-            outside = Query.boolean_query(
-                [
-                    (
-                        Occur.Should,
-                        Query.range_query(
-                            schema,
-                            "embargo_until",
-                            FieldType.Integer,
-                            lower_bound=now,
-                            include_lower=False,
-                            use_inverted_index=True,
-                        ),
-                    ),
-                    (
-                        Occur.Should,
-                        Query.range_query(
-                            schema,
-                            "expires_at",
-                            FieldType.Integer,
-                            upper_bound=now,
-                            use_inverted_index=True,
-                        ),
-                    ),
-                ]
-            )
-            hidden = Query.boolean_query(
-                [(Occur.Must, Query.term_query(schema, TIMED, True)), (Occur.Must, outside)]
-            )
-            clauses.append((Occur.MustNot, hidden))
+            timed = Query.term_query(schema, TIMED, True)
+            # Column (fast-field) ranges, each intersected with "timed": an inverted-index
+            # range reads the posting list of every past expiry and future embargo value on
+            # each search; this form measured ~0.3 ms cheaper per search at 100k assets.
+            for hidden in (
+                Query.range_query(
+                    schema,
+                    "embargo_until",
+                    FieldType.Integer,
+                    lower_bound=now,
+                    include_lower=False,
+                    use_inverted_index=False,
+                ),
+                Query.range_query(
+                    schema,
+                    "expires_at",
+                    FieldType.Integer,
+                    upper_bound=now,
+                    use_inverted_index=False,
+                ),
+            ):
+                both = Query.boolean_query([(Occur.Must, timed), (Occur.Must, hidden)])
+                clauses.append((Occur.MustNot, both))
         self._visibility[key] = clauses
         if len(self._visibility) > _VISIBILITY_CACHE_SIZE:
             self._visibility.popitem(last=False)
@@ -222,8 +254,13 @@ class EmbeddedQueries:
 
     @staticmethod
     def facet_request(facets: Sequence[str]) -> dict[str, Any]:
-        """One terms aggregation per facet field, sent in a single aggregate() call."""
-        return {f: {"terms": {"field": f, "size": FACET_SIZE}} for f in facets}
+        """One terms aggregation per column of each facet (see ``slot_fields``), for a single
+        aggregate() call; ``facet_counts`` adds the columns of a facet up."""
+        return {
+            column: {"terms": {"field": column, "size": FACET_COLUMN_SIZE}}
+            for facet in facets
+            for column in slot_fields(facet)
+        }
 
     def similar(self, values: dict[str, list[str]]) -> Query | None:
         """Documents sharing any of ``values`` (field -> values), scored by SIMILAR_WEIGHTS."""
@@ -241,28 +278,45 @@ def facet_counts(
     queries: EmbeddedQueries,
     query: SearchQuery,
     facets: Sequence[str],
-    engine_query: Query,
-    text_query: Query | None,
+    words: Sequence[QueryWord],
     scope: list[tuple[Occur, Query]],
 ) -> dict[str, dict[str, int]]:
     """Counts per facet value: each facet without its own filter, all within the scope."""
     if not facets:
         return {}
+    # Counting needs no ranking: the cheaper matching tree, same documents as the search.
+    text = queries.matching(words)
     # Facets whose own filter is not active share one aggregate() over the full query;
     # each facet whose own filter is active is counted without that filter.
     shared = [f for f in facets if not getattr(query, FACET_FILTERS[f])]
     requests: list[tuple[Query, list[str]]] = []
     if shared:
-        requests.append((engine_query, shared))
+        requests.append((queries.combine(text, queries.filters(query), scope), shared))
     for name in facets:
         if name not in shared:
             own = FACET_FILTERS[name]
-            relaxed = queries.combine(text_query, queries.filters(query, without=own), scope)
+            relaxed = queries.combine(text, queries.filters(query, without=own), scope)
             requests.append((relaxed, [name]))
     counts: dict[str, dict[str, int]] = {}
     for tree, names in requests:
-        result = searcher.aggregate(tree, EmbeddedQueries.facet_request(names))
+        try:
+            result = searcher.aggregate(tree, EmbeddedQueries.facet_request(names))
+            columns = {name: slot_fields(name) for name in names}
+        except ValueError as exc:
+            # More distinct values than tantivy's bucket limit allows over the slot columns
+            # (some ten thousand tags): count on the plain multi-valued fields instead,
+            # slower but bounded, rather than failing the search.
+            log.warning("facet slots over the bucket limit (%s); counting the plain fields", exc)
+            plain = {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in names}
+            result = searcher.aggregate(tree, plain)
+            columns = {name: (name,) for name in names}
         for name in names:
-            buckets = result.get(name, {}).get("buckets", [])
-            counts[name] = {str(b["key"]): int(b["doc_count"]) for b in buckets}
+            summed: Counter[str] = Counter()
+            for column in columns[name]:
+                for bucket in result.get(column, {}).get("buckets", []):
+                    summed[str(bucket["key"])] += int(bucket["doc_count"])
+            summed.pop(EMPTY_SLOT, None)
+            # The FACET_SIZE most frequent values, ties by value (a stable order).
+            top = sorted(summed.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]
+            counts[name] = dict(top)
     return {f: counts[f] for f in facets}

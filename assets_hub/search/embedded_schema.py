@@ -34,6 +34,9 @@ TYPO_FIELDS: tuple[tuple[str, float], ...] = (
     ("typo_rest", 1.0),
 )
 TYPO_REST_SOURCES = ("campaign_name", "description", "alt_text", "credit", "body")
+# Between them these hold every word of every TEXT_FIELDS field: counting (which needs no
+# ranking) can ask them instead of all seven.
+MATCH_FIELDS = ("title", "tags_text", "typo_rest")
 # Raw (untokenised), fast: exact filters and terms aggregations for facet counts.
 KEYWORD_FIELDS = ("kind", "campaign", "tags", "status", "audience", "language", "orientation")
 # Stored so that "more like this" can read the source document's values back.
@@ -46,6 +49,31 @@ INT_FIELDS = (
     "downloads",
     "version",
 )
+# Facet counting columns. tantivy's terms aggregation is cheap over a single-valued column
+# that every document fills, and costs several times more over a multi-valued or sparse one
+# (at 100k assets: tags ~1.6 ms, audience ~1.0 ms, orientation ~0.3 ms per search, against
+# ~0.1 ms for kind or campaign). So a multi-valued facet is also written as N single-valued
+# "slot" columns (the document's first N distinct values, EMPTY_SLOT where it has fewer)
+# plus one multi-valued "rest" column for any further values, and counts are the sums over
+# them; orientation (one value or none) gets one slot. kind and campaign are counted on
+# their own keyword fields, which every document fills with one value already.
+SLOTS: dict[str, tuple[str, ...]] = {
+    "tags": tuple(f"tags_slot{i}" for i in range(5)),
+    "audience": ("audience_slot0", "audience_slot1"),
+    "orientation": ("orientation_slot0",),
+}
+REST = {"tags": "tags_rest", "audience": "audience_rest"}
+EMPTY_SLOT = "\x00"  # fills an unused slot; never a value (no tag or audience holds NUL)
+
+
+def slot_fields(facet: str) -> tuple[str, ...]:
+    """The columns whose terms aggregations add up to ``facet``'s counts."""
+    if facet not in SLOTS:
+        return (facet,)
+    rest = REST.get(facet)
+    return SLOTS[facet] + ((rest,) if rest else ())
+
+
 # True when the document has an embargo or an expiry: the time checks of visibility need only
 # run on these few documents (see EmbeddedQueries.visibility).
 TIMED = "timed"
@@ -71,6 +99,9 @@ def build_schema() -> tantivy.Schema:
             tokenizer_name="raw",
             index_option="basic",
         )
+    for facet in SLOTS:
+        for name in slot_fields(facet):
+            sb.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("typo_rest", stored=False, tokenizer_name=TOKENIZER, index_option="basic")
     sb.add_text_field("title_sort", fast=True, tokenizer_name="raw", index_option="basic")
     for name in INT_FIELDS:
@@ -110,4 +141,14 @@ def to_tantivy_document(doc: SearchDocument) -> tantivy.Document:
     }
     if doc.orientation:  # documents have none: no "" bucket in the orientation facet
         fields["orientation"] = doc.orientation
+    for facet, values in (("tags", doc.tags), ("audience", doc.audience)):
+        if len(values) > 1:
+            # A value repeated within a document counts once, as over a multi-valued column.
+            values = tuple(dict.fromkeys(values))
+        columns = SLOTS[facet]
+        for i, name in enumerate(columns):
+            fields[name] = values[i] if i < len(values) else EMPTY_SLOT
+        if len(values) > len(columns):
+            fields[REST[facet]] = list(values[len(columns) :])
+    fields["orientation_slot0"] = doc.orientation or EMPTY_SLOT
     return tantivy.Document(**fields)

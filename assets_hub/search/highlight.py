@@ -8,7 +8,8 @@ on the hits of the returned page, never on the whole result set.
 from __future__ import annotations
 
 import html
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 
 import tantivy
@@ -21,6 +22,67 @@ SNIPPET_CHARS = 160
 SNIPPET_SCAN_CHARS = 5_000
 
 
+# Bounds of a MatchCache: words remembered, and tokens decided per word before its entry
+# starts afresh (a few MB at most).
+CACHED_WORDS = 2_048
+CACHED_TOKENS_PER_WORD = 20_000
+
+
+class WordMatches:
+    """The tokens decided so far for one query word, and those of them that it matches."""
+
+    __slots__ = ("decided", "matched", "word")
+
+    def __init__(self, word: QueryWord) -> None:
+        self.word = word
+        self.decided: set[str] = set()
+        self.matched: set[str] = set()
+
+    def select(self, tokens: set[str]) -> set[str]:
+        """The ``tokens`` the word matches (as ``QueryWord.select``), deciding only new ones."""
+        found = tokens & self.matched
+        unknown = tokens - self.decided
+        if unknown:
+            fresh = self.word.select(unknown)
+            found |= fresh
+            # matched first: a reader seeing a token as decided then also sees its match.
+            self.matched |= fresh
+            self.decided |= unknown
+        return found
+
+
+class MatchCache:
+    """Which tokens match which query word, remembered across searches.
+
+    Deciding a token is Python work (an edit search for typo words) and the same words and
+    tokens come back search after search, so a page mostly reuses earlier decisions. A
+    decision depends only on the word's text, typo budget and prefix flag, so entries never
+    go stale. Safe to share between threads: the sets are only changed by single C-level
+    operations, and a full entry is replaced, never emptied in place.
+    """
+
+    def __init__(
+        self, words: int = CACHED_WORDS, tokens_per_word: int = CACHED_TOKENS_PER_WORD
+    ) -> None:
+        self._words = words
+        self._tokens = tokens_per_word
+        self._entries: OrderedDict[tuple[str, int, bool], WordMatches] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def matches(self, word: QueryWord) -> WordMatches:
+        """The shared decisions for ``word`` (its text, typo budget and prefix flag)."""
+        key = (word.text, word.typos, word.prefix)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or len(entry.decided) > self._tokens:
+                entry = self._entries[key] = WordMatches(word)
+                if len(self._entries) > self._words:
+                    self._entries.popitem(last=False)
+            else:
+                self._entries.move_to_end(key)
+            return entry
+
+
 class Highlighter:
     """Marks matched words (and words of their synonyms) in stored text."""
 
@@ -29,11 +91,17 @@ class Highlighter:
         analyzer: tantivy.TextAnalyzer,
         words: Sequence[QueryWord],
         track: frozenset[str] = frozenset(),
+        cache: MatchCache | None = None,
     ) -> None:
-        """``track``: the words whose typo matches to count for the did-you-mean."""
+        """``track``: the words whose typo matches to count for the did-you-mean; ``cache``:
+        token decisions shared with other searches (None: decided afresh)."""
         self._analyzer = analyzer
         self._words = tuple(words)
         self._track = track
+        # Looked up once per search: the per-text work below is then plain set operations.
+        self._decisions = [
+            cache.matches(w) if cache is not None else WordMatches(w) for w in self._words
+        ]
         # Tokens already decided, and those of them that match: deciding is Python work
         # (edit distances), so each distinct token of a page is decided once, and whole
         # texts are checked with C-level set operations.
@@ -51,8 +119,8 @@ class Highlighter:
         if not fresh:
             return
         self._seen |= fresh
-        for word in self._words:
-            found = word.select(fresh)
+        for word, decisions in zip(self._words, self._decisions, strict=True):
+            found = decisions.select(fresh)
             self._matched |= found
             if word.text in self._track:
                 for token in found:

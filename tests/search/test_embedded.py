@@ -7,15 +7,25 @@ import asyncio
 import dataclasses
 import random
 import threading
+import unicodedata
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from assets_hub.errors import BackendUnavailable
-from assets_hub.search.analysis import QueryWord, make_analyzer, query_words, within
+from assets_hub.search.analysis import (
+    _LEADING_PUNCTUATION,
+    QueryWord,
+    make_analyzer,
+    query_words,
+    title_sort_key,
+    within,
+)
 from assets_hub.search.base import SearchDocument, SearchQuery, SearchUnavailable, Visibility
 from assets_hub.search.embedded import CURRENT, EmbeddedSearchBackend
+from assets_hub.search.embedded_schema import MATCH_FIELDS, TEXT_FIELDS, TYPO_REST_SOURCES
+from assets_hub.search.highlight import MatchCache
 from tests.search.conftest import DOCUMENTS, NOW
 
 STAFF = Visibility(now=NOW)
@@ -202,3 +212,97 @@ def test_bulk_select_agrees_with_matches() -> None:
 )
 def test_within(word: str, token: str, budget: int, expected: bool) -> None:
     assert within(word, token, budget) is expected
+
+
+async def test_facets_count_values_beyond_the_slot_columns_and_repeats_once(
+    tmp_path: Path,
+) -> None:
+    # Facets are summed over single-valued slot columns plus an overflow column: a document
+    # with more tags than slots, or a value twice, must count as over one multi-valued field.
+    found = EmbeddedSearchBackend(tmp_path / "idx", writer_heap_bytes=HEAP)
+    await found.setup()
+    many = tuple(f"tag{i}" for i in range(9))
+    await found.upsert(
+        [
+            SearchDocument(id="a", title="poster", tags=many, audience=("children",) * 3),
+            SearchDocument(id="b", title="poster", tags=("tag0", "tag0", "other")),
+            SearchDocument(id="c", title="poster", orientation="square", audience=("adults",)),
+        ]
+    )
+    page = await found.search(q("poster", facets=("tags", "audience", "orientation")))
+    assert page.facets == {
+        "tags": {"tag0": 2, "other": 1, **{f"tag{i}": 1 for i in range(1, 9)}},
+        "audience": {"children": 1, "adults": 1},
+        "orientation": {"square": 1},
+    }
+    # A facet's own filter is left out of its counts, also across slot columns.
+    page = await found.search(q("poster", tags=("tag8",), facets=("tags", "audience")))
+    assert page.total == 1
+    assert page.facets["tags"]["tag0"] == 2 and page.facets["audience"] == {"children": 1}
+    await found.aclose()
+
+
+def test_match_cache_agrees_with_select() -> None:
+    cache = MatchCache(words=4, tokens_per_word=50)
+    rng = random.Random(9)
+    for _ in range(400):
+        tokens = {"".join(rng.choices("abcde", k=rng.randint(1, 9))) for _ in range(20)}
+        text = "".join(rng.choices("abcde", k=rng.randint(2, 7)))
+        word = QueryWord(text, rng.randint(0, 2), rng.random() < 0.5)
+        # Asked twice: the second answer comes (partly) from the cache.
+        assert cache.matches(word).select(tokens) == word.select(tokens)
+        assert cache.matches(word).select(tokens) == word.select(tokens)
+
+
+def test_title_sort_key_ascii_shortcut_agrees_with_the_unicode_path() -> None:
+    def unicode_path(title: str) -> str:
+        folded = unicodedata.normalize("NFKD", title)
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
+        return folded.lstrip(_LEADING_PUNCTUATION).strip()
+
+    rng = random.Random(3)
+    alphabet = "abcXYZ '\"-_.(#0189\t"
+    for _ in range(2000):
+        title = "".join(rng.choices(alphabet, k=rng.randint(0, 12)))
+        assert title_sort_key(title) == unicode_path(title)
+    assert title_sort_key("\u201cCaf\u00e9\u201d Poster") == unicode_path(
+        "\u201cCaf\u00e9\u201d Poster"
+    )
+
+
+def test_match_fields_hold_every_text_field() -> None:
+    # EmbeddedQueries.matching counts on MATCH_FIELDS in place of all TEXT_FIELDS.
+    covered = {*MATCH_FIELDS, *TYPO_REST_SOURCES} - {"typo_rest"}
+    assert covered == {name for name, _boost in TEXT_FIELDS}
+    assert "typo_rest" in MATCH_FIELDS
+
+
+async def test_facet_totals_match_the_hits_for_typos_prefixes_and_synonyms(
+    backend: EmbeddedSearchBackend,
+) -> None:
+    await backend.set_synonyms({"kids": ["children"], "young people": ["teens"]})
+    for text in ("librares", "summ", "kids", "young people", "poster summer", "a"):
+        page = await backend.search(q(text, per_page=100, facets=("kind",)))
+        assert sum(page.facets["kind"].values()) == page.total, text
+
+
+async def test_facets_past_the_bucket_limit_fall_back_to_the_plain_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # tantivy aborts an aggregation over 65,000 buckets. Asked for every value of every slot
+    # column, 70,000 distinct tags cross it: the search must still answer, with the top tags
+    # counted on the plain multi-valued field.
+    from assets_hub.search import embedded_query
+
+    monkeypatch.setattr(embedded_query, "FACET_COLUMN_SIZE", 100_000)
+    found = EmbeddedSearchBackend(tmp_path / "idx", writer_heap_bytes=100_000_000)
+    await found.setup()
+    common = ("everywhere",)
+    await found.upsert(
+        [SearchDocument(id=f"d{i}", title="poster", tags=(f"t{i}", *common)) for i in range(70_000)]
+    )
+    page = await found.search(q("poster", facets=("tags",)))
+    assert page.total == 70_000
+    assert page.facets["tags"]["everywhere"] == 70_000 and len(page.facets["tags"]) == 100
+    assert "over the bucket limit" in caplog.text
+    await found.aclose()
