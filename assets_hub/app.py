@@ -34,9 +34,10 @@ from assets_hub.errors import (
     TooManyRequests,
     Unauthorized,
 )
-from assets_hub.jobs import run_every
+from assets_hub.jobs import run_every, run_once
 from assets_hub.security_headers import SecurityHeadersMiddleware
 from assets_hub.services import pack_jobs
+from assets_hub.services.ingest import backfill_phash_quarters
 from assets_hub.services.presets import seed_presets
 from assets_hub.services.rights import sweep_expiries
 from assets_hub.services.search_admin import apply_synonyms, reconcile
@@ -154,6 +155,9 @@ def create_app(settings: Settings) -> Starlette:
                     name="reconcile",
                 ),
                 asyncio.create_task(pack_jobs.run_worker(backends), name="pack-builder"),
+                asyncio.create_task(
+                    run_once(backfill_phash_quarters, "phash-quarters"), name="phash-backfill"
+                ),
             ]
             try:
                 yield {"settings": settings, "backends": backends}

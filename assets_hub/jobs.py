@@ -20,3 +20,15 @@ async def run_every(interval_s: float, job: Callable[[], Awaitable[object]], nam
         except Exception:  # a background job must outlive one bad run
             log.exception("background job %s failed; it will run again", name)
         await asyncio.sleep(interval_s)
+
+
+async def run_once(job: Callable[[], Awaitable[object]], name: str) -> None:
+    """Run ``job`` once in the background (a start-up chore); a failure is logged."""
+    try:
+        result = await job()
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("background job %s failed; it runs again at the next start", name)
+    else:
+        log.info("background job %s done: %s", name, result)

@@ -539,6 +539,23 @@ def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
+def phash_quarters(value: str) -> tuple[int, int, int, int]:
+    """A hex hash's four 16-bit quarters, most significant first."""
+    number = int(value, 16)
+    q0, q1, q2, q3 = ((number >> shift) & 0xFFFF for shift in (48, 32, 16, 0))
+    return q0, q1, q2, q3
+
+
+def near_quarters(quarter: int) -> list[int]:
+    """The quarter and every value one bit away from it (17 values).
+
+    Two hashes at most 7 bits apart differ by at most one bit in at least one of their four
+    quarters (four quarters with two or more each would be 8), so looking up each quarter's
+    neighbours finds every such hash: an index lookup instead of a scan of all hashes.
+    """
+    return [quarter, *(quarter ^ (1 << bit) for bit in range(16))]
+
+
 # --- PDFs -------------------------------------------------------------------------------------
 
 

@@ -127,6 +127,12 @@ class AssetVersion(Model):
     dominant_colours: fields.Field[list[str]] = fields.JSONField(default=list)
     camera_date = fields.CharField(max_length=40, null=True)
     phash = fields.CharField(max_length=16, null=True, db_index=True)
+    # The hash's four 16-bit quarters, indexed: near-duplicates are found by looking up each
+    # quarter and its one-bit neighbours (see media.inspect.near_quarters), not by a scan.
+    phash_q0 = fields.IntField(null=True, db_index=True)
+    phash_q1 = fields.IntField(null=True, db_index=True)
+    phash_q2 = fields.IntField(null=True, db_index=True)
+    phash_q3 = fields.IntField(null=True, db_index=True)
     text = fields.TextField(default="")  # extracted from PDFs, fed to search
     uploaded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="versions_uploaded", null=True, on_delete=fields.SET_NULL

@@ -10,12 +10,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from assets_hub.backends import Backends
 from assets_hub.errors import PayloadTooLarge, Unprocessable
 from assets_hub.media.filenames import display_name
-from assets_hub.media.inspect import Inspection, Limits, hamming, inspect_file
+from assets_hub.media.inspect import (
+    Inspection,
+    Limits,
+    hamming,
+    inspect_file,
+    near_quarters,
+    phash_quarters,
+)
 from assets_hub.media.keys import derived_key, original_key
 from assets_hub.media.sniff import PDF, SNIFF_BYTES, MediaType, sniff
 from assets_hub.media.strip import stripped_original, stripped_to_temp
@@ -142,6 +150,7 @@ async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
             "dominant_colours": list(inspection.dominant_colours),
             "camera_date": inspection.camera_date,
             "phash": inspection.phash,
+            **quarter_fields(inspection.phash),
             "text": inspection.text or "",
         }
         for column, (name, data, content_type) in derived.items():
@@ -171,14 +180,44 @@ async def _duplicate_warnings(sha256: str, phash: str | None) -> tuple[list[str]
     if same is not None:
         return [f"The same file is already stored as asset {same.asset_id}."], [str(same.asset_id)]
     if phash:
-        candidates = await AssetVersion.filter(
-            phash__isnull=False, asset__deleted_at__isnull=True
-        ).values_list("asset_id", "phash")
+        # Candidates by index (a quarter or a one-bit neighbour of it), then the exact check.
+        lookups: dict[str, Any] = {
+            f"phash_q{i}__in": near_quarters(q) for i, q in enumerate(phash_quarters(phash))
+        }
+        near = Q(*(Q(**{name: values}) for name, values in lookups.items()), join_type="OR")
+        candidates = await AssetVersion.filter(near, asset__deleted_at__isnull=True).values_list(
+            "asset_id", "phash"
+        )
         for asset_id, other in candidates:
             if other and hamming(phash, str(other)) <= NEAR_DUPLICATE_BITS:
                 message = f"This looks very like asset {asset_id} (a near-duplicate)."
                 return [message], [str(asset_id)]
     return [], []
+
+
+def quarter_fields(phash: str | None) -> dict[str, int | None]:
+    """The indexed quarters of a perceptual hash, as AssetVersion fields."""
+    quarters = phash_quarters(phash) if phash else (None, None, None, None)
+    return {f"phash_q{i}": quarter for i, quarter in enumerate(quarters)}
+
+
+async def backfill_phash_quarters(batch: int = 500) -> int:
+    """Fill the quarters of versions stored before they existed; how many were filled.
+
+    Runs in the background at start-up; after the first run it finds nothing to do.
+    """
+    filled = 0
+    while True:
+        rows = (
+            await AssetVersion.filter(phash__isnull=False, phash_q0__isnull=True)
+            .limit(batch)
+            .values_list("id", "phash")
+        )
+        if not rows:
+            return filled
+        for version_id, phash in rows:
+            await AssetVersion.filter(id=version_id).update(**quarter_fields(str(phash)))
+        filled += len(rows)
 
 
 async def campaign_by_slug(slug: str | None) -> Campaign | None:
