@@ -77,6 +77,7 @@ bench: install-dev
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/packs.py
+	$(BIN)/python bench/duplicates.py --n 20000
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/upload.py --size-mb 256
 

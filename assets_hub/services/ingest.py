@@ -185,13 +185,23 @@ async def _duplicate_warnings(sha256: str, phash: str | None) -> tuple[list[str]
             f"phash_q{i}__in": near_quarters(q) for i, q in enumerate(phash_quarters(phash))
         }
         near = Q(*(Q(**{name: values}) for name, values in lookups.items()), join_type="OR")
-        candidates = await AssetVersion.filter(near, asset__deleted_at__isnull=True).values_list(
-            "asset_id", "phash"
-        )
-        for asset_id, other in candidates:
-            if other and hamming(phash, str(other)) <= NEAR_DUPLICATE_BITS:
-                message = f"This looks very like asset {asset_id} (a near-duplicate)."
-                return [message], [str(asset_id)]
+        # No join and no ordering here: either would lead SQLite to scan the whole table.
+        candidates = await AssetVersion.filter(near).order_by("id").values_list("asset_id", "phash")
+        alike = [
+            a
+            for a, other in candidates
+            if other and hamming(phash, str(other)) <= NEAR_DUPLICATE_BITS
+        ]
+        if alike:
+            live = set(
+                await Asset.filter(id__in=alike, deleted_at__isnull=True).values_list(
+                    "id", flat=True
+                )
+            )
+            for asset_id in alike:
+                if asset_id in live:
+                    message = f"This looks very like asset {asset_id} (a near-duplicate)."
+                    return [message], [str(asset_id)]
     return [], []
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import random
+import sqlite3
+from pathlib import Path
 
 import httpx
 from PIL import Image, ImageDraw
@@ -79,3 +81,24 @@ async def test_versions_stored_before_the_quarters_are_filled_at_start_up(
         assert await backfill_phash_quarters() == 0
     copy = await _upload(client, _picture(3, quality=55), "copy.jpg")
     assert copy["warnings"] == [f"This looks very like asset {first['id']} (a near-duplicate)."]
+
+
+def test_the_migrations_create_the_hash_indexes(migrated_sqlite: Path) -> None:
+    # Tortoise's AddField records db_index=True without creating the index: 0009 makes them.
+    with sqlite3.connect(migrated_sqlite) as connection:
+        indexed = {
+            row[0]
+            for row in connection.execute(
+                "SELECT il.name FROM pragma_index_list('asset_version') AS l, "
+                "pragma_index_info(l.name) AS il"
+            )
+        }
+        plan = " ".join(
+            str(row[-1])
+            for row in connection.execute(
+                "EXPLAIN QUERY PLAN SELECT asset_id FROM asset_version "
+                "WHERE phash_q0 IN (1, 2) OR phash_q3 IN (3, 4)"
+            )
+        )
+    assert {"phash", "phash_q0", "phash_q1", "phash_q2", "phash_q3"} <= indexed
+    assert "USING INDEX" in plan and "SCAN asset_version" not in plan
