@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from assets_hub.api.assets import acting_user
 from assets_hub.auth.policy import Policy, read_small_form, requires
 from assets_hub.branding.overlays import DEFAULT_TEMPLATE_DOCUMENT, FIELDS, LOCAL_FIELD_LIMITS
-from assets_hub.errors import AppError, Conflict
+from assets_hub.errors import AppError, Conflict, Unprocessable
 from assets_hub.models import OverlayTemplate, Preset
 from assets_hub.services import overlay_templates, presets
 from assets_hub.web.templating import templates
@@ -90,6 +90,11 @@ async def _post(request: Request, template: OverlayTemplate | None) -> Response:
     try:
         if template is None:
             overlay_templates.check_key(values["key"])
+            if await OverlayTemplate.exists(key=values["key"]):
+                raise Unprocessable(
+                    f"key: there is already a template {values['key']!r}; open it from the "
+                    "list to change it"
+                )
         document = overlay_templates.document_from_text(values["document"])
         overlay_templates.check_document(document)
     except AppError as exc:

@@ -158,12 +158,16 @@ async def test_template_mistakes_are_shown_at_the_field_and_nothing_is_saved(
         assert '<a href="#document">Template: ' in page.text
         assert message in page.text.replace("&#39;", "'"), page.text
         assert 'id="template-preview" class="app-preview" alt' in page.text  # no preview
+    taken = {"key": "band", "name": "Band", "document": pretty(_document()), "action": "save"}
+    assert (await editor.post("/editor/templates/new", data=taken)).status_code == 303
+    again = await editor.post("/editor/templates/new", data=taken)
+    assert again.status_code == 422 and "there is already a template &#39;band&#39;" in again.text
     bad_key = await editor.post(
         "/editor/templates/new",
         data={"key": "no spaces", "name": "x", "document": pretty(_document()), "action": "save"},
     )
     assert bad_key.status_code == 422 and '<a href="#key">Key: letters, digits' in bad_key.text
-    assert await _in_db(site, lambda: OverlayTemplate.all().count()) == 0
+    assert await _in_db(site, lambda: OverlayTemplateVersion.all().count()) == 1  # band, once
     # The preview answers a broken draft with a reason the page's script shows.
     refused = await editor.get(
         "/editor/template-preview", params={"document": "{", "preset": "x-post"}
