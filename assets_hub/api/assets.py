@@ -148,7 +148,12 @@ async def list_assets(request: Request) -> Response:
     return JSONResponse(
         {
             "hits": [
-                asset_json(a, result.versions.get(a.id), result.highlights.get(a.id, {}))
+                asset_json(
+                    a,
+                    result.versions.get(a.id),
+                    result.highlights.get(a.id, {}),
+                    tags=result.tags.get(a.id, []),
+                )
                 for a in result.assets
             ],
             "total": result.total,

@@ -38,9 +38,15 @@ def version_json(version: AssetVersion | None) -> dict[str, Any] | None:
 
 
 def asset_json(
-    asset: Asset, version: AssetVersion | None, highlights: dict[str, str] | None = None
+    asset: Asset,
+    version: AssetVersion | None,
+    highlights: dict[str, str] | None = None,
+    tags: list[str] | None = None,
 ) -> dict[str, Any]:
-    """An asset with its current version and links (campaign and tags must be fetched)."""
+    """An asset with its current version and links.
+
+    The campaign must be fetched; so must the tags, unless ``tags`` (sorted names) is given.
+    """
     base = f"/api/v1/assets/{asset.id}"
     body: dict[str, Any] = {
         "id": str(asset.id),
@@ -48,7 +54,7 @@ def asset_json(
         "description": asset.description,
         "kind": str(asset.kind),
         "status": str(asset.status),
-        "tags": sorted(tag.name for tag in asset.tags),
+        "tags": tags if tags is not None else sorted(tag.name for tag in asset.tags),
         "campaign": campaign_json(asset.campaign),
         "created_at": _iso(asset.created_at),
         "updated_at": _iso(asset.updated_at),

@@ -70,6 +70,12 @@ async def test_filters_and_facets_through_the_api(client: httpx.AsyncClient) -> 
     assert facets["audience"]["children"] == 1 and facets["tags"]["stories"] == 2
     landscape = await client.get("/api/v1/assets", params={"orientation": "landscape"})
     assert landscape.json()["total"] == 3  # make_jpeg is 640 x 480
+    # Each hit carries its own tags, sorted, as the asset itself does.
+    hits = {h["title"]: h for h in landscape.json()["hits"]}
+    assert hits["Story walk"]["tags"] == ["outdoors", "stories"]
+    assert hits["Coding club for teenagers"]["tags"] == ["coding"]
+    alone = await client.get(f"/api/v1/assets/{hits['Storytime for toddlers']['id']}")
+    assert hits["Storytime for toddlers"]["tags"] == alone.json()["tags"] == ["stories", "toddlers"]
 
 
 async def test_bad_search_input_is_a_clear_400(client: httpx.AsyncClient) -> None:
