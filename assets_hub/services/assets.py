@@ -20,8 +20,14 @@ _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 _IMAGE_KINDS = {Kind.IMAGE, Kind.LOGO, Kind.SOCIAL_POST}
 
 
-async def get_asset(asset_id: str, viewer: Viewer) -> Asset:
-    """The asset if the viewer may see it; NotFound otherwise (never confirms hidden ids)."""
+async def get_asset(
+    asset_id: str, viewer: Viewer, *, related: tuple[str, ...] = ("campaign", "tags")
+) -> Asset:
+    """The asset if the viewer may see it; NotFound otherwise (never confirms hidden ids).
+
+    ``related``: the relations fetched with it (a rendition needs neither campaign nor tags,
+    and every cached download pays for each query).
+    """
     try:
         parsed = uuid.UUID(asset_id)
     except ValueError:
@@ -29,7 +35,8 @@ async def get_asset(asset_id: str, viewer: Viewer) -> Asset:
     asset = await Asset.filter(viewer.asset_filter(), id=parsed).first()
     if asset is None:
         raise NotFound("No asset with that id.")
-    await asset.fetch_related("campaign", "tags")
+    if related:
+        await asset.fetch_related(*related)
     return asset
 
 

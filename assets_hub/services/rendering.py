@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-import uuid
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -43,6 +42,7 @@ from assets_hub.models import (
     Rendition,
 )
 from assets_hub.services import downloads
+from assets_hub.services.assets import current_version, get_asset
 from assets_hub.services.branding import brand_for, profile_for
 from assets_hub.services.inflight import single_flight
 from assets_hub.services.metadata import licence_needs_credit
@@ -115,26 +115,6 @@ def _master_size(version: AssetVersion) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-async def _asset_and_version(asset_id: str, viewer: Viewer) -> tuple[Asset, AssetVersion]:
-    """The visible asset and its current version, with the same 404s as
-    :func:`~assets_hub.services.assets.get_asset` and
-    :func:`~assets_hub.services.assets.current_version` but without fetching the campaign and
-    tags: a rendition needs neither, and every cached request pays for each query. (One
-    query with a subquery and a join was measured: Tortoise spends more building it than the
-    round trip it saves.)"""
-    try:
-        parsed = uuid.UUID(asset_id)
-    except ValueError:
-        raise NotFound("No asset with that id.") from None
-    asset = await Asset.filter(viewer.asset_filter(), id=parsed).first()
-    if asset is None:
-        raise NotFound("No asset with that id.")
-    version = await AssetVersion.filter(asset_id=parsed).order_by("-number").first()
-    if version is None:
-        raise NotFound("The asset has no stored file.")
-    return asset, version
-
-
 async def _template(asset: Asset) -> Template | None:
     choice = await AssetTemplate.get_or_none(asset=asset).prefetch_related("template")
     if choice is None:
@@ -163,7 +143,8 @@ async def prepare(
 ) -> Prepared:
     """Check access and resolve every input; cheap (no pixels touched)."""
     viewer = viewer or viewer_for(principal)
-    asset, version = await _asset_and_version(ask.asset_id, viewer)
+    asset = await get_asset(ask.asset_id, viewer, related=())
+    version = await current_version(asset)
     if not version.master_key:
         raise Unprocessable("Only images have renditions; download the original instead.")
     preset = await active_preset(ask.preset)
@@ -264,21 +245,20 @@ def storage_key_for(key: str, fmt: str) -> str:
     return f"renditions/{key[:2]}/{key}{extension}"
 
 
-async def stored(prepared: Prepared, backends: Backends | None = None) -> Rendition | None:
+async def stored(prepared: Prepared, backends: Backends) -> Rendition | None:
     """The stored rendition for ``prepared.key``, or None.
 
-    With ``backends``, rows found are remembered per database: a row is never changed once
-    written (same key, same bytes) and is deleted only when its asset is purged, which
-    :func:`prepare` refuses before any lookup; so a repeated download skips this query.
+    Rows found are remembered per database: a row is never changed once written (same key,
+    same bytes) and is deleted only when its asset is purged, which :func:`prepare` refuses
+    before any lookup; so a repeated download skips this query.
     """
-    cache = _STORED.get(backends.database) if backends is not None else None
-    if cache is not None:
-        found = cache.get(prepared.key)
-        if found is not None:
-            cache.move_to_end(prepared.key)
-            return found
+    cache = _STORED.get(backends.database)
+    found = cache.get(prepared.key) if cache is not None else None
+    if found is not None and cache is not None:
+        cache.move_to_end(prepared.key)
+        return found
     found = await Rendition.get_or_none(key=prepared.key)
-    if found is not None and backends is not None:
+    if found is not None:
         _remember(backends, found)
     return found
 

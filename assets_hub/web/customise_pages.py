@@ -34,6 +34,8 @@ from assets_hub.services.rendering import RenderAsk
 from assets_hub.web.templating import templates
 
 NO_STORE = {"Cache-Control": "private, no-store"}
+# A preview image answered to an editor's script: never stored, never a document that runs.
+PREVIEW_HEADERS = {**NO_STORE, "Content-Security-Policy": "sandbox"}
 NO_PROFILE = "none"
 FORMATS = (("", "Best for each size"), ("jpeg", "JPEG"), ("png", "PNG"), ("webp", "WebP"))
 

@@ -25,7 +25,7 @@ from assets_hub.models import DownloadEvent, Library, Preset, Role, TakedownNoti
 from assets_hub.services import accounts, branding, logos, rights
 from assets_hub.services.branding import ProfileView
 from assets_hub.web import profile_forms
-from assets_hub.web.customise_pages import NO_STORE
+from assets_hub.web.customise_pages import NO_STORE, PREVIEW_HEADERS
 from assets_hub.web.templating import templates
 
 PER_PAGE = 25
@@ -357,5 +357,5 @@ async def profile_preview(request: Request) -> Response:
     return Response(
         result.data,
         media_type=result.media_type,
-        headers={"Cache-Control": "private, no-store", "Content-Security-Policy": "sandbox"},
+        headers=PREVIEW_HEADERS,
     )

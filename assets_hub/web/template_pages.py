@@ -24,11 +24,11 @@ from assets_hub.branding.overlays import DEFAULT_TEMPLATE_DOCUMENT, FIELDS, LOCA
 from assets_hub.errors import AppError, Conflict, Unprocessable
 from assets_hub.models import OverlayTemplate, Preset
 from assets_hub.services import overlay_templates, presets
+from assets_hub.web.customise_pages import PREVIEW_HEADERS
 from assets_hub.web.templating import templates
 
 PREVIEW_PRESET = "instagram-square"
 DONE = {"created": "The template was created.", "saved": "A new version was saved."}
-NO_STORE = {"Cache-Control": "private, no-store", "Content-Security-Policy": "sandbox"}
 
 
 # A JSON array of plain values (no nested array or object) spread over several lines.
@@ -172,5 +172,7 @@ async def template_preview(request: Request) -> Response:
         parsed = overlay_templates.check_document(document)
         result = await overlay_templates.render_preview(parsed, presets.to_render_preset(row))
     except AppError as exc:
-        return JSONResponse({"error": exc.message}, status_code=exc.status_code, headers=NO_STORE)
-    return Response(result.data, media_type=result.media_type, headers=NO_STORE)
+        return JSONResponse(
+            {"error": exc.message}, status_code=exc.status_code, headers=PREVIEW_HEADERS
+        )
+    return Response(result.data, media_type=result.media_type, headers=PREVIEW_HEADERS)
