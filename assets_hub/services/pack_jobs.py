@@ -441,7 +441,10 @@ async def _spool_and_store(
     """Stream the pack into an anonymous temporary file, then store it whole; its size."""
     tmp_dir = Path(backends.settings.tmp_dir)
     await run_blocking("files", tmp_dir.mkdir, parents=True, exist_ok=True)
-    spool = await run_blocking("files", _open_spool, tmp_dir)
+    # Opened and closed on the loop, not in a worker thread: a cancellation (shutdown) that
+    # lands while a thread opens or closes it would leave the file open until garbage
+    # collection. Both are quick metadata calls; the writes stay off the loop.
+    spool = _open_spool(tmp_dir)
     try:
         async for chunk in stream_pack(plan):
             await run_blocking("files", spool.write, chunk)
@@ -451,7 +454,7 @@ async def _spool_and_store(
         # put is all or nothing: a failure here leaves no object under the key.
         await backends.storage.put(key, spool, content_type="application/zip", size=size)
     finally:
-        await run_blocking("files", spool.close)
+        spool.close()
     return size
 
 
