@@ -40,13 +40,14 @@ from assets_hub.services import pack_jobs
 from assets_hub.services.ingest import backfill_phash_quarters
 from assets_hub.services.presets import seed_presets
 from assets_hub.services.rights import sweep_expiries
-from assets_hub.services.search_admin import apply_synonyms, reconcile
+from assets_hub.services.search_admin import apply_synonyms, reconcile_job
 from assets_hub.settings import Settings
 from assets_hub.web.templating import STATIC_DIR, templates
 
 log = logging.getLogger(__name__)
 EXPIRY_SWEEP_S = 60.0  # visibility changes at the exact second; notices follow within a minute
 RECONCILE_S = 300.0  # index drift (e.g. a search engine that lost its data) repaired within 5 min
+RECONCILE_FULL_EVERY = 12  # the id-by-id comparison hourly; the cheap digest in between
 
 _HEADINGS = {
     400: "There is a problem with the request",
@@ -151,7 +152,11 @@ def create_app(settings: Settings) -> Starlette:
                     run_every(EXPIRY_SWEEP_S, sweep_expiries, "expiry-notices"), name="expiries"
                 ),
                 asyncio.create_task(
-                    run_every(RECONCILE_S, lambda: reconcile(backends), "search-reconcile"),
+                    run_every(
+                        RECONCILE_S,
+                        reconcile_job(backends, RECONCILE_FULL_EVERY),
+                        "search-reconcile",
+                    ),
                     name="reconcile",
                 ),
                 asyncio.create_task(pack_jobs.run_worker(backends), name="pack-builder"),

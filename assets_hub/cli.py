@@ -317,7 +317,7 @@ def reconcile() -> None:
 
     async def run() -> Any:
         async with open_backends(settings) as backends:
-            drift = await run_reconcile(backends)
+            drift = await run_reconcile(backends, full=True)
             while await backends.indexer.process_due():
                 pass
             return drift

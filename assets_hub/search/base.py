@@ -173,6 +173,14 @@ class SearchBackend(Protocol):
         """Every indexed id with its version, to compare with the database (SR-04)."""
         ...
 
+    async def version_digest(self) -> tuple[int, int] | None:
+        """(document count, sum of versions), if the engine can tell cheaply; else None.
+
+        Reconciliation compares it with the database's and skips the id-by-id comparison of
+        ``document_versions`` when they agree (see services.search_admin.reconcile).
+        """
+        ...
+
     async def count(self) -> int:
         """How many documents the index holds (for reconciliation and health)."""
         ...

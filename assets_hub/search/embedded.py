@@ -440,6 +440,19 @@ class EmbeddedSearchBackend:
         """How many (non-deleted) documents the index holds."""
         return await self._run(lambda: int(self._open().index.searcher().num_docs))
 
+    async def version_digest(self) -> tuple[int, int]:
+        """(documents, sum of their versions): one sum aggregation over the version column."""
+
+        def work() -> tuple[int, int]:
+            searcher = self._open().index.searcher()
+            total = int(searcher.num_docs)
+            if total == 0:
+                return 0, 0
+            result = searcher.aggregate(Query.all_query(), {"v": {"sum": {"field": "version"}}})
+            return total, int(result["v"]["value"] or 0)
+
+        return await self._run(work)
+
     async def document_versions(self) -> dict[str, int]:
         """Every document id with its version, for reconciliation with the database (SR-04)."""
 

@@ -386,6 +386,10 @@ class MeilisearchBackend:
                 return versions
             offset += VERSIONS_PAGE
 
+    async def version_digest(self) -> None:
+        """None: Meilisearch has no sum aggregation, so reconciliation always compares ids."""
+        return None
+
     async def count(self) -> int:
         """numberOfDocuments from the index stats."""
         _, stats = await self._request("GET", f"indexes/{self.index_uid}/stats")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from assets_hub.backends import Backends
@@ -96,8 +97,24 @@ class Drift:
     extra: int
 
 
-async def reconcile(backends: Backends) -> Drift:
-    """Compare (id, revision) in the index with the database; queue repairs for any drift."""
+NO_DRIFT = Drift(0, 0, 0)
+
+
+async def reconcile(backends: Backends, *, full: bool = False) -> Drift:
+    """Compare (id, revision) in the index with the database; queue repairs for any drift.
+
+    Unless ``full``, the engine's (count, sum of versions) is compared first with the
+    database's, and the id-by-id comparison runs only when they differ: at 100k assets that
+    comparison reads every row and every indexed id (~1.2 s of CPU the requests of the moment
+    would wait behind), the digest two aggregates (~60 ms, mostly the database's). Revisions
+    only grow, so a stale or lost document always changes the digest; only a lost document
+    and a leftover one of the same revision could cancel out, which the periodic full run
+    (``reconcile_job``) catches.
+    """
+    if not full:
+        indexed_digest = await backends.search.version_digest()
+        if indexed_digest is not None and indexed_digest == await _database_digest():
+            return NO_DRIFT
     database = {
         str(asset_id): revision
         for asset_id, revision in await Asset.filter(deleted_at=None).values_list("id", "revision")
@@ -117,3 +134,26 @@ async def reconcile(backends: Backends) -> Drift:
         )
         backends.indexer.wake()
     return Drift(len(missing), len(stale), len(extra))
+
+
+async def _database_digest() -> tuple[int, int]:
+    rows = (
+        await Asset.filter(deleted_at=None)
+        .annotate(documents=Count("id"), versions=Sum("revision"))
+        .values("documents", "versions")
+    )
+    row = rows[0] if rows else {}
+    return int(row.get("documents") or 0), int(row.get("versions") or 0)
+
+
+def reconcile_job(backends: Backends, full_every: int) -> Callable[[], Awaitable[Drift]]:
+    """The app's periodic reconciliation: digest checks, and every ``full_every``-th run
+    (the first being a digest check) the full comparison."""
+    runs = 0
+
+    async def job() -> Drift:
+        nonlocal runs
+        runs += 1
+        return await reconcile(backends, full=runs % full_every == 0)
+
+    return job

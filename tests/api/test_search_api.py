@@ -12,10 +12,15 @@ import httpx
 import tantivy
 
 from assets_hub import db
-from assets_hub.models import Role
+from assets_hub.models import Asset, Role, SearchOutbox
 from assets_hub.search.base import SearchDocument
 from assets_hub.search.embedded import CURRENT
-from assets_hub.services.search_admin import rebuild_index, reconcile
+from assets_hub.services.search_admin import (
+    Drift,
+    rebuild_index,
+    reconcile,
+    reconcile_job,
+)
 from assets_hub.settings import Settings
 from tests.conftest import (
     PUBLISHABLE,
@@ -146,6 +151,50 @@ async def test_reconcile_repairs_a_lost_index_and_rebuild_swaps(client: httpx.As
         assert (await client.get("/api/v1/assets")).json()["total"] == 3
         assert await rebuild_index(backends) == 3
     assert (await client.get("/api/v1/assets", params={"q": "poster"})).json()["total"] == 3
+
+
+async def test_reconcile_digest_finds_a_stale_document_without_comparing_ids(
+    client: httpx.AsyncClient,
+) -> None:
+    for n in range(2):
+        await _upload(client, f"#50{n}0{n}0", title=f"Flyer number {n}")
+    backends = http_state(client)
+    compared: list[int] = []
+    by_id = backends.search.document_versions
+
+    async def counting() -> dict[str, int]:
+        compared.append(1)
+        return await by_id()
+
+    backends.search.document_versions = counting  # type: ignore[method-assign]
+    with db.activate(backends.database):
+        assert await reconcile(backends) == Drift(0, 0, 0)
+        assert compared == []  # index and database agree: no id-by-id comparison
+        first = (await client.get("/api/v1/assets")).json()["hits"][0]["id"]
+        await backends.search.upsert([SearchDocument(id=first, title="Flyer", version=0)])
+        assert await reconcile(backends) == Drift(0, 1, 0)
+        assert compared == [1]
+        assert await SearchOutbox.filter(asset_id=first).exists()
+
+
+async def test_a_drift_the_digest_cannot_see_is_found_by_the_periodic_full_run(
+    client: httpx.AsyncClient,
+) -> None:
+    for n in range(2):
+        await _upload(client, f"#60{n}0{n}0", title=f"Banner number {n}")
+    backends = http_state(client)
+    lost = (await client.get("/api/v1/assets")).json()["hits"][0]["id"]
+    with db.activate(backends.database):
+        revision = (await Asset.get(id=lost)).revision
+        # One document lost and one left over with the same revision: same count and sum.
+        await backends.search.delete([lost])
+        ghost = SearchDocument(
+            id="00000000-0000-0000-0000-00000000beef", title="Ghost", version=revision
+        )
+        await backends.search.upsert([ghost])
+        job = reconcile_job(backends, full_every=3)
+        assert [await job(), await job()] == [Drift(0, 0, 0)] * 2
+        assert await job() == Drift(1, 0, 1)
 
 
 async def test_an_index_of_an_older_schema_is_replaced_and_refilled_at_start(

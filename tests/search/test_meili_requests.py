@@ -375,6 +375,13 @@ async def test_document_versions_pages_through_documents_fetch(
     assert body_of(route, 1) == {"fields": ["id", "version"], "limit": 2, "offset": 2}
 
 
+async def test_no_version_digest_so_reconciliation_compares_ids(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    assert await backend.version_digest() is None
+    assert not router.calls  # asked nothing of the engine
+
+
 async def test_rebuild_fills_a_temporary_index_swaps_and_drops_it(
     backend: MeilisearchBackend, router: respx.MockRouter
 ) -> None:

@@ -299,3 +299,19 @@ async def test_document_versions(loaded_backend: SearchBackend) -> None:
     await loaded_backend.delete([DOCUMENTS[1].id])
     versions = await loaded_backend.document_versions()
     assert versions[DOCUMENTS[0].id] == 7 and DOCUMENTS[1].id not in versions
+
+
+async def test_version_digest_follows_every_change(loaded_backend: SearchBackend) -> None:
+    digest = await loaded_backend.version_digest()
+    if digest is None:
+        assert loaded_backend.name == "meilisearch"  # no sum aggregation: ids compared always
+        return
+    assert digest == (len(DOCUMENTS), sum(d.version for d in DOCUMENTS))
+    await loaded_backend.upsert(
+        [dataclasses.replace(DOCUMENTS[0], version=DOCUMENTS[0].version + 4)]
+    )
+    await loaded_backend.delete([DOCUMENTS[1].id])
+    expected = sum(d.version for d in DOCUMENTS) + 4 - DOCUMENTS[1].version
+    assert await loaded_backend.version_digest() == (len(DOCUMENTS) - 1, expected)
+    assert await loaded_backend.rebuild([]) == 0
+    assert await loaded_backend.version_digest() == (0, 0)
