@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/render.py                 # all photos, 15 runs per preset
     .venv/bin/python bench/render.py --runs 5 --no-thumbor
-    .venv/bin/python bench/render.py --thumbor-venv /tmp/thumbor-venv
+    .venv/bin/python bench/render.py --thumbor-venv var/thumbor-venv  # make bench installs it
 
 For every photo in ../shared/bench-data/photos and a mix of presets, each run times, back to
 back so machine noise hits all of them alike:
@@ -497,7 +497,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=15, help="runs per preset (default 15)")
-    parser.add_argument("--thumbor-venv", type=Path, default=Path("/tmp/thumbor-venv"))
+    parser.add_argument("--thumbor-venv", type=Path, default=Path("var/thumbor-venv"))
     parser.add_argument("--no-thumbor", action="store_true")
     parser.add_argument("--no-api", action="store_true", help="skip the HTTP API measurements")
     args = parser.parse_args()
@@ -526,7 +526,7 @@ def main() -> None:
     if args.no_thumbor:
         pass
     elif not thumbor.exists():
-        print(f"\nthumbor: not run ({thumbor} missing; pip install thumbor into that venv)")
+        print(f"\nthumbor: not run ({thumbor} missing; `make bench` installs it in var/thumbor-venv)")
     else:
         for photo in photos:
             found = versus_thumbor(photo, args.runs, args.thumbor_venv)
