@@ -38,7 +38,8 @@ async def resolve_token(token: str) -> Principal | None:
     """The principal for a bearer token, or None if unknown, expired, revoked or user disabled."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
-    row = await ApiToken.get_or_none(token_hash=digest(token)).prefetch_related("user")
+    # One joined query: every API call with a token pays for it.
+    row = await ApiToken.get_or_none(token_hash=digest(token)).select_related("user")
     now = utcnow()
     if row is None or row.revoked_at is not None:
         return None

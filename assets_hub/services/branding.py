@@ -150,12 +150,19 @@ async def library_for(principal: Principal, slug: str) -> Library:
 
 
 async def profile_for(principal: Principal, profile_id: int, *, edit: bool = False) -> ProfileView:
-    profile = await BrandingProfile.get_or_none(id=profile_id, deleted_at=None)
-    if profile is None or not _may_read(principal, profile.library_id):
+    # The current version is always the newest (a save bumps current_version and adds that
+    # version in one transaction), so one joined query finds the profile and its version.
+    version = (
+        await BrandingProfileVersion.filter(profile_id=profile_id, profile__deleted_at=None)
+        .select_related("profile")
+        .order_by("-number")
+        .first()
+    )
+    if version is None or not _may_read(principal, version.profile.library_id):
         raise NotFound("No branding profile with that id.")
+    profile = version.profile
     if edit and not _may_edit(principal, profile.library_id):
         raise Forbidden("Only the library's admins can change its branding.")
-    version = await BrandingProfileVersion.get(profile=profile, number=profile.current_version)
     return ProfileView(
         profile, version, contrast_warnings(version.primary, version.secondary, version.text)
     )

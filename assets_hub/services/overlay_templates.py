@@ -162,7 +162,7 @@ async def render_preview(template: Template, preset: RenderPreset) -> RenderResu
 
 async def template_of(asset: Asset) -> OverlayTemplate | None:
     """The template an asset uses (None: the default design)."""
-    choice = await AssetTemplate.get_or_none(asset=asset).prefetch_related("template")
+    choice = await AssetTemplate.get_or_none(asset=asset).select_related("template")
     return choice.template if choice is not None else None
 
 

@@ -116,7 +116,7 @@ def _master_size(version: AssetVersion) -> tuple[int, int]:
 
 
 async def _template(asset: Asset) -> Template | None:
-    choice = await AssetTemplate.get_or_none(asset=asset).prefetch_related("template")
+    choice = await AssetTemplate.get_or_none(asset=asset).select_related("template")
     if choice is None:
         return None
     document = await OverlayTemplateVersion.get(
