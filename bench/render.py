@@ -526,7 +526,9 @@ def main() -> None:
     if args.no_thumbor:
         pass
     elif not thumbor.exists():
-        print(f"\nthumbor: not run ({thumbor} missing; `make bench` installs it in var/thumbor-venv)")
+        print(
+            f"\nthumbor: not run ({thumbor} missing; `make bench` installs it in var/thumbor-venv)"
+        )
     else:
         for photo in photos:
             found = versus_thumbor(photo, args.runs, args.thumbor_venv)
