@@ -6,12 +6,13 @@ benchmarkable. Callers run it in the "pillow" thread pool
 (``await run_blocking("pillow", render, request)``) behind single-flight on
 :func:`rendition_key` (DOS-01).
 
-Pipeline: open the source (header only) → build (or reuse) the overlay (band, logo, text, QR)
-→ plan the cover crop around the focus (or a saliency estimate) in upright source pixels →
-decode, letting libjpeg downscale in the DCT when the source is much larger than needed →
-crop+resize in one reduce()+bicubic pass, only where the overlay's opaque band does not hide
-the photo → convert to sRGB → lay the overlay on top → encode without metadata, with an sRGB
-profile, searching JPEG/WebP quality to meet the preset's byte budget.
+Pipeline: open the source (header only) → plan the cover crop around the focus in upright
+source pixels → decode (letting libjpeg downscale in the DCT when the source is much larger
+than needed) on a second core while this one builds (or reuses) the overlay (band, logo, text,
+QR) → move the crop to a saliency estimate when there is no focus → crop+resize in one
+reduce()+bicubic pass, in bands of rows on both cores, only where the overlay's opaque band
+does not hide the photo → convert to sRGB → lay the overlay on top → encode without metadata,
+with an sRGB profile, searching JPEG/WebP quality to meet the preset's byte budget.
 """
 
 from __future__ import annotations
@@ -19,16 +20,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from concurrent.futures import wait
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from types import MappingProxyType
 
 from PIL import Image
 
 from assets_hub.branding.brand import Brand, clean_local_fields
-from assets_hub.branding.compositor import DoesNotFit, apply_overlay, overlay_for
+from assets_hub.branding.compositor import DoesNotFit, Overlay, apply_overlay, overlay_for
 from assets_hub.branding.overlays import DEFAULT_TEMPLATE, Template
 from assets_hub.branding.presets import Preset, SafeArea
 from assets_hub.errors import Unprocessable
+from assets_hub.media import parallel
 from assets_hub.media.geometry import Focus, plan_crop, salient_focus
 from assets_hub.media.operations import (
     MEDIA_TYPES,
@@ -174,6 +178,30 @@ def output_size(preset: Preset, preview: bool) -> tuple[tuple[int, int], SafeAre
     return (max(1, round(preset.width * scale)), max(1, round(preset.height * scale))), safe, scale
 
 
+def _overlay(
+    request: RenderRequest, frame: tuple[int, int], safe: SafeArea, scale: float
+) -> Overlay | None:
+    """The request's overlay (cached per brand, template, frame and fields); None unbranded."""
+    if request.brand is None:
+        return None
+    try:
+        return overlay_for(
+            request.brand,
+            request.template or DEFAULT_TEMPLATE,
+            frame,
+            safe,
+            request.local_fields,
+            request.credit_line,
+            credit_required=request.credit_required,
+            preview=request.preview,
+            scale=scale,
+        )
+    except DoesNotFit as exc:
+        raise RenderError(str(exc), slot=exc.slot) from None
+    except ValueError as exc:  # an unusable logo
+        raise RenderError(str(exc)) from None
+
+
 def render(request: RenderRequest) -> RenderResult:
     """Make the rendition; RenderError (422) with a reason when it cannot be made as asked."""
     warnings: list[str] = []
@@ -204,32 +232,19 @@ def render(request: RenderRequest) -> RenderResult:
             warnings.append(f"{message}; made at {full.output_width}×{full.output_height}")
             frame = (full.output_width, full.output_height)
             scale = frame[0] / preset.width
-    # The overlay first: it needs no pixels, text that does not fit fails before any decode,
-    # and the photo is resampled only where the overlay's opaque band does not hide it.
-    overlay = None
-    if request.brand is not None:
-        template = request.template or DEFAULT_TEMPLATE
-        try:
-            overlay = overlay_for(
-                request.brand,
-                template,
-                frame,
-                safe,
-                request.local_fields,
-                request.credit_line,
-                credit_required=request.credit_required,
-                preview=request.preview,
-                scale=scale,
-            )
-        except DoesNotFit as exc:
-            raise RenderError(str(exc), slot=exc.slot) from None
-        except ValueError as exc:  # an unusable logo
-            raise RenderError(str(exc)) from None
+    # The decode starts on the render pool while the overlay is drawn here (neither needs the
+    # other; Pillow decodes without the GIL). Text that does not fit still fails the render
+    # before any pixel is resampled. The photo is resampled only where the overlay's opaque
+    # band does not hide it.
     plan = plan_crop(source.upright, frame, focus, max_upscale=float("inf"))
+    coverage = PREVIEW_COVERAGE if request.preview else 1.0
+    decoding = parallel.start(partial(decode_for, source, plan.crop, frame, coverage=coverage))
     try:
-        pixels, crop = decode_for(
-            source, plan.crop, frame, coverage=PREVIEW_COVERAGE if request.preview else 1.0
-        )
+        overlay = _overlay(request, frame, safe, scale)
+    finally:
+        wait([decoding])  # never leave the decode running on a request that has failed
+    try:
+        pixels, crop = decoding.result()
     except SourceError as exc:
         raise RenderError(str(exc)) from None
     if focus is None:
