@@ -12,7 +12,9 @@ strings them together. Why each step is shaped the way it is:
   ``reduce()`` (cheap box averaging by an integer factor) when the factor is ≥ 4, then one
   convolution pass for the rest. That pass is bicubic: after the DCT draft and reduce() the
   remaining factor is < 4 (usually < 2), where bicubic is visually indistinguishable from
-  Lanczos but needs 2/3 of the taps (measured ~30% faster here; see ADR 0003).
+  Lanczos but needs 2/3 of the taps (measured ~30% faster here; see ADR 0003). Large outputs
+  are resized (and colour-converted) in bands of rows on the render helpers
+  (:mod:`assets_hub.media.parallel`), one per core a render may use.
 * colour: an embedded ICC profile (e.g. Display P3 from phones) is converted to sRGB on the
   *output-sized* image (only its part not hidden by the band), in place, with the LittleCMS
   transform cached per profile.
@@ -244,8 +246,8 @@ def crop_resize(
 
 
 def _bands(top: int, height: int) -> list[tuple[int, int]]:
-    """``height`` output rows from ``top`` cut into one band per pool worker."""
-    count = min(parallel.WORKERS, max(1, height // 64))
+    """``height`` output rows from ``top`` cut into one band per core a render may use."""
+    count = min(parallel.HELPERS + 1, max(1, height // 64))
     edges = [top + height * i // count for i in range(count + 1)]
     return [(a, b - a) for a, b in itertools.pairwise(edges)]
 

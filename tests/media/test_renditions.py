@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops, ImageCms, ImageDraw
+from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageStat
 
 from assets_hub.branding.brand import Brand
 from assets_hub.branding.compositor import _region_rects, overlay_for
@@ -364,3 +364,39 @@ def test_display_p3_source_is_converted_to_srgb_with_a_cached_transform() -> Non
         assert all(abs(g - w) <= 3 for g, w in zip(got, want, strict=True))  # JPEG rounding
     info = _srgb_transform.cache_info()
     assert info.misses == 1 and info.hits == 1  # built once for the profile, then reused
+
+
+@pytest.mark.parametrize(
+    ("size", "crop", "out"),
+    [
+        ((2560, 1920), (320.4, 0, 1920, 1920), (1080, 1080)),  # master to a square
+        ((2016, 1512), (0, 347.5, 2016, 1058.4), (1200, 630)),  # half-decoded original, link
+        ((1920, 2560), (0, 173.3, 1920, 2400), (1080, 1350)),  # portrait, past the bottom edge
+    ],
+)
+def test_a_resize_in_bands_equals_the_whole(
+    size: tuple[int, int],
+    crop: tuple[float, float, float, float],
+    out: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assets_hub.media import operations
+    from assets_hub.media.geometry import Rect
+
+    image = _photo_like(size)
+    with Image.open(PHOTO) if PHOTO.exists() else Image.new("RGB", (1, 1)) as photo:
+        p3 = photo.info.get("icc_profile")
+    if p3:  # the colour conversion runs per band too
+        image.info["icc_profile"] = p3
+    monkeypatch.setattr(operations.parallel, "HELPERS", 1)  # two bands even on one core
+    banded = operations.crop_resize(image, Rect(*crop), out)
+    monkeypatch.setattr(operations, "PARALLEL_MIN_PIXELS", 10**12)
+    whole = operations.crop_resize(image, Rect(*crop), out)
+    assert banded.size == whole.size == out
+    # Same scale and sample centres in every band, up to float rounding (a band's box edge is
+    # top * scale): a level or two here and there, a slightly shifted filter window on a
+    # handful of pixels, and no seam where the bands meet.
+    levels = ImageChops.difference(banded, whole).convert("L").histogram()
+    assert sum(levels[3:]) <= out[0] * out[1] // 10_000
+    seam = ImageChops.difference(banded, whole).crop((0, out[1] // 2 - 2, out[0], out[1] // 2 + 2))
+    assert max(ImageStat.Stat(seam).mean) < 0.1  # a seam would differ all along those rows
