@@ -13,8 +13,8 @@ strings them together. Why each step is shaped the way it is:
   convolution pass for the rest. That pass is bicubic: after the DCT draft and reduce() the
   remaining factor is < 4 (usually < 2), where bicubic is visually indistinguishable from
   Lanczos but needs 2/3 of the taps (measured ~30% faster here; see ADR 0003). Large outputs
-  are resized (and colour-converted) in bands of rows on the render helpers
-  (:mod:`assets_hub.media.parallel`), one per core a render may use.
+  are resized (and colour-converted) in two bands of rows, side by side on the render helpers
+  (:mod:`assets_hub.media.parallel`).
 * colour: an embedded ICC profile (e.g. Display P3 from phones) is converted to sRGB on the
   *output-sized* image (only its part not hidden by the band), in place, with the LittleCMS
   transform cached per profile.
@@ -51,6 +51,10 @@ _SALIENCY_SIDE = 96
 # Outputs from this size up are resized in bands on the render pool (media.parallel); below
 # it the hand-over costs more than the second core saves.
 PARALLEL_MIN_PIXELS = 250_000
+# Always two bands, however many cores: the bytes of a rendition (its key) must not depend on
+# the machine (band edges round differently by a level here and there); two cores are what
+# one render gains from, the others serve other renders.
+RESIZE_BANDS = 2
 _ORIENTATION_TAG = 0x0112
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -246,9 +250,8 @@ def crop_resize(
 
 
 def _bands(top: int, height: int) -> list[tuple[int, int]]:
-    """``height`` output rows from ``top`` cut into one band per core a render may use."""
-    count = min(parallel.HELPERS + 1, max(1, height // 64))
-    edges = [top + height * i // count for i in range(count + 1)]
+    """``height`` output rows from ``top`` cut into RESIZE_BANDS bands."""
+    edges = [top + height * i // RESIZE_BANDS for i in range(RESIZE_BANDS + 1)]
     return [(a, b - a) for a, b in itertools.pairwise(edges)]
 
 

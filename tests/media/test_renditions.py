@@ -388,7 +388,6 @@ def test_a_resize_in_bands_equals_the_whole(
         p3 = photo.info.get("icc_profile")
     if p3:  # the colour conversion runs per band too
         image.info["icc_profile"] = p3
-    monkeypatch.setattr(operations.parallel, "HELPERS", 1)  # two bands even on one core
     banded = operations.crop_resize(image, Rect(*crop), out)
     monkeypatch.setattr(operations, "PARALLEL_MIN_PIXELS", 10**12)
     whole = operations.crop_resize(image, Rect(*crop), out)
