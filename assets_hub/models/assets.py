@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from assets_hub.models.libraries import Library, User
+
+if TYPE_CHECKING:
+    from assets_hub.models.branding import AssetTemplate
 
 
 class Kind(StrEnum):
@@ -96,6 +100,8 @@ class Asset(Model):
     takedown_issued_at = fields.DatetimeField(null=True)
 
     versions: fields.ReverseRelation[AssetVersion]
+    # Only when read with select_related("template_choice"): the overlay template it uses.
+    template_choice: AssetTemplate | None
 
     class Meta:
         table = "asset"

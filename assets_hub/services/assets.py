@@ -21,18 +21,23 @@ _IMAGE_KINDS = {Kind.IMAGE, Kind.LOGO, Kind.SOCIAL_POST}
 
 
 async def get_asset(
-    asset_id: str, viewer: Viewer, *, related: tuple[str, ...] = ("campaign", "tags")
+    asset_id: str,
+    viewer: Viewer,
+    *,
+    related: tuple[str, ...] = ("campaign", "tags"),
+    joined: tuple[str, ...] = (),
 ) -> Asset:
     """The asset if the viewer may see it; NotFound otherwise (never confirms hidden ids).
 
     ``related``: the relations fetched with it (a rendition needs neither campaign nor tags,
-    and every cached download pays for each query).
+    and every cached download pays for each query); ``joined``: one-to-one relations read in
+    the same query (``select_related``).
     """
     try:
         parsed = uuid.UUID(asset_id)
     except ValueError:
         raise NotFound("No asset with that id.") from None
-    asset = await Asset.filter(viewer.asset_filter(), id=parsed).first()
+    asset = await Asset.filter(viewer.asset_filter(), id=parsed).select_related(*joined).first()
     if asset is None:
         raise NotFound("No asset with that id.")
     if related:

@@ -33,7 +33,6 @@ from assets_hub.media.renditions import (
 )
 from assets_hub.models import (
     Asset,
-    AssetTemplate,
     AssetVersion,
     BrandingProfile,
     BrandingProfileVersion,
@@ -66,6 +65,7 @@ _STORED: weakref.WeakKeyDictionary[TortoiseContext, OrderedDict[str, Rendition]]
     weakref.WeakKeyDictionary()
 )
 _STORED_MAX = 4096
+_TEMPLATE_CHOICE = "template_choice__template"  # joined to the asset by prepare()
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,8 @@ def _master_size(version: AssetVersion) -> tuple[int, int]:
 
 
 async def _template(asset: Asset) -> Template | None:
-    choice = await AssetTemplate.get_or_none(asset=asset).select_related("template")
+    # prepare() read the asset with its template choice joined (None: the default template).
+    choice = asset.template_choice
     if choice is None:
         return None
     document = await OverlayTemplateVersion.get(
@@ -143,7 +144,7 @@ async def prepare(
 ) -> Prepared:
     """Check access and resolve every input; cheap (no pixels touched)."""
     viewer = viewer or viewer_for(principal)
-    asset = await get_asset(ask.asset_id, viewer, related=())
+    asset = await get_asset(ask.asset_id, viewer, related=(), joined=(_TEMPLATE_CHOICE,))
     version = await current_version(asset)
     if not version.master_key:
         raise Unprocessable("Only images have renditions; download the original instead.")

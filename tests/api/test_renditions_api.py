@@ -4,6 +4,7 @@ single-flight, signed links, bad input."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import io
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ import pytest
 from PIL import Image
 
 from assets_hub import db
+from assets_hub.branding.overlays import DEFAULT_TEMPLATE_DOCUMENT
 from assets_hub.models import Rendition, Role
 from assets_hub.services import rendering
 from assets_hub.settings import Settings
@@ -307,3 +309,39 @@ async def test_a_stored_rendition_row_is_looked_up_once_per_database(
     assert lookups == 0
     # Remembered under this app's database: another app in the process has its own rows.
     assert len(rendering._STORED[http_state(crew.http).database]) == 1
+
+
+async def test_the_assets_chosen_template_shapes_its_renditions(crew: Crew) -> None:
+    document = copy.deepcopy(DEFAULT_TEMPLATE_DOCUMENT)
+    document["band"] = {**document["band"], "edge": "top"}
+    created = await crew.call(
+        "editor",
+        "POST",
+        "/api/v1/templates",
+        json={"key": "top-band", "name": "Band on top", "document": document},
+    )
+    assert created.status_code == 201, created.text
+    url = f"/api/v1/assets/{crew.asset}/render"  # type: ignore[attr-defined]
+    params = {"preset": "instagram-square", "profile": str(crew.profile)}  # type: ignore[attr-defined]
+    choice = f"/api/v1/assets/{crew.asset}/template"  # type: ignore[attr-defined]
+
+    async def band_rows() -> tuple[bool, bool]:
+        answer = await crew.call("leeds", "GET", url, params=params)
+        assert answer.status_code == 200, answer.text
+        with Image.open(io.BytesIO(answer.content)) as image:
+            rgb = image.convert("RGB")
+            top, bottom = rgb.getpixel((540, 3)), rgb.getpixel((540, 1076))
+        green = (0, 112, 60)  # the library's band colour
+        assert isinstance(top, tuple) and isinstance(bottom, tuple)
+        return (
+            all(abs(c - g) <= 6 for c, g in zip(top, green, strict=True)),
+            all(abs(c - g) <= 6 for c, g in zip(bottom, green, strict=True)),
+        )
+
+    assert await band_rows() == (False, True)  # the default design: band at the bottom
+    chosen = await crew.call("editor", "PUT", choice, json={"template": "top-band"})
+    assert chosen.status_code == 200, chosen.text
+    assert await band_rows() == (True, False)
+    cleared = await crew.call("editor", "PUT", choice, json={"template": None})
+    assert cleared.status_code == 200, cleared.text
+    assert await band_rows() == (False, True)
