@@ -99,7 +99,7 @@ class LocalStorage:
             raise InvalidKey(f"storage key leaves the storage root: {key!r}")
         return resolved
 
-    # -- blocking helpers (always called through run_blocking) ---------------------------------
+    # -- blocking helpers (through run_blocking, but for the quick opens noted at their callers) --
 
     def _stat(self, key: str) -> StoredObject | None:
         path = self._path(key)
@@ -260,8 +260,12 @@ class LocalStorage:
             raise
 
     async def _start_write(self) -> _TempFile:
+        # Opened on the loop, not in a worker thread: a cancellation (a dropped upload, a
+        # shutdown) landing while a thread opened it would lose the descriptor and leave the
+        # temp file behind. Creating one file is a quick metadata call; the writes stay off
+        # the loop.
         try:
-            return await run_blocking("files", self._open_tmp)
+            return self._open_tmp()
         except OSError as exc:
             raise BackendUnavailable("storage", f"cannot write under {self.root!r}: {exc}") from exc
 
@@ -305,7 +309,9 @@ class LocalStorage:
         return handle
 
     async def _read(self, key: str, chunk_size: int) -> AsyncIterator[bytes]:
-        handle = await run_blocking("files", self._open_for_read, key)
+        # Opened on the loop for the same reason as _start_write: a cancelled download must
+        # not leave its file open until garbage collection.
+        handle = self._open_for_read(key)
         try:
             while True:
                 chunk = await run_blocking("files", handle.read, chunk_size)
