@@ -15,7 +15,7 @@ from assets_hub.errors import NotFound
 from assets_hub.media.keys import derived_key
 from assets_hub.media.sniff import BY_MIME
 from assets_hub.media.strip import stripped_to_temp
-from assets_hub.models import Asset, AssetVersion, DownloadEvent
+from assets_hub.models import Asset, AssetVersion, DownloadEvent, Library, Preset
 from assets_hub.services.inflight import single_flight
 from assets_hub.threads import run_blocking
 
@@ -116,3 +116,35 @@ async def record_event(
         filename=filename[:255],
     )
     await Asset.filter(id=asset.id).update(download_count=F("download_count") + 1)
+
+
+HISTORY_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """A page of the library's download history, newest first."""
+
+    events: list[DownloadEvent]
+    preset_names: dict[str, str]
+    page: int
+    pages: int
+    total: int
+
+
+async def download_history(
+    library: Library, page: int, per_page: int = HISTORY_PER_PAGE
+) -> HistoryPage:
+    """The library's download events, newest first, one page of them (asset prefetched)."""
+    query = DownloadEvent.filter(library=library)
+    total = await query.count()
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    events = (
+        await query.order_by("-at", "-id")
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .prefetch_related("asset")
+    )
+    names = {"original": "Original file"} | dict(await Preset.all().values_list("key", "name"))
+    return HistoryPage(list(events), names, page, pages, total)

@@ -10,7 +10,16 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from assets_hub.errors import NotFound, Unprocessable
-from assets_hub.models import Asset, Channel, Consent, DownloadEvent, Status, TakedownNotice, User
+from assets_hub.models import (
+    Asset,
+    Channel,
+    Consent,
+    DownloadEvent,
+    Library,
+    Status,
+    TakedownNotice,
+    User,
+)
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
 from assets_hub.services.visibility import utcnow
@@ -166,3 +175,13 @@ async def mark_notice_done(
             library_id=library_id,
         )
     return notice
+
+
+async def open_notices(library: Library) -> list[TakedownNotice]:
+    """The library's takedown notices not yet marked done, newest first."""
+    return list(
+        await TakedownNotice.filter(library=library, done_at=None)
+        .order_by("-id")
+        .limit(200)
+        .prefetch_related("asset")
+    )

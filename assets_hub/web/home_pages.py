@@ -18,9 +18,9 @@ from assets_hub.api.assets import viewer_for
 from assets_hub.auth.policy import Policy, require_principal, requires
 from assets_hub.auth.principal import Principal
 from assets_hub.models import Asset, Campaign, Library, Status, TakedownNotice
+from assets_hub.services.downloads import download_history
 from assets_hub.services.visibility import utcnow
 from assets_hub.web.customise_pages import NO_STORE
-from assets_hub.web.library_pages import download_history
 from assets_hub.web.templating import templates
 
 RECENT = 5

@@ -9,7 +9,6 @@ helpers (field lists, reading colours, mapping service messages to fields) live 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -21,14 +20,14 @@ from assets_hub.auth.policy import Policy, read_small_form, require_principal, r
 from assets_hub.auth.principal import Principal
 from assets_hub.branding.fonts import FONTS
 from assets_hub.errors import AppError, Conflict, NotFound, Unprocessable
-from assets_hub.models import DownloadEvent, Library, Preset, Role, TakedownNotice
+from assets_hub.models import Library, Role
 from assets_hub.services import accounts, branding, logos, rights
 from assets_hub.services.branding import ProfileView
+from assets_hub.services.downloads import download_history
 from assets_hub.web import profile_forms
 from assets_hub.web.customise_pages import NO_STORE, PREVIEW_HEADERS
 from assets_hub.web.templating import templates
 
-PER_PAGE = 25
 RECENT = 5
 ROLE_CHOICES = (
     (Role.LIBRARY_MEMBER.value, "Member", "Can search, customise and download."),
@@ -38,17 +37,6 @@ NOT_LIBRARY_STAFF = (
     "My library pages are for library staff. Your account does not belong to a library, "
     "so there is nothing to show here."
 )
-
-
-@dataclass(frozen=True)
-class HistoryPage:
-    """A page of the library's download history, newest first."""
-
-    events: list[DownloadEvent]
-    preset_names: dict[str, str]
-    page: int
-    pages: int
-    total: int
 
 
 def int_param(request: Request, name: str) -> int:
@@ -64,33 +52,6 @@ async def library_of(principal: Principal) -> Library:
     if principal.library_id is None or principal.is_staff:
         raise NotFound(NOT_LIBRARY_STAFF)
     return await Library.get(id=principal.library_id)
-
-
-# Reads the page needs that have no service function yet (see the report to the lead).
-async def download_history(library: Library, page: int, per_page: int = PER_PAGE) -> HistoryPage:
-    """The library's download events, newest first, one page of them (asset prefetched)."""
-    query = DownloadEvent.filter(library=library)
-    total = await query.count()
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    events = (
-        await query.order_by("-at", "-id")
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-        .prefetch_related("asset")
-    )
-    names = {"original": "Original file"} | dict(await Preset.all().values_list("key", "name"))
-    return HistoryPage(list(events), names, page, pages, total)
-
-
-async def open_notices(library: Library) -> list[TakedownNotice]:
-    """The library's takedown notices not yet marked done, newest first."""
-    return list(
-        await TakedownNotice.filter(library=library, done_at=None)
-        .order_by("-id")
-        .limit(200)
-        .prefetch_related("asset")
-    )
 
 
 def _page_number(request: Request) -> int:
@@ -113,7 +74,7 @@ async def my_library(request: Request) -> Response:
         {
             "library": library,
             "profiles": await branding.list_profiles(principal, library),
-            "notices": await open_notices(library),
+            "notices": await rights.open_notices(library),
             "history": await download_history(library, 1, RECENT),
             "is_admin": principal.role is Role.LIBRARY_ADMIN,
             "done": request.query_params.get("done") == "1",
