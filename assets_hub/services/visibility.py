@@ -1,4 +1,4 @@
-"""Who sees what: one definition used by search queries and database reads alike."""
+"""Who sees what: one rule for search queries, database reads and single rows (``may_see``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from tortoise.expressions import Q
 
-from assets_hub.models import Status
+from assets_hub.models import Asset, Status
 from assets_hub.search.base import Visibility
 
 
@@ -29,6 +29,21 @@ class Viewer:
             statuses=frozenset({Status.PUBLISHED.value}),
             now=int(self.now.timestamp()),
             enforce_time=True,
+        )
+
+    def may_see(self, asset: Asset) -> bool:
+        """``asset_filter`` for one asset already read (a test keeps the two in step)."""
+        if asset.deleted_at is not None:
+            return False
+        if self.sees_unpublished:
+            return True
+        now = self.now
+        return (
+            asset.status == Status.PUBLISHED
+            and (asset.embargo_until is None or asset.embargo_until <= now)
+            and (asset.expires_at is None or asset.expires_at > now)
+            and (asset.licence_expires_at is None or asset.licence_expires_at > now)
+            and (asset.consent_expires_at is None or asset.consent_expires_at > now)
         )
 
     def asset_filter(self) -> Q:
