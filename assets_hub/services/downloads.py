@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from tortoise.expressions import F
+from tortoise.transactions import in_transaction
 
 from assets_hub.auth.principal import Principal
 from assets_hub.backends import Backends
@@ -107,15 +108,17 @@ async def record_event(
     filename: str,
 ) -> None:
     """The download row, also for callers without a principal (signed links name a library)."""
-    await DownloadEvent.create(
-        asset=asset,
-        version=version.number,
-        library_id=library_id,
-        preset=preset,
-        branded=branded,
-        filename=filename[:255],
-    )
-    await Asset.filter(id=asset.id).update(download_count=F("download_count") + 1)
+    # One transaction: the event and its count stand or fall together (and commit once).
+    async with in_transaction():
+        await DownloadEvent.create(
+            asset=asset,
+            version=version.number,
+            library_id=library_id,
+            preset=preset,
+            branded=branded,
+            filename=filename[:255],
+        )
+        await Asset.filter(id=asset.id).update(download_count=F("download_count") + 1)
 
 
 HISTORY_PER_PAGE = 25
