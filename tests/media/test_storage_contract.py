@@ -66,6 +66,17 @@ async def test_put_reads_from_current_position(storage: Storage) -> None:
     assert await storage.read_bytes(KEY) == b"payload"
 
 
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, 3 * 4096])
+async def test_every_byte_comes_back_whatever_the_size_against_the_chunk(
+    storage: Storage, size: int
+) -> None:
+    data = os.urandom(size)
+    await storage.put_bytes(KEY, data, content_type="application/octet-stream")
+    chunks = [chunk async for chunk in storage.read(KEY, chunk_size=4096)]
+    assert b"".join(chunks) == data
+    assert all(chunks) and all(len(c) <= 4096 for c in chunks)  # no empty chunk is yielded
+
+
 async def test_large_object_streams_in_chunks(storage: Storage) -> None:
     data = os.urandom(20 * 1024 * 1024 + 123)  # several S3 parts, ragged last part
     stored = await storage.put(KEY, io.BytesIO(data), content_type="application/pdf")

@@ -315,9 +315,13 @@ class LocalStorage:
         try:
             while True:
                 chunk = await run_blocking("files", handle.read, chunk_size)
-                if not chunk:
+                if chunk:
+                    yield chunk
+                # A buffered file's read(n) returns fewer than n bytes only at the end: no
+                # further trip to a worker thread just to be told so (most renditions are
+                # one chunk).
+                if len(chunk) < chunk_size:
                     break
-                yield chunk
         finally:
             # Closing a read-only file does not block; doing it inline also works when the
             # generator is finalised after its event loop has stopped.
