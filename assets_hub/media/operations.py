@@ -252,7 +252,7 @@ def crop_resize(
 def _bands(top: int, height: int) -> list[tuple[int, int]]:
     """``height`` output rows from ``top`` cut into RESIZE_BANDS bands."""
     edges = [top + height * i // RESIZE_BANDS for i in range(RESIZE_BANDS + 1)]
-    return [(a, b - a) for a, b in itertools.pairwise(edges)]
+    return [(a, b - a) for a, b in itertools.pairwise(edges) if b > a]
 
 
 def _scale(

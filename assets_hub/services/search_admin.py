@@ -107,9 +107,9 @@ async def reconcile(backends: Backends, *, full: bool = False) -> Drift:
     database's, and the id-by-id comparison runs only when they differ: at 100k assets that
     comparison reads every row and every indexed id (~1.2 s of CPU the requests of the moment
     would wait behind), the digest two aggregates (~60 ms, mostly the database's). Revisions
-    only grow, so a stale or lost document always changes the digest; only a lost document
-    and a leftover one of the same revision could cancel out, which the periodic full run
-    (``reconcile_job``) catches.
+    only grow, so any one lost, leftover or stale document changes the digest; only drifts of
+    opposite signs can cancel out (a lost document and a leftover one of the same revision),
+    which the periodic full run (``reconcile_job``) catches.
     """
     if not full:
         indexed_digest = await backends.search.version_digest()

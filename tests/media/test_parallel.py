@@ -68,3 +68,10 @@ def test_errors_of_a_part_run_in_place_come_back_through_the_future() -> None:
         release.set()
         for future in busy:
             future.result(timeout=5)
+
+
+def test_bands_cover_the_rows_once_and_never_come_out_empty() -> None:
+    from assets_hub.media.operations import _bands
+
+    assert _bands(10, 101) == [(10, 50), (60, 51)]
+    assert _bands(0, 1) == [(0, 1)]  # no zero-height band to resize
