@@ -47,6 +47,29 @@ async def get_asset(
     return asset
 
 
+async def asset_and_version(
+    asset_id: str, viewer: Viewer, *, joined: tuple[str, ...] = ()
+) -> tuple[Asset, AssetVersion]:
+    """``get_asset`` and ``current_version`` in one query (every rendition download pays for
+    each): the newest version with its asset (and the asset's ``joined`` relations)."""
+    try:
+        parsed = uuid.UUID(asset_id)
+    except ValueError:
+        raise NotFound("No asset with that id.") from None
+    version = (
+        await AssetVersion.filter(asset_id=parsed)
+        .select_related("asset", *(f"asset__{name}" for name in joined))
+        .order_by("-number")
+        .first()
+    )
+    if version is None:
+        await get_asset(asset_id, viewer, related=())  # hidden or unknown: 404 as ever
+        raise NotFound("The asset has no stored file.")
+    if not viewer.may_see(version.asset):
+        raise NotFound("No asset with that id.")
+    return version.asset, version
+
+
 async def latest_version(asset: Asset) -> AssetVersion | None:
     """The current stored file, or None for content-only assets (case studies)."""
     return await AssetVersion.filter(asset=asset).order_by("-number").first()

@@ -41,7 +41,7 @@ from assets_hub.models import (
     Rendition,
 )
 from assets_hub.services import downloads
-from assets_hub.services.assets import current_version, get_asset
+from assets_hub.services.assets import asset_and_version
 from assets_hub.services.branding import brand_for, profile_for
 from assets_hub.services.inflight import single_flight
 from assets_hub.services.metadata import licence_needs_credit
@@ -144,8 +144,7 @@ async def prepare(
 ) -> Prepared:
     """Check access and resolve every input; cheap (no pixels touched)."""
     viewer = viewer or viewer_for(principal)
-    asset = await get_asset(ask.asset_id, viewer, related=(), joined=(_TEMPLATE_CHOICE,))
-    version = await current_version(asset)
+    asset, version = await asset_and_version(ask.asset_id, viewer, joined=(_TEMPLATE_CHOICE,))
     if not version.master_key:
         raise Unprocessable("Only images have renditions; download the original instead.")
     preset = await active_preset(ask.preset)

@@ -345,3 +345,45 @@ async def test_the_assets_chosen_template_shapes_its_renditions(crew: Crew) -> N
     cleared = await crew.call("editor", "PUT", choice, json={"template": None})
     assert cleared.status_code == 200, cleared.text
     assert await band_rows() == (False, True)
+
+
+async def test_renditions_of_hidden_unknown_or_fileless_assets_are_not_found(
+    crew: Crew, real_photo: bytes
+) -> None:
+    params = {"preset": "x-post"}
+    for asset_id in ("not-a-uuid", "00000000-0000-4000-8000-000000000000"):
+        missing = await crew.call(
+            "leeds", "GET", f"/api/v1/assets/{asset_id}/render", params=params
+        )
+        assert missing.status_code == 404 and missing.json()["error"] == "No asset with that id."
+    draft = await crew.call(
+        "editor",
+        "POST",
+        "/api/v1/assets",
+        data={**PUBLISHABLE, "status": "draft"},
+        files={"file": ("draft.jpg", real_photo, "image/jpeg")},
+    )
+    assert draft.status_code == 201, draft.text
+    url = f"/api/v1/assets/{draft.json()['id']}/render"
+    hidden = await crew.call("leeds", "GET", url, params=params)
+    assert hidden.status_code == 404 and hidden.json()["error"] == "No asset with that id."
+    assert (await crew.call("editor", "GET", url, params=params)).status_code == 200
+    study = await crew.call(
+        "editor",
+        "POST",
+        "/api/v1/case-studies",
+        json={
+            "title": "Code club",
+            "library_featured": "Harehills Library",
+            "summary": "Teenagers learned to program.",
+            "body_markdown": "We ran twelve sessions.",
+            "licence": "own-work",
+        },
+    )
+    assert study.status_code == 201, study.text
+    study_url = f"/api/v1/assets/{study.json()['id']}/render"
+    fileless = await crew.call("editor", "GET", study_url, params=params)
+    assert fileless.status_code == 404 and "no stored file" in fileless.json()["error"]
+    # Hidden from library staff (a draft), it is simply not there for them.
+    staff = await crew.call("leeds", "GET", study_url, params=params)
+    assert staff.status_code == 404 and staff.json()["error"] == "No asset with that id."
