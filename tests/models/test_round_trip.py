@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from tortoise.exceptions import IntegrityError
 
-from assets_hub import db
 from assets_hub.models import (
     Asset,
     AssetVersion,
@@ -22,22 +19,6 @@ from assets_hub.models import (
     Tag,
     User,
 )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
-    else:
-        url = f"sqlite://{tmp_path / 'round-trip.sqlite3'}"
-    await db.migrate(url)
-    await db.migrate(url)  # idempotent: a second run changes nothing and does not fail
-    context = await db.open_database(url)
-    try:
-        with db.activate(context):
-            yield url
-    finally:
-        await db.close_database(context)
 
 
 async def test_models_round_trip(database: str) -> None:
