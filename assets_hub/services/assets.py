@@ -20,28 +20,31 @@ _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 _IMAGE_KINDS = {Kind.IMAGE, Kind.LOGO, Kind.SOCIAL_POST}
 
 
+NO_ASSET = "No asset with that id."  # also for hidden ones: never confirms they exist
+NO_FILE = "The asset has no stored file."
+
+
+def asset_uuid(asset_id: str) -> uuid.UUID:
+    """The id in a path; NotFound (as for an unknown asset) when it is not a UUID."""
+    try:
+        return uuid.UUID(asset_id)
+    except ValueError:
+        raise NotFound(NO_ASSET) from None
+
+
 async def get_asset(
-    asset_id: str,
-    viewer: Viewer,
-    *,
-    related: tuple[str, ...] = ("campaign", "tags"),
-    joined: tuple[str, ...] = (),
+    asset_id: str, viewer: Viewer, *, related: tuple[str, ...] = ("campaign", "tags")
 ) -> Asset:
     """The asset if the viewer may see it; NotFound otherwise (never confirms hidden ids).
 
     ``related``: the relations fetched with it (a rendition needs neither campaign nor tags,
-    and every cached download pays for each query); ``joined``: one-to-one relations read in
-    the same query (``select_related``).
+    and every cached download pays for each query).
     """
-    try:
-        parsed = uuid.UUID(asset_id)
-    except ValueError:
-        raise NotFound("No asset with that id.") from None
     # Read by id, then checked in Python: the same rule as asset_filter() without building
-    # its ten-clause WHERE for one row (every rendition download and asset page pays for it).
-    asset = await Asset.filter(id=parsed).select_related(*joined).first()
+    # its ten-clause WHERE for one row (every asset page and download pays for it).
+    asset = await Asset.filter(id=asset_uuid(asset_id)).first()
     if asset is None or not viewer.may_see(asset):
-        raise NotFound("No asset with that id.")
+        raise NotFound(NO_ASSET)
     if related:
         await asset.fetch_related(*related)
     return asset
@@ -51,22 +54,19 @@ async def asset_and_version(
     asset_id: str, viewer: Viewer, *, joined: tuple[str, ...] = ()
 ) -> tuple[Asset, AssetVersion]:
     """``get_asset`` and ``current_version`` in one query (every rendition download pays for
-    each): the newest version with its asset (and the asset's ``joined`` relations)."""
-    try:
-        parsed = uuid.UUID(asset_id)
-    except ValueError:
-        raise NotFound("No asset with that id.") from None
+    each): the newest version with its asset (and the asset's ``joined`` one-to-one
+    relations, read in the same query)."""
     version = (
-        await AssetVersion.filter(asset_id=parsed)
+        await AssetVersion.filter(asset_id=asset_uuid(asset_id))
         .select_related("asset", *(f"asset__{name}" for name in joined))
         .order_by("-number")
         .first()
     )
     if version is None:
         await get_asset(asset_id, viewer, related=())  # hidden or unknown: 404 as ever
-        raise NotFound("The asset has no stored file.")
+        raise NotFound(NO_FILE)
     if not viewer.may_see(version.asset):
-        raise NotFound("No asset with that id.")
+        raise NotFound(NO_ASSET)
     return version.asset, version
 
 
@@ -79,7 +79,7 @@ async def current_version(asset: Asset) -> AssetVersion:
     """The current stored file; NotFound when the asset has none."""
     version = await latest_version(asset)
     if version is None:
-        raise NotFound("The asset has no stored file.")
+        raise NotFound(NO_FILE)
     return version
 
 

@@ -11,6 +11,7 @@ from assets_hub.errors import Conflict, NotFound, Unprocessable
 from assets_hub.models import Asset, AssetVersion, Status, Tag, User
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
+from assets_hub.services.assets import NO_ASSET, asset_uuid
 from assets_hub.services.ingest import campaign_by_slug, kind_for
 from assets_hub.services.metadata import AssetMetadata
 from assets_hub.services.rights import issue_takedowns
@@ -31,17 +32,11 @@ CHANGED_BY_SOMEONE_ELSE = (
 
 async def editable_asset(asset_id: str, *, deleted: bool = False) -> Asset:
     """An asset an editor may change (NotFound for unknown ids or, unless asked, deleted ones)."""
-    import uuid
-
-    try:
-        parsed = uuid.UUID(asset_id)
-    except ValueError:
-        raise NotFound("No asset with that id.") from None
-    query = Asset.filter(id=parsed)
+    query = Asset.filter(id=asset_uuid(asset_id))
     query = query.filter(deleted_at__isnull=False) if deleted else query.filter(deleted_at=None)
     asset = await query.first()
     if asset is None:
-        raise NotFound("No asset with that id.")
+        raise NotFound(NO_ASSET)
     return asset
 
 
