@@ -44,6 +44,12 @@ async def _upload(client: httpx.AsyncClient, colour: str, **fields: str) -> dict
     return body
 
 
+async def _numbered(client: httpx.AsyncClient, word: str, count: int, *, shade: str) -> None:
+    """``count`` published images titled "<word> number <n>", each a distinct colour."""
+    for n in range(count):
+        await _upload(client, f"#{shade}{n}0{n}0", title=f"{word} number {n}")
+
+
 async def test_filters_and_facets_through_the_api(client: httpx.AsyncClient) -> None:
     await client.post("/api/v1/campaigns", json={"slug": "summer", "name": "Summer"})
     await _upload(
@@ -133,8 +139,7 @@ async def test_more_like_this_stays_within_visibility(client: httpx.AsyncClient)
 
 
 async def test_reconcile_repairs_a_lost_index_and_rebuild_swaps(client: httpx.AsyncClient) -> None:
-    for n in range(3):
-        await _upload(client, f"#00{n}0{n}0", title=f"Poster number {n}")
+    await _numbered(client, "Poster", 3, shade="00")
     backends = http_state(client)
     ids = [hit["id"] for hit in (await client.get("/api/v1/assets")).json()["hits"]]
     await backends.search.delete(ids[:2])  # the engine lost documents
@@ -156,8 +161,7 @@ async def test_reconcile_repairs_a_lost_index_and_rebuild_swaps(client: httpx.As
 async def test_reconcile_digest_finds_a_stale_document_without_comparing_ids(
     client: httpx.AsyncClient,
 ) -> None:
-    for n in range(2):
-        await _upload(client, f"#50{n}0{n}0", title=f"Flyer number {n}")
+    await _numbered(client, "Flyer", 2, shade="50")
     backends = http_state(client)
     compared: list[int] = []
     by_id = backends.search.document_versions
@@ -180,8 +184,7 @@ async def test_reconcile_digest_finds_a_stale_document_without_comparing_ids(
 async def test_a_drift_the_digest_cannot_see_is_found_by_the_periodic_full_run(
     client: httpx.AsyncClient,
 ) -> None:
-    for n in range(2):
-        await _upload(client, f"#60{n}0{n}0", title=f"Banner number {n}")
+    await _numbered(client, "Banner", 2, shade="60")
     backends = http_state(client)
     lost = (await client.get("/api/v1/assets")).json()["hits"][0]["id"]
     with db.activate(backends.database):
@@ -203,8 +206,7 @@ async def test_an_index_of_an_older_schema_is_replaced_and_refilled_at_start(
     settings = make_settings()
     async with app_client(settings) as http:
         await authorise(http, Role.EDITOR)
-        for n in range(2):
-            await _upload(http, f"#40{n}0{n}0", title=f"Leaflet number {n}")
+        await _numbered(http, "Leaflet", 2, shade="40")
     directory = Path(settings.search_url.removeprefix("embedded://"))
     live = directory / (directory / CURRENT).read_text().strip()
     shutil.rmtree(live)  # what an older release left: an index whose schema differs
