@@ -37,6 +37,23 @@ async def indexed(phash: str) -> str | None:
     return similar[0] if similar else None
 
 
+def version_row(asset_id: uuid.UUID, phash: str) -> AssetVersion:
+    """A stored version with this perceptual hash and its quarters, as ingest writes them."""
+    return AssetVersion(
+        asset_id=asset_id,
+        number=1,
+        storage_key="originals/00/" + "0" * 64,
+        sha256=uuid.uuid4().hex * 2,
+        size=1000,
+        media_type="image/jpeg",
+        width=800,
+        height=600,
+        filename="x.jpg",
+        phash=phash,
+        **ingest.quarter_fields(phash),
+    )
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -63,21 +80,7 @@ async def main() -> None:
             versions = []
             for asset in assets:
                 phash = f"{rng.getrandbits(64):016x}"
-                versions.append(
-                    AssetVersion(
-                        asset_id=asset.id,
-                        number=1,
-                        storage_key="originals/00/" + "0" * 64,
-                        sha256=uuid.uuid4().hex * 2,
-                        size=1000,
-                        media_type="image/jpeg",
-                        width=800,
-                        height=600,
-                        filename="x.jpg",
-                        phash=phash,
-                        **ingest.quarter_fields(phash),
-                    )
-                )
+                versions.append(version_row(asset.id, phash))
             await AssetVersion.bulk_create(versions)
         print(f"{args.n:,} stored versions (seeded in {time.perf_counter() - started:.1f} s)")
         probes = []
@@ -88,19 +91,7 @@ async def main() -> None:
                 planted ^= 1 << bit
             asset = await Asset.create(title="twin", kind=Kind.IMAGE, status=Status.PUBLISHED)
             text = f"{planted:016x}"
-            await AssetVersion.create(
-                asset=asset,
-                number=1,
-                storage_key="originals/00/" + "1" * 64,
-                sha256=uuid.uuid4().hex * 2,
-                size=1,
-                media_type="image/jpeg",
-                width=1,
-                height=1,
-                filename="t.jpg",
-                phash=text,
-                **ingest.quarter_fields(text),
-            )
+            await version_row(asset.id, text).save()
             probes.append((f"{probe:016x}", str(asset.id)))
         timings: dict[str, list[float]] = {"full scan (before)": [], "indexed quarters": []}
         agree = 0
