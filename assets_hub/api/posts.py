@@ -16,6 +16,7 @@ from assets_hub.auth.policy import Policy, require_principal, requires
 from assets_hub.auth.principal import Principal
 from assets_hub.backends import Backends
 from assets_hub.errors import BadRequest, NotFound
+from assets_hub.ids import query_id
 from assets_hub.media.disposition import content_disposition
 from assets_hub.models import Campaign
 from assets_hub.services import assets as asset_service
@@ -48,9 +49,9 @@ async def update_post(request: Request) -> Response:
 
 async def _profile_values(principal: Principal, request: Request) -> tuple[int, dict[str, str]]:
     raw = request.query_params.get("profile")
-    if not raw or not raw.isdigit():
+    if not raw:
         raise BadRequest("Say whose post this is: profile=<your branding profile id>.")
-    view = await profile_for(principal, int(raw))  # another library's profile: 404
+    view = await profile_for(principal, query_id("profile", raw))  # another library's: 404
     values = dict(view.version.values)
     for name, value in request.query_params.multi_items():
         if name.startswith("field."):

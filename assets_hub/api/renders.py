@@ -14,6 +14,7 @@ from assets_hub.api.bodies import read_json_object
 from assets_hub.auth.policy import Policy, principal_of, require_principal, requires
 from assets_hub.auth.principal import Principal, viewer_for
 from assets_hub.errors import BadRequest, NotFound, Unprocessable
+from assets_hub.ids import query_id
 from assets_hub.media.renditions import SourceTooSmall
 from assets_hub.models import AssetVersion, Role
 from assets_hub.services import downloads, rendering, signed_links
@@ -43,10 +44,7 @@ def render_ask(asset_id: str, params: QueryParams | dict[str, Any], *, preview: 
         raise BadRequest(f"At most {MAX_FIELDS} local fields.")
     profile: int | None = None
     if plain.get("profile"):
-        try:
-            profile = int(plain["profile"])
-        except ValueError:
-            raise NotFound("No branding profile with that id.") from None
+        profile = query_id("profile", plain["profile"])
     fmt = plain.get("format") or None
     if fmt is not None and fmt not in ("jpeg", "png", "webp", "pdf", "docx"):
         raise BadRequest("format must be one of jpeg, png, webp (images), pdf or docx (documents)")
