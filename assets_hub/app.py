@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from assets_hub import api, health, web
 from assets_hub.api.feeds import campaign_feed
-from assets_hub.api.openapi import openapi
+from assets_hub.api.openapi import allowed_methods, openapi
 from assets_hub.api.renders import follow_link
 from assets_hub.auth.middleware import AuthMiddleware
 from assets_hub.auth.policy import undeclared_routes
@@ -121,9 +121,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         404: "There is nothing at this address.",
         405: "This address does not accept that method.",
     }
-    return _error_response(
+    response = _error_response(
         request, exc.status_code, messages.get(exc.status_code, str(exc.detail)) or "Error"
     )
+    if exc.status_code == 405:  # every method the address takes, from all its routes
+        response.headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
+    return response
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -7,7 +7,9 @@ from starlette.responses import JSONResponse, Response
 
 from assets_hub.api.accounts import client_ip
 from assets_hub.api.assets import backends_of
-from assets_hub.api.bodies import read_json_object, text_field
+from assets_hub.api.bodies import text_field
+from assets_hub.api.operations import JsonBody, Reply, body_of, operation
+from assets_hub.api.schemas import TEXT, json_reply, obj
 from assets_hub.auth.policy import Policy, require_principal, requires
 from assets_hub.auth.principal import Principal
 from assets_hub.auth.secrets import digest, new_token
@@ -30,11 +32,20 @@ FEED_LINK_LIFETIME_S = 30 * 24 * 3600  # image links outlive any scheduler's pol
 
 
 @requires(Policy.LIBRARY_ADMIN)
+@operation(
+    "Create a feed address for a scheduling tool (its token is shown once)",
+    json_reply(
+        201,
+        "The token and the feed addresses",
+        obj(("id", "name", "token"), id={"type": "integer"}, name=TEXT, token=TEXT, atom=TEXT),
+    ),
+    body=JsonBody(obj(("name",), name={"type": "string", "minLength": 1, "maxLength": 100})),
+)
 async def create_feed_token(request: Request) -> Response:
     principal = require_principal(request)
     if principal.library_id is None:
         raise Unprocessable("Feeds belong to a library; admins create them as library staff.")
-    data = await read_json_object(request, allowed=("name",))
+    data = body_of(request)
     name = (text_field(data, "name") or "").strip()
     if not name or len(name) > 100:
         raise Unprocessable("name: 1 to 100 characters, e.g. the scheduling tool")
@@ -64,13 +75,15 @@ async def create_feed_token(request: Request) -> Response:
 
 
 @requires(Policy.LIBRARY_ADMIN)
+@operation(
+    "Revoke a feed token",
+    json_reply(200, "Revoked", obj(("revoked",), revoked={"type": "integer"})),
+)
 async def revoke_feed_token(request: Request) -> Response:
     principal = require_principal(request)
-    try:
-        token_id = int(request.path_params["token_id"])
-    except ValueError:
-        raise NotFound("No feed token with that id.") from None
-    row = await FeedToken.get_or_none(id=token_id, library_id=principal.library_id)
+    row = await FeedToken.get_or_none(
+        id=request.path_params["token_id"], library_id=principal.library_id
+    )
     if row is None:
         raise NotFound("No feed token with that id.")
     await FeedToken.filter(id=row.id).update(revoked_at=utcnow())
@@ -85,6 +98,11 @@ async def revoke_feed_token(request: Request) -> Response:
 
 
 @requires(Policy.PUBLIC)
+@operation(
+    "A campaign's published posts as Atom (.atom) or JSON Feed (.json), for one library",
+    Reply(200, "The Atom feed", {"type": "string"}, "application/atom+xml"),
+    Reply(200, "The JSON feed", {"type": "object"}, "application/feed+json"),
+)
 async def campaign_feed(request: Request) -> Response:
     """/feeds/{token}/{campaign}.atom|.json: published posts, captions filled for the library."""
     token = request.path_params["token"]
