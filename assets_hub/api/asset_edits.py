@@ -3,8 +3,6 @@ deletion, versions and consent records."""
 
 from __future__ import annotations
 
-import re
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -16,6 +14,7 @@ from assets_hub.api.schemas import (
     IF_MATCH_REVISION,
     METADATA,
     REVISION,
+    REVISION_ETAG,
     TEXT,
     binary_reply,
     json_reply,
@@ -35,7 +34,6 @@ from assets_hub.services.rights import CHANNELS
 from assets_hub.services.visibility import Viewer
 
 EVERYTHING = Viewer(sees_unpublished=True)
-_ETAG = re.compile(IF_MATCH_REVISION.schema["pattern"].replace(r"\d+", r"(\d+)"))
 ASSET = json_reply(200, "The asset as it is now", ref("Asset"))
 REASON = JsonBody(obj(reason={"type": "string", "maxLength": 300}), required=False)
 UPDATE = JsonBody(obj(**{name: METADATA[name] for name in EDITABLE}, revision=REVISION))
@@ -55,7 +53,7 @@ def expected_revision(request: Request, body: dict[str, object]) -> int:
     """The revision the client last saw: If-Match: "r3" or "revision": 3 in the body."""
     header = request.headers.get("if-match")
     if header:
-        match = _ETAG.match(header.strip())
+        match = REVISION_ETAG.match(header.strip())
         if not match:
             raise AppError('If-Match must be an ETag from this API, like "r3".', status_code=412)
         return int(match.group(1))

@@ -29,6 +29,7 @@ from assets_hub.branding.overlays import (
 )
 from assets_hub.branding.presets import MAX_SIDE_PX, MIN_SIDE_PX, OUTPUT_FORMATS
 from assets_hub.errors import NotFound, Unprocessable
+from assets_hub.ids import ID_DIGITS, ID_SCHEMA
 from assets_hub.models import (
     OverlayTemplate,
     OverlayTemplateVersion,
@@ -142,7 +143,7 @@ async def get_profile(request: Request) -> Response:
 
 def _expected(request: Request, data: dict[str, Any]) -> int | None:
     header = request.headers.get("if-match", "").strip().strip('"')
-    if header.startswith("v") and header[1:].isdigit():
+    if header.startswith("v") and header[1:].isdigit() and len(header) <= ID_DIGITS:
         return int(header[1:])
     version = data.pop("version", None)
     return version if isinstance(version, int) and not isinstance(version, bool) else None
@@ -153,7 +154,7 @@ def _expected(request: Request, data: dict[str, Any]) -> int | None:
     "Change a branding profile (a new version)",
     PROFILE,
     params=[IF_MATCH_VERSION],
-    body=JsonBody(obj(**PROFILE_FIELDS_SCHEMA, version={"type": "integer"})),
+    body=JsonBody(obj(**PROFILE_FIELDS_SCHEMA, version=ID_SCHEMA)),
     errors=[409],
 )
 async def update_profile(request: Request) -> Response:

@@ -3,11 +3,12 @@ the common parameters, and the shapes of the answers (components of /openapi.jso
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from assets_hub.api.operations import Param, Reply, Schema
 from assets_hub.branding.overlays import LOCAL_FIELD_LIMITS, MAX_FIELD_LENGTH, PROFILE_FIELDS
-from assets_hub.ids import ID_SCHEMA
+from assets_hub.ids import ID_DIGITS, ID_SCHEMA
 from assets_hub.models import Kind
 from assets_hub.services import metadata as meta
 
@@ -62,17 +63,21 @@ METADATA: dict[str, Schema] = {
     },
 }
 STATUS_ON_UPLOAD: Schema = {"type": "string", "enum": [s.value for s in meta.UPLOAD_STATUSES]}
-REVISION: Schema = {"type": "integer", "description": "The revision edited (or send If-Match)"}
+REVISION: Schema = {
+    **ID_SCHEMA,
+    "description": "The revision edited (or send If-Match)",
+}
 
 
 def pick(source: dict[str, Schema], names: tuple[str, ...]) -> dict[str, Schema]:
     return {name: source.get(name, {}) for name in names}
 
 
-# Parameters several operations share.
+# Parameters several operations share. An ETag's revision is range-checked like an id.
+REVISION_ETAG = re.compile(rf'^(?:W/)?"r(\d{{1,{ID_DIGITS}}})"$')
 IF_MATCH_REVISION = Param(
     "If-Match",
-    {"type": "string", "pattern": r'^(?:W/)?"r\d+"$'},
+    {"type": "string", "pattern": REVISION_ETAG.pattern},
     'The ETag of the revision edited, e.g. "r3" (or send "revision" in the body)',
     where="header",
 )

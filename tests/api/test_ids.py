@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from assets_hub.models import Role
-from tests.conftest import authorise
+from tests.conftest import authorise, make_jpeg
 
 HUGE = str(2**64)  # one past what a 64-bit id column holds
 PAST_63_BITS = str(2**63)
@@ -68,3 +68,27 @@ async def test_ids_in_range_still_reach_the_handler(client: httpx.AsyncClient) -
     response = await client.get(f"/api/v1/profiles/{10**18 - 1}")
     assert response.status_code == 404
     assert response.json()["error"] != "There is nothing at this address."  # the handler's own
+
+
+async def test_revisions_past_64_bits_are_refused_not_500(client: httpx.AsyncClient) -> None:
+    """Found by schemathesis: If-Match "r<huge>" reached the database (OverflowError)."""
+    upload = await client.post(
+        "/api/v1/assets", files={"file": ("a.jpg", make_jpeg(), "image/jpeg")}
+    )
+    url = f"/api/v1/assets/{upload.json()['id']}"
+    header = await client.patch(url, json={"title": "x"}, headers={"If-Match": f'"r{HUGE}"'})
+    assert header.status_code == 412, header.text
+    body = await client.patch(url, json={"title": "x", "revision": int(HUGE)})
+    assert body.status_code == 422, body.text
+    assert "revision" in body.json()["error"]
+
+
+async def test_editing_the_wrong_kind_of_asset_is_404_not_500(client: httpx.AsyncClient) -> None:
+    """Found by schemathesis: PATCH /posts/{id} and /case-studies/{id} on a plain image."""
+    upload = await client.post(
+        "/api/v1/assets", files={"file": ("a.jpg", make_jpeg(), "image/jpeg")}
+    )
+    image = upload.json()["id"]
+    for path in (f"/api/v1/posts/{image}", f"/api/v1/case-studies/{image}"):
+        response = await client.patch(path, json={"revision": 1})
+        assert response.status_code == 404, (path, response.text)
