@@ -173,7 +173,7 @@ def build_spec(routes: list[BaseRoute]) -> dict[str, Any]:
     for path, route in documented_routes(routes):
         op = STANDALONE.get(path) or operation_of(route.endpoint)
         if op is None:
-            raise RuntimeError(f"{path}: an API route without an @operation declaration")
+            continue  # undeclared: tests/api/test_openapi.py fails on it (undeclared_operations)
         for method in sorted((route.methods or set()) - {"HEAD"}):
             paths.setdefault(path, {})[method.lower()] = _describe(route, path, method, op)
     return {

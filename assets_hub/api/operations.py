@@ -89,7 +89,7 @@ def _scalar(name: str, schema: Schema, raw: str) -> Any:
     if "enum" in schema and raw not in schema["enum"]:
         raise BadRequest(f"{name} must be one of {', '.join(map(str, schema['enum']))}")
     if len(raw) > schema.get("maxLength", MAX_PARAM_CHARS):
-        raise BadRequest(f"{name}: at most {schema['maxLength']} characters")
+        raise BadRequest(f"{name} is too long: at most {schema['maxLength']} characters")
     return raw
 
 

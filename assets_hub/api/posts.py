@@ -103,6 +103,7 @@ async def _profile_values(principal: Principal, request: Request) -> tuple[int, 
     "A post for one platform, caption and alt text filled for the library",
     json_reply(200, "The filled post", obj(("id", "caption", "images"), id=TEXT, caption=TEXT)),
     params=[REQUIRED_PROFILE, PLATFORM, *FIELDS],
+    errors=[422],  # an unknown platform, or a field the post needs that the profile lacks
 )
 async def grab_post(request: Request) -> Response:
     """The post for one platform: caption and alt text filled for the library, limits checked."""
@@ -202,7 +203,7 @@ def _zip_response(plan: Any, filename: str) -> Response:
     "Everything for one post on one platform, as a zip",
     ZIP,
     params=[REQUIRED_PROFILE, PLATFORM, *FIELDS],
-    errors=[429],
+    errors=[422, 429],
 )
 async def grab_zip(request: Request) -> Response:
     """Everything for one post on one platform: the branded images and the filled texts."""

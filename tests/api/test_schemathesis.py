@@ -29,6 +29,7 @@ from tests.servers import free_ports
 # A deeper run by hand: ASSETS_HUB_TEST_SCHEMATHESIS_EXAMPLES=25 ASSETS_HUB_TEST_SCHEMATHESIS_SEED=7
 MAX_EXAMPLES = int(os.environ.get("ASSETS_HUB_TEST_SCHEMATHESIS_EXAMPLES", "3"))
 SEED = os.environ.get("ASSETS_HUB_TEST_SCHEMATHESIS_SEED", "18")
+MODE = os.environ.get("ASSETS_HUB_TEST_SCHEMATHESIS_MODE", "positive")  # or negative, all
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
@@ -38,16 +39,39 @@ CHECKS = (
 )
 SECRET = "s" * 40  # shared by the seeding process and the server, so tokens verify in both
 SERVED = ("database_url", "storage_url", "search_url", "tmp_dir", "secret_key")
+ASSETS = 4
+CONFIG = """
+[dictionaries.assets]
+values = {assets}
+[dictionaries.profiles]
+values = [{profile}]
+[dictionaries.slugs]
+values = {slugs}
+[dictionaries.presets]
+values = ["instagram-square", "story"]
+
+[parameters]
+"path.asset_id" = {{ dictionary = "assets", probability = 0.6 }}
+"path.profile_id" = {{ dictionary = "profiles", probability = 0.6 }}
+"query.profile" = {{ dictionary = "profiles", probability = 0.6 }}
+"path.slug" = {{ dictionary = "slugs", probability = 0.6 }}
+"path.key" = {{ dictionary = "presets", probability = 0.5 }}
+"query.preset" = {{ dictionary = "presets", probability = 0.6 }}
+"""
 
 
 @dataclass(frozen=True)
 class Served:
     base_url: str
     headers: dict[str, dict[str, str]]
+    config: str
 
 
-async def _seed(settings: Settings) -> dict[str, str]:
-    """Data to find, and one token per role; the app is closed again (it holds the index)."""
+async def _seed(settings: Settings) -> tuple[dict[str, str], str]:
+    """Data to find, and one token per role; the app is closed again (it holds the index).
+
+    Also the schemathesis.toml that makes generated requests name this data half the time
+    (dictionaries of real ids), so they reach past the 404 of a random id."""
     async with app_client(settings) as http:
         editor = await make_user(http, Role.EDITOR)
         member = await make_user(http, Role.LIBRARY_MEMBER, library="leeds")
@@ -57,18 +81,23 @@ async def _seed(settings: Settings) -> dict[str, str]:
         as_admin = {"Authorization": f"Bearer {await token_for(http, admin)}"}
         campaign = {"slug": "libraries-week", "name": "Libraries Week"}
         assert (await http.post("/api/v1/campaigns", json=campaign, headers=as_editor)).is_success
-        upload = await http.post(
-            "/api/v1/assets",
-            files={"file": ("photo.jpg", make_jpeg(), "image/jpeg")},
-            data={**PUBLISHABLE, "title": "Reading group", "campaign": "libraries-week"},
-            headers=as_editor,
-        )
-        assert upload.status_code == 201, upload.text
+        assets = []
+        for n in range(ASSETS):  # several: the run may delete or withdraw some
+            upload = await http.post(
+                "/api/v1/assets",
+                files={"file": (f"photo{n}.jpg", make_jpeg(), "image/jpeg")},
+                data={**PUBLISHABLE, "title": f"Reading group {n}", "campaign": "libraries-week"},
+                headers=as_editor,
+            )
+            assert upload.status_code == 201, upload.text
+            assets.append(upload.json()["id"])
         profile = await http.post(
             "/api/v1/libraries/leeds/profiles", json={"name": "Leeds"}, headers=as_admin
         )
         assert profile.status_code == 201, profile.text
-        return tokens
+        return tokens, CONFIG.format(
+            assets=assets, profile=profile.json()["id"], slugs=["libraries-week", "leeds"]
+        ).replace("'", '"')
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +112,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> I
         tmp_dir=str(root / "tmp"),
         secret_key=SECRET,
     )
-    tokens = asyncio.run(_seed(settings))
+    tokens, config = asyncio.run(_seed(settings))
     env = {k: v for k, v in os.environ.items() if not k.startswith(PREFIX)}
     env.update({PREFIX + name.upper(): str(getattr(settings, name)) for name in SERVED})
     env[PREFIX + "LOG_LEVEL"] = "warning"
@@ -106,6 +135,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> I
         yield Served(
             base_url,
             {role: {"Authorization": f"Bearer {token}"} for role, token in tokens.items()},
+            config,
         )
     finally:
         server.terminate()
@@ -121,14 +151,18 @@ CLI = Path(sys.executable).parent / "schemathesis"
 @pytest.mark.parametrize("role", ["editor", "member"])
 def test_schemathesis_finds_nothing(served: Served, role: str, tmp_path: Path) -> None:
     """The schemathesis CLI's own run and summary (printed, and kept in the failure message)."""
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(served.config)
     command = [
         str(CLI),
+        "--config-file",
+        str(config),
         "run",
         f"{served.base_url}/openapi.json",
         "--checks",
         ",".join(CHECKS),
         "--mode",
-        "positive",
+        MODE,
         "--phases",
         "examples,fuzzing",
         "--max-examples",
