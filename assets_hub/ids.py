@@ -1,4 +1,4 @@
-"""Numeric ids in addresses: range-checked here, once, for every route and query parameter.
+"""Ids and slugs in addresses: range-checked here, once, for every route and query parameter.
 
 Database ids are 64-bit integers (SQLite's INTEGER, PostgreSQL's BIGINT). A longer number
 used to reach the database driver and fail there with a 500 (``OverflowError``). Paths declare
@@ -9,6 +9,8 @@ address of something missing).
 """
 
 from __future__ import annotations
+
+import re
 
 from starlette.convertors import Convertor, register_url_convertor
 
@@ -32,6 +34,27 @@ class IdConvertor(Convertor[int]):
 
 
 register_url_convertor("id", IdConvertor())
+
+# Campaign and library slugs: what the services accept when they are made. A longer string in
+# an address used to reach the ORM, which refuses over-long values with a 500; ``{slug:slug}``
+# makes it an address that matches no route (404).
+SLUG_PATTERN = "[a-z0-9][a-z0-9-]{0,99}"
+SLUG = re.compile(SLUG_PATTERN)
+
+
+class SlugConvertor(Convertor[str]):
+    """``{name:slug}`` in a route path: a campaign or library slug."""
+
+    regex = SLUG_PATTERN
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("slug", SlugConvertor())
 
 
 def query_id(name: str, raw: str) -> int:

@@ -84,7 +84,7 @@ routes = [
     Route("/posts/{asset_id}", posts.grab_post, methods=["GET"], name="post"),
     Route("/posts/{asset_id}", posts.update_post, methods=["PATCH"], name="post_update"),
     Route("/posts/{asset_id}/grab.zip", posts.grab_zip, methods=["GET"], name="post_zip"),
-    Route("/campaigns/{slug}/pack.zip", posts.campaign_pack, methods=["GET"], name="pack"),
+    Route("/campaigns/{slug:slug}/pack.zip", posts.campaign_pack, methods=["GET"], name="pack"),
     Route("/feed-tokens", feeds.create_feed_token, methods=["POST"], name="feed_token_create"),
     Route(
         "/feed-tokens/{token_id:id}",
@@ -94,9 +94,11 @@ routes = [
     ),
     Route("/campaigns", assets.list_campaigns, methods=["GET"], name="campaigns"),
     Route("/campaigns", assets.create_campaign, methods=["POST"], name="campaign_create"),
-    Route("/libraries/{slug}/profiles", branding.list_profiles, methods=["GET"], name="profiles"),
     Route(
-        "/libraries/{slug}/profiles",
+        "/libraries/{slug:slug}/profiles", branding.list_profiles, methods=["GET"], name="profiles"
+    ),
+    Route(
+        "/libraries/{slug:slug}/profiles",
         branding.create_profile,
         methods=["POST"],
         name="profile_create",

@@ -117,7 +117,7 @@ async def update_user(request: Request) -> Response:
             ("email", "role"),
             email={"type": "string", "maxLength": 254},
             role=ROLE,
-            library={"type": ["string", "null"], "description": "A library slug"},
+            library={"type": ["string", "null"], "maxLength": 100, "description": "A slug"},
         )
     ),
     errors=[409, 429],

@@ -14,6 +14,7 @@ from assets_hub.auth.policy import Policy, require_principal, requires
 from assets_hub.auth.principal import Principal
 from assets_hub.auth.secrets import digest, new_token
 from assets_hub.errors import NotFound, Unprocessable
+from assets_hub.ids import SLUG
 from assets_hub.models import Asset, BrandingProfile, Campaign, FeedToken, Library, Role, SocialPost
 from assets_hub.services import audit, posts, signed_links
 from assets_hub.services.branding import profile_for
@@ -113,7 +114,7 @@ async def campaign_feed(request: Request) -> Response:
     slug, _, kind = name.rpartition(".")
     if kind not in ("atom", "json"):
         raise NotFound("Feeds end in .atom or .json.")
-    campaign = await Campaign.get_or_none(slug=slug)
+    campaign = await Campaign.get_or_none(slug=slug) if SLUG.fullmatch(slug) else None
     if campaign is None:
         raise NotFound("No campaign with that slug.")
     library = await Library.get(id=row.library_id)

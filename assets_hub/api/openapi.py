@@ -19,7 +19,7 @@ from assets_hub.api.operations import HEADERS, JsonBody, Multipart, Operation, R
 from assets_hub.api.schemas import COMPONENTS, json_reply, obj
 from assets_hub.auth.policy import SAFE_METHODS, Policy, requires
 from assets_hub.auth.sessions import COOKIE_NAME
-from assets_hub.ids import ID_SCHEMA, IdConvertor
+from assets_hub.ids import ID_SCHEMA, SLUG_PATTERN, IdConvertor, SlugConvertor
 
 DOCUMENTED_PREFIXES = ("/api/", "/r/", "/feeds/")
 ERRORS = {
@@ -98,6 +98,8 @@ def _path_params(route: Route) -> list[dict[str, Any]]:
         schema: dict[str, Any] = {"type": "string"}
         if isinstance(convertor, IdConvertor):
             schema = ID_SCHEMA
+        elif isinstance(convertor, SlugConvertor):
+            schema = {"type": "string", "pattern": f"^{SLUG_PATTERN}$"}
         elif name in ("asset_id", "job_id"):
             schema = {"type": "string", "format": "uuid"}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})

@@ -209,9 +209,9 @@ routes = [
     # Campaigns, social post grab pages and the home page (campaign_pages, home_pages).
     Route("/home", home_pages.home_page, methods=["GET"], name="home"),
     Route("/campaigns", campaign_pages.campaigns_list, methods=["GET"], name="campaigns"),
-    Route("/campaigns/{slug}", campaign_pages.campaign_page, methods=["GET"], name="campaign"),
+    Route("/campaigns/{slug:slug}", campaign_pages.campaign_page, methods=["GET"], name="campaign"),
     Route(
-        "/campaigns/{slug}/pack",
+        "/campaigns/{slug:slug}/pack",
         campaign_pages.campaign_pack,
         methods=["GET"],
         name="campaign_pack",

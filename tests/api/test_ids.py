@@ -92,3 +92,25 @@ async def test_editing_the_wrong_kind_of_asset_is_404_not_500(client: httpx.Asyn
     for path in (f"/api/v1/posts/{image}", f"/api/v1/case-studies/{image}"):
         response = await client.patch(path, json={"revision": 1})
         assert response.status_code == 404, (path, response.text)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/campaigns/{}/pack.zip?profile=1"),
+        ("GET", "/api/v1/libraries/{}/profiles"),
+        ("POST", "/api/v1/libraries/{}/profiles"),
+        ("PATCH", "/api/v1/presets/{}"),
+        ("GET", "/campaigns/{}"),
+        ("GET", "/campaigns/{}/pack"),
+        ("GET", "/editor/templates/{}"),
+    ],
+)
+async def test_over_long_slugs_and_keys_are_404_not_500(
+    client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    """Found by schemathesis: the ORM refuses a value longer than its column (a 500)."""
+    await authorise(client, Role.ADMIN)
+    body = {"json": {}} if method != "GET" else {}
+    response = await client.request(method, path.format("a" * 150), **body)  # type: ignore[arg-type]
+    assert response.status_code == 404, response.text

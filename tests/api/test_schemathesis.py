@@ -36,6 +36,9 @@ CHECKS = (
     "content_type_conformance",
     "response_headers_conformance",
     "response_schema_conformance",
+    "ignored_auth",  # without the token: refused, never answered
+    "unsupported_method",  # other methods: 405 with Allow
+    "allow_header_conformance",
 )
 SECRET = "s" * 40  # shared by the seeding process and the server, so tokens verify in both
 SERVED = ("database_url", "storage_url", "search_url", "tmp_dir", "secret_key")
@@ -164,7 +167,7 @@ def test_schemathesis_finds_nothing(served: Served, role: str, tmp_path: Path) -
         "--mode",
         MODE,
         "--phases",
-        "examples,fuzzing",
+        "examples,coverage,fuzzing",
         "--max-examples",
         str(MAX_EXAMPLES),
         "--seed",
