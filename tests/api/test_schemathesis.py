@@ -1,10 +1,13 @@
-"""schemathesis against the real service: every operation of /openapi.json, a few generated
-requests each, as an editor and as a library member. Zero 5xx, and every answer (status,
-content type, headers, body) as the document says.
+"""schemathesis against the real service: every operation of /openapi.json, as an editor and
+as a library member. Zero 5xx; every answer (status, content type, headers, body) as the
+document says; without the token every protected operation refuses; other methods get 405
+with an Allow header.
 
 The service runs as a subprocess (``assets-hub serve``) on data seeded beforehand: a campaign,
-a published photo, Leeds with a branding profile, and one API token per role. Bounded: at most
-``MAX_EXAMPLES`` generated requests per operation and role (well under 2 minutes in all).
+published photos, Leeds with a branding profile, and one API token per role; a generated
+schemathesis.toml makes requests name that data some of the time. Bounded: schemathesis's
+coverage phase plus at most ``MAX_EXAMPLES`` generated requests per operation and role (about
+a minute for both).
 """
 
 from __future__ import annotations
