@@ -16,6 +16,7 @@ import httpx2
 import pytest
 import respx
 
+from assets_hub.checks import run_checks
 from assets_hub.search.base import SearchDocument, SearchQuery, SearchUnavailable, Visibility
 from assets_hub.search.meili import (
     MeilisearchBackend,
@@ -23,6 +24,8 @@ from assets_hub.search.meili import (
     search_body,
     settings_payload,
 )
+from assets_hub.settings import Settings
+from tests.conftest import http_state
 from tests.search.test_meili_translation import RECORDED_RESPONSE, SCOPED_KEY
 
 BASE = "http://meili.test:7700"
@@ -716,3 +719,50 @@ async def test_user_quotes_and_minus_are_sent_as_spaces(
     page = await backend.search(SearchQuery(text='"readng -poster', facets=()))
     assert body_of(route)["q"] == " readng  poster"
     assert page.hits[1].highlights == {"title": "<mark>Reading</mark> Well"}
+
+
+async def test_readyz_notes_a_pending_settings_task_and_fails_on_a_failed_one(
+    client: httpx.AsyncClient, backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    """Mismatch 7: the app started without waiting for its settings task; /readyz says it is
+    pending (still ready: searches use the previous settings) and fails once it failed."""
+    state = http_state(client)
+    embedded, state.search = state.search, backend
+    router.get("/health").mock(return_value=httpx.Response(200, json={"status": "available"}))
+    error = {"code": "invalid_settings_ranking_rules", "message": "bad rule", "type": "x"}
+    router.get("/tasks").mock(
+        side_effect=[
+            task_list(task_view(2, "processing", "settingsUpdate")),
+            task_list(task_view(2, "failed", "settingsUpdate", error=error)),
+        ]
+    )
+    try:
+        ready = await client.get("/readyz")
+        failed = await client.get("/readyz")
+    finally:
+        state.search = embedded
+    assert ready.status_code == 200
+    assert ready.json()["search_setup"].startswith("settingsUpdate task 2 processing")
+    assert failed.status_code == 503
+    assert "invalid_settings_ranking_rules" in failed.json()["checks"]["search"]
+
+
+async def test_check_names_the_missing_action_and_the_pending_task(
+    settings: Settings,
+    backend: MeilisearchBackend,
+    router: respx.MockRouter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Mismatch 6 and 7 in `assets-hub check` (a key that may read itself, GET /keys/{key})."""
+    monkeypatch.setattr("assets_hub.checks.open_search", lambda url, timeout_s: backend)
+    router.get("/health").mock(return_value=httpx.Response(200, json={"status": "available"}))
+    view = {**SCOPED_KEY, "actions": [a for a in SCOPED_KEY["actions"] if a != "indexes.swap"]}
+    router.get(f"/keys/{KEY}").mock(return_value=httpx.Response(200, json=view))
+    router.get("/tasks").mock(return_value=task_list(task_view(2, "enqueued", "settingsUpdate")))
+    lines: list[str] = []
+    assert await run_checks(settings, lines.append) is False
+    assert "search    API key lacks indexes.swap" in lines
+    assert (
+        "search    setup settingsUpdate task 2 enqueued (searches use the previous settings "
+        "until Meilisearch reaches it)"
+    ) in lines
