@@ -345,7 +345,10 @@ class MeilisearchBackend:
         if self.client.http_client.headers.get("Authorization") is None:
             return []  # no key: fine only on a server without a master key (ping tells)
         key = self.client.http_client.headers["Authorization"].removeprefix("Bearer ")
-        status, view = await self._request("GET", f"keys/{key}", allow=(401, 403, 404))
+        try:
+            status, view = await self._request("GET", f"keys/{key}", allow=(401, 403, 404))
+        except SearchUnavailable as exc:  # the path holds the key: never let it into a message
+            raise SearchUnavailable(exc.detail.replace(key, "{key}")) from None
         if status == 200 and isinstance(view, dict):
             return missing_permissions(view, self.index_uid)
         if status == 404 or _error_code(view) == "missing_master_key":

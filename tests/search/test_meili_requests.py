@@ -766,3 +766,17 @@ async def test_check_names_the_missing_action_and_the_pending_task(
         "search    setup settingsUpdate task 2 enqueued (searches use the previous settings "
         "until Meilisearch reaches it)"
     ) in lines
+
+
+async def test_reading_the_key_never_puts_it_in_a_message(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    """GET /keys/{key} carries the key in its path; an error must not repeat it."""
+    router.get(f"/keys/{KEY}").mock(
+        return_value=httpx.Response(500, json={"code": "internal", "message": "boom"})
+    )
+    with pytest.raises(SearchUnavailable) as caught:
+        await backend.key_problems()
+    assert KEY not in str(caught.value)
+    assert caught.value.__cause__ is None
+    assert "keys/{key} answered 500: internal: boom" in str(caught.value)
