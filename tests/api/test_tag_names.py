@@ -80,3 +80,11 @@ async def test_tags_written_by_every_path_share_one_spelling(client: httpx.Async
         assert found.json()["facets"]["tags"] == {"kids": 1, "rhymes": 1, "story time": 1}
     both = await client.get("/api/v1/assets", params={"tag_all": ["Story  Time", "RHYMES"]})
     assert both.json()["total"] == 1
+    edited = await client.patch(
+        f"/api/v1/assets/{asset_id}",
+        json={"tags": ["Outdoors", "KIDS"], "revision": added.json()["revision"]},
+    )
+    assert edited.status_code == 200, edited.text
+    assert sorted(edited.json()["tags"]) == ["kids", "outdoors"]
+    found = await client.get("/api/v1/assets", params={"tag": "OUTDOORS"})
+    assert [h["id"] for h in found.json()["hits"]] == [asset_id]
