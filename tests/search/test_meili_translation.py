@@ -565,7 +565,10 @@ def test_rebuild_bodies_stay_under_the_payload_limit() -> None:
 def test_far_pages_ask_for_no_hits_and_a_straddling_page_is_cut() -> None:
     """With maxTotalHits raised, Meilisearch would rank offset + limit documents for a far
     page (search/mod.rs prepare_search: offset = min(offset, maxTotalHits)); past the
-    10,000-deep window hitsPerPage 0 asks for the exact total only."""
+    10,000-deep window hitsPerPage 0 asks for the exact total only ("Set to 0 to obtain the
+    exhaustive totalHits count without returning any documents", search/mod.rs SearchQuery;
+    tests/search/pagination.rs). maxTotalHits is a NonZeroUsize (meilisearch-types
+    settings.rs PaginationSettings)."""
     assert settings_payload()["pagination"]["maxTotalHits"] >= 10_000_000
     far = search_body(SearchQuery(page=101, per_page=100))
     assert (far["page"], far["hitsPerPage"]) == (1, 0)
