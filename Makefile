@@ -71,6 +71,15 @@ fmt: install-dev
 	$(BIN)/ruff format assets_hub tests bench
 	$(BIN)/ruff check --fix assets_hub tests bench
 
+# thumbor, the render benchmark's comparison, in a venv of its own: never a project dependency.
+# Defined before `bench`: make expands a rule's prerequisites when it reads the rule.
+THUMBOR_VENV  := var/thumbor-venv
+THUMBOR_STAMP := $(THUMBOR_VENV)/.installed
+$(THUMBOR_STAMP):
+	$(PYTHON) -m venv $(THUMBOR_VENV)
+	$(THUMBOR_VENV)/bin/pip install --quiet thumbor
+	touch $@
+
 # Benchmarks print figures beside a baseline measured in the same run; they are not tests.
 bench: install-dev $(THUMBOR_STAMP)
 	$(BIN)/python bench/search.py --n 10000
@@ -80,14 +89,6 @@ bench: install-dev $(THUMBOR_STAMP)
 	$(BIN)/python bench/duplicates.py --n 20000
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/upload.py --size-mb 256
-
-# thumbor, the render benchmark's comparison, in a venv of its own: never a project dependency.
-THUMBOR_VENV  := var/thumbor-venv
-THUMBOR_STAMP := $(THUMBOR_VENV)/.installed
-$(THUMBOR_STAMP):
-	$(PYTHON) -m venv $(THUMBOR_VENV)
-	$(THUMBOR_VENV)/bin/pip install --quiet thumbor
-	touch $@
 
 # The full-size upload measurement from issue 4 (a 1 GiB file through the API to S3).
 bench-upload: install-dev
