@@ -54,6 +54,8 @@ browser-deps:
 	  echo "browser-deps: /usr/bin/chromium is missing; as root: apt-get install chromium"; \
 	fi
 
+# The demo banner, mails and feed links name the address served here, unless it is set.
+run: export ASSETS_HUB_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/assets-hub migrate
 	$(BIN)/assets-hub demo
