@@ -54,8 +54,9 @@ browser-deps:
 	  echo "browser-deps: /usr/bin/chromium is missing; as root: apt-get install chromium"; \
 	fi
 
-# The demo banner, mails and feed links name the address served here, unless it is set.
-run: export ASSETS_HUB_BASE_URL ?= http://$(HOST):$(PORT)
+# The demo banner, mails and feed links name the address served here, unless it is set
+# (this machine's loopback when serving on every interface, as `serve` does).
+run: export ASSETS_HUB_BASE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 run: install
 	$(BIN)/assets-hub migrate
 	$(BIN)/assets-hub demo

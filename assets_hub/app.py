@@ -218,7 +218,12 @@ def create_app(settings: Settings) -> Starlette:
 
 
 def app_from_environment() -> Starlette:
-    """uvicorn --factory entry point: settings from the process environment."""
+    """uvicorn --factory entry point (and each worker process's): settings from the process
+    environment, and our logging in place of uvicorn's access log."""
     import os
 
-    return create_app(Settings.from_env(os.environ))
+    from assets_hub.observability.request_log import configure_logging
+
+    settings = Settings.from_env(os.environ)
+    configure_logging(settings)
+    return create_app(settings)
