@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint fmt bench bench-upload migrations install install-dev check clean docs
+.PHONY: run test lint fmt bench bench-upload migrations install install-dev check clean docs image-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,8 +66,8 @@ test: install-dev
 	$(BIN)/pytest
 
 lint: install-dev
-	$(BIN)/ruff format --check assets_hub tests bench
-	$(BIN)/ruff check assets_hub tests bench
+	$(BIN)/ruff format --check assets_hub tests bench deploy
+	$(BIN)/ruff check assets_hub tests bench deploy
 	$(BIN)/mypy
 
 fmt: install-dev
@@ -106,6 +106,11 @@ docs: install
 
 check: install
 	$(BIN)/assets-hub check
+
+# The image's file list holds the stylesheet: deploy/Dockerfile's front-end stage is run into a
+# temporary folder and the final stage's COPY lines replayed (no Docker engine needed).
+image-check:
+	$(PYTHON) deploy/check_image.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
