@@ -44,8 +44,19 @@ def env(tmp_path: Path) -> dict[str, str]:
         [*_cli(), "migrate"], env=values, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert "logger bridge initialized" not in done.stdout + done.stderr
     return values
+
+
+def test_a_cli_command_does_not_print_pikepdfs_start_up_line(env: dict[str, str]) -> None:
+    done = subprocess.run(  # noqa: S603 - our own CLI; this command loads pikepdf
+        [*_cli(), "create-library", "--name", "Leeds Libraries"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.strip() == "library created: leeds-libraries", done.stderr
+    assert "pikepdf" not in done.stderr
 
 
 @contextlib.contextmanager
