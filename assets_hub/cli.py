@@ -13,9 +13,11 @@ import click
 
 from assets_hub.backends import describe_startup_error, open_backends
 from assets_hub.errors import AppError, BackendUnavailable, ConfigError, Unprocessable
+from assets_hub.observability.request_log import configure_logging, quiet_noisy_loggers
 from assets_hub.settings import Settings
 
 T = TypeVar("T")
+DEFAULT_BASE_URL = Settings.__dataclass_fields__["base_url"].default
 
 
 def _settings() -> Settings:
@@ -41,6 +43,7 @@ def _run(coro_factory: Callable[[], Awaitable[T]]) -> T:
 def main() -> None:
     """assets hub: national campaign materials, branded by each local library."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    quiet_noisy_loggers()
 
 
 @main.command()
@@ -53,13 +56,33 @@ def serve(host: str, port: int) -> None:
     from assets_hub.app import create_app
 
     settings = _settings()
+    settings = settings.replace(base_url=served_base_url(settings.base_url, host, port))
+    configure_logging(settings)
 
     async def check() -> None:
         async with open_backends(settings):
             pass
 
     _run(check)  # fail fast with one clear line instead of a traceback inside uvicorn
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    # Our request log replaces uvicorn's access log, whose raw paths carry tokens.
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
+    )
+
+
+def served_base_url(base_url: str, host: str, port: int) -> str:
+    """ASSETS_HUB_BASE_URL when it was set, else the address `serve` listens on (this
+    machine's loopback when it listens on every interface)."""
+    if base_url != DEFAULT_BASE_URL:
+        return base_url
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - compared, not bound
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 @main.command()

@@ -117,7 +117,7 @@ def _security(policy: Policy | None) -> list[dict[str, list[str]]]:
 
 def _describe(route: Route, path: str, method: str, op: Operation) -> dict[str, Any]:
     policy: Policy | None = getattr(route.endpoint, "__policy__", None)
-    params = _path_params(route) + [p.document() for p in op.params]
+    params = _path_params(route) + op.query_document()
     found: dict[str, Any] = {
         "operationId": route.name or path,
         "summary": op.summary,

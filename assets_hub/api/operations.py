@@ -147,6 +147,17 @@ HEADERS: dict[str, Schema] = {
 }  # fmt: skip
 
 
+# How the document says "any other query parameter is accepted and ignored".
+OTHER_QUERY: dict[str, Any] = {
+    "name": "other",
+    "in": "query",
+    "description": "Any other query parameter is ignored (feed readers add their own)",
+    "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+    "style": "form",
+    "explode": True,
+}
+
+
 @dataclass(frozen=True)
 class Operation:
     """Everything about one operation the document says and the wrapper enforces."""
@@ -157,6 +168,14 @@ class Operation:
     body: JsonBody | Multipart | None = None
     errors: frozenset[int] = frozenset()  # beyond those that follow from the declaration
     description: str = ""
+    ignores_other_query: bool = False  # for feeds: readers append their own parameters
+
+    def query_document(self) -> list[dict[str, Any]]:
+        """The query and header parameters as the document lists them."""
+        found = [p.document() for p in self.params]
+        if self.ignores_other_query:
+            found.append(OTHER_QUERY)
+        return found
 
     @property
     def query(self) -> dict[str, Param]:
@@ -170,10 +189,17 @@ def operation(
     body: JsonBody | Multipart | None = None,
     errors: Sequence[int] = (),
     description: str = "",
+    ignores_other_query: bool = False,
 ) -> Callable[[Endpoint], Endpoint]:
     """Declare an API operation (use beneath ``@requires``, so the policy answers first)."""
     declared = Operation(
-        summary, tuple(replies), tuple(params), body, frozenset(errors), description
+        summary,
+        tuple(replies),
+        tuple(params),
+        body,
+        frozenset(errors),
+        description,
+        ignores_other_query,
     )
 
     def decorate(endpoint: Endpoint) -> Endpoint:
@@ -210,7 +236,7 @@ def body_of(request: Request) -> dict[str, Any]:
 def _parse_query(declared: Operation, request: Request) -> dict[str, Any]:
     known = declared.query
     unknown = sorted(set(request.query_params) - set(known))
-    if unknown:
+    if unknown and not declared.ignores_other_query:
         names = ", ".join(sorted(known)) or "none"
         raise BadRequest(
             f"Unknown parameter(s): {', '.join(unknown)[:200]}. This address takes: {names[:600]}."

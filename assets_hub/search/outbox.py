@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import Q
 
 from assets_hub.models import Asset, SearchOutbox
+from assets_hub.observability import metrics
 from assets_hub.search.base import SearchBackend, SearchDocument
 from assets_hub.search.documents import build_document
 
@@ -97,6 +98,7 @@ class Indexer:
         return len(rows)
 
     async def _postpone(self, rows: Iterable[SearchOutbox], exc: Exception) -> None:
+        metrics.BACKEND_ERRORS.labels("search").inc()
         now = self.clock()
         detail = f"{type(exc).__name__}: {exc}"[:500]
         for row in rows:
