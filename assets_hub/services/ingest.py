@@ -31,7 +31,7 @@ from assets_hub.models import Asset, AssetVersion, Campaign, Kind, Status, Tag, 
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
 from assets_hub.services.metadata import AssetMetadata
-from assets_hub.services.rules import check_publishable
+from assets_hub.services.rules import check_publishable, publish_problems, refuse_unpublishable
 from assets_hub.settings import Settings
 from assets_hub.threads import run_blocking
 from assets_hub.uploads import LimitFor, SpooledFile
@@ -265,31 +265,18 @@ async def upload_asset(
     orphans that `assets-hub gc` removes after its grace period.
     """
     campaign = await campaign_by_slug(meta.campaign)
-    if upload.size:  # refuse a kind that does not fit the file before storing anything
-        kind_for(sniff(upload.head[:SNIFF_BYTES]), meta.kind)
+    # Everything the metadata can be refused for is checked before the first byte is stored:
+    # a refusal must not leave files behind (nor cost a write).
+    if upload.size:
+        draft = _new_asset(meta, kind_for(sniff(upload.head[:SNIFF_BYTES]), meta.kind), None, None)
+        if meta.status is Status.PUBLISHED:
+            refuse_unpublishable(publish_problems(draft))  # a new asset has no composed post
     stored = await store_file(backends, upload)
     kind = kind_for(stored.media, meta.kind)
     now = datetime.now(UTC)
     async with in_transaction():
-        asset = await Asset.create(
-            title=meta.title,
-            description=meta.description,
-            kind=kind,
-            status=Status.DRAFT,
-            campaign=campaign,
-            audience=list(meta.audience),
-            alt_text=meta.alt_text,
-            credit=meta.credit,
-            licence=meta.licence,
-            licence_terms=meta.licence_terms,
-            licence_expires_at=meta.licence_expires_at,
-            language=meta.language,
-            embargo_until=meta.embargo_until,
-            expires_at=meta.expires_at,
-            focal_x=meta.focal_point[0] if meta.focal_point else None,
-            focal_y=meta.focal_point[1] if meta.focal_point else None,
-            created_by=uploader,
-        )
+        asset = _new_asset(meta, kind, campaign, uploader)
+        await asset.save()
         for name in meta.tags:
             tag, _ = await Tag.get_or_create(name=name)
             await asset.tags.add(tag)
@@ -320,6 +307,31 @@ async def upload_asset(
     )
     await index_soon(backends, asset.id)
     return UploadResult(asset, stored.warnings, stored.similar)
+
+
+def _new_asset(
+    meta: AssetMetadata, kind: Kind, campaign: Campaign | None, uploader: User | None
+) -> Asset:
+    """The asset as a draft, not yet saved (the publish rules can be checked on it)."""
+    return Asset(
+        title=meta.title,
+        description=meta.description,
+        kind=kind,
+        status=Status.DRAFT,
+        campaign=campaign,
+        audience=list(meta.audience),
+        alt_text=meta.alt_text,
+        credit=meta.credit,
+        licence=meta.licence,
+        licence_terms=meta.licence_terms,
+        licence_expires_at=meta.licence_expires_at,
+        language=meta.language,
+        embargo_until=meta.embargo_until,
+        expires_at=meta.expires_at,
+        focal_x=meta.focal_point[0] if meta.focal_point else None,
+        focal_y=meta.focal_point[1] if meta.focal_point else None,
+        created_by=uploader,
+    )
 
 
 async def add_version(
