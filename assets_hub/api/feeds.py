@@ -11,6 +11,7 @@ from assets_hub.api.bodies import read_json_object, text_field
 from assets_hub.auth.policy import Policy, require_principal, requires
 from assets_hub.auth.principal import Principal
 from assets_hub.auth.secrets import digest, new_token
+from assets_hub.auth.tokens import maker_still_entitled
 from assets_hub.errors import NotFound, Unprocessable
 from assets_hub.models import Asset, BrandingProfile, Campaign, FeedToken, Library, Role, SocialPost
 from assets_hub.services import audit, posts, signed_links
@@ -40,7 +41,10 @@ async def create_feed_token(request: Request) -> Response:
         raise Unprocessable("name: 1 to 100 characters, e.g. the scheduling tool")
     token = new_token("ahf_")
     row = await FeedToken.create(
-        library_id=principal.library_id, name=name, token_hash=digest(token)
+        library_id=principal.library_id,
+        created_by_id=principal.user_id,
+        name=name,
+        token_hash=digest(token),
     )
     await audit.record(
         "feed_token_created",
@@ -89,7 +93,7 @@ async def campaign_feed(request: Request) -> Response:
     """/feeds/{token}/{campaign}.atom|.json: published posts, captions filled for the library."""
     token = request.path_params["token"]
     row = await FeedToken.get_or_none(token_hash=digest(token), revoked_at=None)
-    if row is None:
+    if row is None or not await maker_still_entitled(row.created_by_id, row.library_id):
         raise NotFound("This feed address is not valid (it may have been revoked).")
     name = request.path_params["name"]
     slug, _, kind = name.rpartition(".")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from assets_hub.auth.principal import Principal
+from assets_hub.auth.principal import STAFF_ROLES, Principal
 from assets_hub.auth.secrets import digest, new_token
 from assets_hub.auth.sessions import principal_for
 from assets_hub.errors import NotFound, Unprocessable
@@ -63,3 +63,18 @@ async def revoke_token(principal: Principal, token_id: int) -> ApiToken:
         row.revoked_at = utcnow()
         await row.save(update_fields=["revoked_at"])
     return row
+
+
+async def maker_still_entitled(user_id: int | None, library_id: int | None) -> bool:
+    """Whether a render link or feed token made by ``user_id`` for ``library_id`` still works.
+
+    Links and feeds stop with their maker: once the maker is switched off, deleted, or (for
+    library staff) no longer in that library, what they shared stops too. ``None`` is a feed
+    token made before its maker was recorded; it keeps working until revoked.
+    """
+    if user_id is None:
+        return True
+    user = await User.get_or_none(id=user_id)
+    if user is None or not user.is_active:
+        return False
+    return user.role in STAFF_ROLES or (library_id is not None and user.library_id == library_id)

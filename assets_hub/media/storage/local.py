@@ -207,6 +207,26 @@ class LocalStorage:
         except OSError as exc:
             raise BackendUnavailable("storage", f"cannot delete {key!r}: {exc.strerror}") from exc
 
+    def _sweep_tmp(self, before: float) -> int:
+        tmp_dir = os.path.join(self._real_root(), TMP_DIR)
+        removed = 0
+        try:
+            entries = os.scandir(tmp_dir)
+        except FileNotFoundError:
+            return 0
+        with entries:
+            for entry in entries:
+                # A live write touches its file with every chunk, so only debris is this old.
+                with contextlib.suppress(FileNotFoundError):
+                    if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < before:
+                        os.unlink(entry.path)
+                        removed += 1
+        return removed
+
+    def _free_bytes(self) -> int:
+        stat = os.statvfs(self.root if os.path.isdir(self.root) else os.path.dirname(self.root))
+        return stat.f_bavail * stat.f_frsize
+
     def _ping(self) -> None:
         try:
             os.makedirs(self.root, exist_ok=True)
@@ -353,6 +373,14 @@ class LocalStorage:
     async def ping(self) -> None:
         """Create the root if missing and prove it is a writable directory."""
         await run_blocking("files", self._ping)
+
+    async def sweep_incomplete(self, before: datetime) -> int:
+        """Remove temp files under ``.tmp/`` last written before ``before`` (a killed writer's)."""
+        return await run_blocking("files", self._sweep_tmp, before.timestamp())
+
+    async def free_bytes(self) -> int | None:
+        """Bytes free for an unprivileged writer on the storage root's filesystem."""
+        return await run_blocking("files", self._free_bytes)
 
     async def aclose(self) -> None:
         """Nothing to release: files are opened and closed per operation."""

@@ -18,6 +18,7 @@ import logging
 import re
 from asyncio import FIRST_COMPLETED
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO, ParamSpec, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -476,6 +477,31 @@ class S3Storage:
                 return
             for item in page.get("Contents", []):
                 yield item["Key"][len(self.prefix) :]
+
+    async def sweep_incomplete(self, before: datetime) -> int:
+        """Abort multipart uploads under this prefix begun before ``before`` (S3-05 backstop).
+
+        A crash of the app (or of S3) between CreateMultipartUpload and Complete/Abort leaves
+        parts that are billed and invisible to listings; the bucket's lifecycle rule may not
+        exist on every S3-compatible store.
+        """
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        pages: Iterator[Any] = iter(paginator.paginate(Bucket=self.bucket, Prefix=self.prefix))
+        aborted = 0
+        while True:
+            page = await self._run("list multipart uploads", next, pages, None)
+            if page is None:
+                return aborted
+            for upload in page.get("Uploads", []):
+                initiated = upload.get("Initiated")
+                if initiated is not None and initiated >= before:
+                    continue  # may still be in flight
+                await self._abort(upload["Key"], upload["UploadId"])
+                aborted += 1
+
+    async def free_bytes(self) -> int | None:
+        """None: S3 does not say how much room is left."""
+        return None
 
     async def download_url(self, key: str, *, filename: str, content_type: str) -> str | None:
         """A presigned GET valid for ``expires_s`` (≤ 300 s) that downloads as ``filename``.
