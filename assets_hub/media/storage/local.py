@@ -17,7 +17,7 @@ import contextlib
 import errno
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
@@ -177,23 +177,41 @@ class LocalStorage:
             finally:
                 os.close(dir_fd)
 
-    def _list(self, prefix: str) -> list[str]:
-        root = self._real_root()
-        keys: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(root):
-            rel_dir = os.path.relpath(dirpath, root)
-            if rel_dir == ".":
-                # Bookkeeping directories are not objects (keys cannot start with ".").
-                dirnames[:] = [d for d in dirnames if d not in _INTERNAL]
-                rel_dir = ""
-            dirnames.sort()
-            for filename in filenames:
-                key = f"{rel_dir}/{filename}" if rel_dir else filename
-                key = key.replace(os.sep, "/")
+    def _walk(self, path: str, rel: str, prefix: str) -> Iterator[list[str]]:
+        """Keys under ``path`` in sorted order, a directory's files at a time (bounded memory).
+
+        Directories sort as their name plus "/", so a depth-first walk yields keys in the same
+        order as sorting them all would.
+        """
+        entries: list[tuple[str, str, bool]] = []
+        try:
+            with os.scandir(path) as found:
+                for entry in found:
+                    if not rel and entry.name in _INTERNAL:
+                        continue  # bookkeeping, not objects (keys cannot start with ".")
+                    # Like os.walk: a symlink to a directory is neither listed nor followed.
+                    is_dir = entry.is_dir()
+                    if is_dir and entry.is_symlink():
+                        continue
+                    entries.append((entry.name + "/" if is_dir else entry.name, entry.name, is_dir))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        entries.sort()
+        batch: list[str] = []
+        for _, name, is_dir in entries:
+            key = rel + name
+            if not is_dir:
                 if key.startswith(prefix):
-                    keys.append(key)
-        keys.sort()
-        return keys
+                    batch.append(key)
+                continue
+            inner = key + "/"
+            if inner.startswith(prefix) or prefix.startswith(inner):
+                if batch:
+                    yield batch
+                    batch = []
+                yield from self._walk(os.path.join(path, name), inner, prefix)
+        if batch:
+            yield batch
 
     def _delete(self, key: str) -> None:
         path = self._path(key)
@@ -361,9 +379,10 @@ class LocalStorage:
         return self._list_keys(prefix)
 
     async def _list_keys(self, prefix: str) -> AsyncIterator[str]:
-        keys = await run_blocking("files", self._list, prefix)
-        for key in keys:
-            yield key
+        batches = self._walk(self._real_root(), "", prefix)
+        while (keys := await run_blocking("files", next, batches, None)) is not None:
+            for key in keys:
+                yield key
 
     async def download_url(self, key: str, *, filename: str, content_type: str) -> str | None:
         """Always None: the app streams local files itself (with ``content_disposition``)."""
