@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
+import anyio
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from assets_hub.backends import Backends
-from assets_hub.errors import PayloadTooLarge, Unprocessable
+from assets_hub.errors import AppError, PayloadTooLarge, Unprocessable
 from assets_hub.media.filenames import display_name
 from assets_hub.media.inspect import (
     Inspection,
@@ -119,13 +120,15 @@ async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
     else:
         stripped = await run_blocking(pool, stripped_original, upload.file, media)
         stripped_size = len(stripped)
+    storage = backends.storage
+    digest = upload.sha256
+    created: list[str] = []  # written by this call: removed again if a later write fails
     try:
-        storage = backends.storage
-        digest = upload.sha256
         key = original_key(digest)
         if await storage.head(key) is None:
             await run_blocking("files", upload.file.seek, 0)
             await storage.put(key, upload.file, content_type=media.mime, size=upload.size)
+            created.append(key)
         derived: dict[str, tuple[str, bytes | BinaryIO | None, str]] = {
             "thumbnail_key": ("thumb-400.webp", inspection.thumbnail, "image/webp"),
             "preview_key": ("preview-1200.webp", inspection.preview, "image/webp"),
@@ -165,13 +168,39 @@ async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
                     await storage.put(
                         derived_name, data, content_type=content_type, size=stripped_size
                     )
+                created.append(derived_name)
             fields[column] = derived_name
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await _remove_unreferenced(backends, digest, created)
+        raise
     finally:
         if stripped is not None and not isinstance(stripped, bytes):
             await run_blocking("files", stripped.close)
     stored = StoredFile(media, fields)
     stored.warnings, stored.similar = await _duplicate_warnings(digest, inspection.phash)
     return stored
+
+
+async def _remove_unreferenced(backends: Backends, digest: str, keys: list[str]) -> None:
+    """Undo a half-stored upload (disk full, storage gone) so it leaves nothing behind.
+
+    Keys are content-addressed: if a committed version has the same bytes, another upload
+    raced this one and owns them. Best effort: what cannot be removed now, gc removes later.
+    """
+    if not keys:
+        return
+    try:
+        if await AssetVersion.exists(sha256=digest):
+            return
+    except Exception as exc:  # noqa: BLE001 - the database may be down too; gc decides later
+        log.warning("kept %d file(s) of a failed upload for gc: %s", len(keys), exc)
+        return
+    for key in keys:
+        try:
+            await backends.storage.delete(key)
+        except AppError as exc:
+            log.warning("could not remove %s after a failed upload: %s", key, exc.message)
 
 
 async def _duplicate_warnings(sha256: str, phash: str | None) -> tuple[list[str], list[str]]:

@@ -24,7 +24,14 @@ from urllib.parse import unquote, urlsplit
 
 import anyio
 
-from assets_hub.errors import BackendUnavailable, BlobNotFound, ConfigError, InvalidKey
+from assets_hub.errors import (
+    NO_ROOM_ERRNOS,
+    BackendUnavailable,
+    BlobNotFound,
+    ConfigError,
+    InvalidKey,
+    storage_error,
+)
 from assets_hub.media.storage.base import CHUNK_SIZE, StoredObject, validate_key
 from assets_hub.threads import run_blocking
 
@@ -147,7 +154,13 @@ class LocalStorage:
             # content-addressed bytes; the object itself is still never replaced.)
             self._write_meta(key, content_type)
             # link() never replaces an existing name: this is the create-if-absent commit point.
-            os.link(tmp.path, dest)
+            try:
+                os.link(tmp.path, dest)
+            except OSError as exc:
+                if not isinstance(exc, FileExistsError):  # the other writer's sidecar stays
+                    with contextlib.suppress(OSError):
+                        os.unlink(self._meta_path(key))
+                raise
         except FileExistsError:
             return False
         finally:
@@ -250,9 +263,17 @@ class LocalStorage:
             os.makedirs(self.root, exist_ok=True)
             if not os.path.isdir(self.root):
                 raise NotADirectoryError(errno.ENOTDIR, "not a directory", self.root)
-            # Prove writability by writing (os.access lies for root and on some mounts).
-            self._open_tmp().discard()
+            # Prove writability by writing a byte (os.access lies for root and on some mounts;
+            # an empty file can still be created on a full disk).
+            probe = self._open_tmp()
+            try:
+                os.write(probe.fd, b"\n")
+                os.fsync(probe.fd)
+            finally:
+                probe.discard()
         except OSError as exc:
+            if exc.errno in NO_ROOM_ERRNOS:
+                raise BackendUnavailable("storage", f"storage root {self.root!r} is full") from exc
             raise BackendUnavailable(
                 "storage", f"storage root {self.root!r} is not a writable directory: {exc}"
             ) from exc
@@ -305,7 +326,7 @@ class LocalStorage:
         try:
             return self._open_tmp()
         except OSError as exc:
-            raise BackendUnavailable("storage", f"cannot write under {self.root!r}: {exc}") from exc
+            raise storage_error(f"cannot write under {self.root!r}", exc) from exc
 
     async def _finish_write(
         self, key: str, tmp: _TempFile, total: int, content_type: str
@@ -313,7 +334,7 @@ class LocalStorage:
         try:
             created = await run_blocking("files", self._publish, tmp, key, content_type)
         except OSError as exc:
-            raise BackendUnavailable("storage", f"cannot write {key!r}: {exc}") from exc
+            raise storage_error(f"cannot write {key!r}", exc) from exc
         if not created:
             existing = await run_blocking("files", self._stat, key)
             if existing is not None:
@@ -425,7 +446,7 @@ class _TempFile:
             while view:
                 view = view[os.write(self.fd, view) :]
         except OSError as exc:
-            raise BackendUnavailable("storage", f"cannot write: {exc.strerror}") from exc
+            raise storage_error("cannot write", exc) from exc
 
     def copy_chunk(self, source: BinaryIO) -> int:
         """Copy up to one chunk from ``source``; 0 at the end of the source."""
