@@ -1,0 +1,147 @@
+"""F1 and F3 (fast variants): S3 breaks during an upload or a download, then comes back.
+
+The app's S3 endpoint is a fault proxy in front of the session's SeaweedFS. While the link is
+broken the client gets a 503 with Retry-After and a message a person understands, nothing is
+stored (no object, no incomplete multipart upload), and once the link is back the same request
+succeeds exactly once, without restarting the app. The auditor checks I1-I6 and I8 after.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from PIL import Image
+
+from assets_hub import db
+from assets_hub.backends import Backends
+from assets_hub.models import Asset, Role
+from assets_hub.settings import Settings
+from tests.conftest import PUBLISHABLE, app_client, authorise, http_state
+from tests.reliability.auditor import Ledger, audit
+from tests.reliability.faultproxy import FaultProxy
+from tests.servers import REGION, SeaweedFS
+
+pytestmark = pytest.mark.s3
+
+
+def noisy_jpeg(width: int, height: int) -> bytes:
+    """Random pixels: a JPEG about 1.1 bytes per pixel that no compression shrinks."""
+    image = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=92)
+    return out.getvalue()
+
+
+@dataclass
+class Rig:
+    http: httpx.AsyncClient
+    proxy: FaultProxy
+    s3: Any  # a boto3 client straight to SeaweedFS, around the proxy
+    bucket: str
+
+    @property
+    def backends(self) -> Backends:
+        return http_state(self.http)
+
+    def objects(self) -> list[str]:
+        listed = self.s3.list_objects_v2(Bucket=self.bucket)
+        return sorted(item["Key"] for item in listed.get("Contents", []))
+
+    def multipart_uploads(self) -> list[Any]:
+        found: list[Any] = self.s3.list_multipart_uploads(Bucket=self.bucket).get("Uploads", [])
+        return found
+
+
+@pytest.fixture
+def proxy(seaweedfs: SeaweedFS) -> Iterator[FaultProxy]:
+    target = urlsplit(seaweedfs.endpoint_url)
+    running = FaultProxy(target.hostname or "127.0.0.1", target.port or 80).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+async def rig(
+    make_settings: Callable[..., Settings], seaweedfs: SeaweedFS, proxy: FaultProxy
+) -> AsyncIterator[Rig]:
+    bucket = seaweedfs.new_bucket()
+    url = f"s3://{bucket}?endpoint_url={proxy.url}&region={REGION}"
+    s3 = seaweedfs.client()
+    try:
+        async with app_client(make_settings(storage_url=url)) as http:
+            await authorise(http, Role.EDITOR)
+            yield Rig(http, proxy, s3, bucket)
+    finally:
+        s3.close()
+
+
+async def _upload(rig: Rig, photo: bytes) -> httpx.Response:
+    return await rig.http.post(
+        "/api/v1/assets",
+        data=PUBLISHABLE,
+        files={"file": ("photo.jpg", photo, "image/jpeg")},
+    )
+
+
+def _assert_refused_cleanly(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"].isdigit()
+    assert "storage service is temporarily unavailable" in response.json()["error"]
+    assert "nothing was changed" in response.json()["error"]
+    assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("mode", "options", "size"),
+    [
+        ("refuse", {}, (800, 600)),
+        ("reset", {}, (800, 600)),
+        ("cut", {"budget": 400_000}, (1000, 800)),  # one PutObject cut at about half its body
+        ("cut", {"budget": 4_000_000}, (2900, 2900)),  # a multipart upload's first part cut
+    ],
+    ids=["refused", "reset", "cut-put", "cut-multipart"],
+)
+async def test_upload_while_s3_is_broken_is_503_and_leaves_nothing(
+    rig: Rig, mode: str, options: dict[str, float], size: tuple[int, int]
+) -> None:
+    photo = noisy_jpeg(*size)
+    ledger = Ledger()
+    with rig.proxy.fault(mode, **options):
+        refused = await _upload(rig, photo)
+    ledger.record(refused)
+    _assert_refused_cleanly(refused)
+    assert rig.objects() == []  # nothing stored, not even the original
+    assert rig.multipart_uploads() == []
+    with db.activate(rig.backends.database):
+        assert await Asset.all().count() == 0
+    # The link is back: the same upload works at once, in the same process, exactly once.
+    accepted = await _upload(rig, photo)
+    ledger.record(accepted)
+    assert accepted.status_code == 201, accepted.text
+    with db.activate(rig.backends.database):
+        assert await Asset.all().count() == 1
+        assert await audit(rig.backends, ledger, multipart_uploads=rig.multipart_uploads) == []
+
+
+async def test_download_while_s3_is_down_is_503_then_works(rig: Rig) -> None:
+    ledger = Ledger()
+    made = await _upload(rig, noisy_jpeg(600, 400))
+    ledger.record(made)
+    assert made.status_code == 201, made.text
+    thumbnail = f"/api/v1/assets/{made.json()['id']}/thumbnail"
+    assert (await rig.http.get(thumbnail)).status_code == 200
+    with rig.proxy.fault("refuse"):
+        down = await rig.http.get(thumbnail)
+        assert (await rig.http.get("/healthz")).status_code == 200  # the app itself answers
+    _assert_refused_cleanly(down)
+    back = await rig.http.get(thumbnail)
+    assert back.status_code == 200 and back.headers["content-type"] == "image/webp"
+    with db.activate(rig.backends.database):
+        assert await audit(rig.backends, ledger, multipart_uploads=rig.multipart_uploads) == []
