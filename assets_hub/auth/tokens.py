@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+
+from tortoise.exceptions import OperationalError
 
 from assets_hub.auth.principal import STAFF_ROLES, Principal
 from assets_hub.auth.secrets import digest, new_token
 from assets_hub.auth.sessions import principal_for
+from assets_hub.db import is_unavailable
 from assets_hub.errors import NotFound, Unprocessable
 from assets_hub.models import ApiToken, User
 from assets_hub.services.visibility import utcnow
 
+log = logging.getLogger(__name__)
 TOKEN_PREFIX = "ahk_"  # noqa: S105 - a visible marker on tokens, not a secret
 MAX_TOKEN_NAME = 100
 MAX_EXPIRY_DAYS = 366
@@ -50,7 +55,14 @@ async def resolve_token(token: str) -> Principal | None:
         return None
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
         row.last_used_at = now
-        await row.save(update_fields=["last_used_at"])
+        try:
+            await row.save(update_fields=["last_used_at"])
+        except OperationalError as exc:
+            # A note of use, not the request's purpose: a busy database must not turn every
+            # read into an error (F12). The next request records it.
+            if not is_unavailable(exc):
+                raise
+            log.info("token use not recorded, database busy: %s", exc)
     return principal_for(user, token_id=row.id)
 
 
