@@ -8,7 +8,8 @@ Modes (``proxy.mode = ...``, for new and existing connections alike):
 * ``reset``: the request is read, then the connection is reset (RST, not FIN);
 * ``slow``: every chunk is delayed by ``latency_s``;
 * ``cut``: after ``budget`` bytes have gone upstream (client → server) on a connection, it is
-  reset: a body cut in the middle.
+  reset: a request body cut in the middle;
+* ``cut_down``: the same for bytes coming back (server → client): a response cut mid-stream.
 
 The proxy runs its own event loop in a thread, so a test blocked on the app (or boto3 blocked
 in a worker thread) cannot stall it.
@@ -23,7 +24,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-MODES = frozenset({"pass", "refuse", "blackhole", "reset", "slow", "cut"})
+MODES = frozenset({"pass", "refuse", "blackhole", "reset", "slow", "cut", "cut_down"})
 
 
 def _reset(writer: asyncio.StreamWriter) -> None:
@@ -121,7 +122,7 @@ class FaultProxy:
 
     async def _switch(self, mode: str) -> None:
         self._mode = mode
-        if mode in {"refuse", "reset", "blackhole", "cut"}:
+        if mode in {"refuse", "reset", "blackhole", "cut", "cut_down"}:
             # Pooled keep-alive connections must not carry on as if nothing happened.
             await self._close(listener=mode == "refuse")
         if mode != "refuse" and self._server is None:
@@ -146,11 +147,10 @@ class FaultProxy:
                 _reset(writer)
                 return
             self._open.add(up_writer)
-            sent = [0]
             try:
                 await asyncio.gather(
-                    self._pipe(reader, up_writer, writer, sent, upstream=True),
-                    self._pipe(up_reader, writer, up_writer, sent, upstream=False),
+                    self._pipe(reader, up_writer, writer, [0], upstream=True),
+                    self._pipe(up_reader, writer, up_writer, [0], upstream=False),
                     return_exceptions=True,
                 )
             finally:
@@ -174,7 +174,7 @@ class FaultProxy:
             while chunk := await source.read(65536):
                 if self._mode == "slow":
                     await asyncio.sleep(self.latency_s)
-                if self._mode == "cut" and upstream:
+                if self._mode == ("cut" if upstream else "cut_down"):
                     room = self.budget - sent[0]
                     if room <= 0 or len(chunk) > room:
                         sink.write(chunk[: max(room, 0)])

@@ -21,7 +21,7 @@ from PIL import Image
 
 from assets_hub import db
 from assets_hub.backends import Backends
-from assets_hub.models import Asset, Role
+from assets_hub.models import Asset, AssetVersion, Role
 from assets_hub.settings import Settings
 from tests.conftest import PUBLISHABLE, app_client, authorise, http_state
 from tests.reliability.auditor import Ledger, audit
@@ -144,4 +144,49 @@ async def test_download_while_s3_is_down_is_503_then_works(rig: Rig) -> None:
     back = await rig.http.get(thumbnail)
     assert back.status_code == 200 and back.headers["content-type"] == "image/webp"
     with db.activate(rig.backends.database):
+        assert await audit(rig.backends, ledger, multipart_uploads=rig.multipart_uploads) == []
+
+
+async def test_download_cut_mid_stream_is_503_never_a_short_image(rig: Rig) -> None:
+    ledger = Ledger()
+    made = await _upload(rig, noisy_jpeg(1600, 1200))
+    ledger.record(made)
+    assert made.status_code == 201, made.text
+    preview = f"/api/v1/assets/{made.json()['id']}/preview"
+    with db.activate(rig.backends.database):
+        version = await AssetVersion.get(asset_id=made.json()["id"])
+    whole = rig.s3.get_object(Bucket=rig.bucket, Key=version.preview_key)["Body"].read()
+    assert len(whole) > 100_000
+    with rig.proxy.fault("cut_down", budget=40_000):  # storage dies 40 KB into the answer
+        cut = await rig.http.get(preview)
+    _assert_refused_cleanly(cut)
+    back = await rig.http.get(preview)
+    assert back.status_code == 200 and back.content == whole
+    with db.activate(rig.backends.database):
+        assert await audit(rig.backends, ledger, multipart_uploads=rig.multipart_uploads) == []
+
+
+async def test_outage_then_recovery_without_restart(rig: Rig) -> None:
+    """F2, fast: several uploads and downloads during an outage, all fine right after it."""
+    ledger = Ledger()
+    made = await _upload(rig, noisy_jpeg(500, 400))
+    ledger.record(made)
+    thumbnail = f"/api/v1/assets/{made.json()['id']}/thumbnail"
+    photos = [noisy_jpeg(300 + n, 200) for n in range(3)]
+    with rig.proxy.fault("refuse"):
+        during = [await _upload(rig, photo) for photo in photos]
+        during += [await rig.http.get(thumbnail) for _ in range(5)]
+    for response in during[: len(photos)]:
+        ledger.record(response)
+    for response in during:
+        _assert_refused_cleanly(response)
+    connections = rig.proxy.connections
+    after = [await _upload(rig, photo) for photo in photos]
+    for response in after:
+        ledger.record(response)
+        assert response.status_code == 201, response.text
+    assert all([(await rig.http.get(thumbnail)).status_code == 200 for _ in range(5)])
+    assert rig.proxy.connections > connections  # fresh connections, not dead pooled ones
+    with db.activate(rig.backends.database):
+        assert await Asset.all().count() == 4
         assert await audit(rig.backends, ledger, multipart_uploads=rig.multipart_uploads) == []
