@@ -7,6 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from assets_hub.settings import Settings
+from tests.reliability.rigs import proxy, rig
+
+__all__ = ["proxy", "rig"]  # the S3 fault rig's fixtures, for every test here
 
 
 @pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])

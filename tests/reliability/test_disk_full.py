@@ -6,19 +6,18 @@ filled with a filler file to leave just the room each case needs.
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from assets_hub import db
 from assets_hub.models import Asset, Role
 from assets_hub.settings import Settings
 from tests.conftest import app_client, authorise, http_state
+from tests.reliability.rigs import noisy_jpeg
 
 SIZE_MB = 8
 
@@ -52,14 +51,6 @@ def fill(disk: Path, leave: int) -> Path:
     return filler
 
 
-def noisy_jpeg(width: int = 1400, height: int = 1000) -> bytes:
-    """A JPEG of random pixels: about 1.5 MB that no compression can shrink."""
-    image = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=92)
-    return out.getvalue()
-
-
 def _stored(root: Path) -> list[str]:
     return sorted(
         str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and p.name != "filler"
@@ -70,7 +61,7 @@ def _stored(root: Path) -> list[str]:
 async def test_full_disk_upload_is_507_and_leaves_nothing(
     make_settings: Callable[..., Settings], small_disk: Path, room: str
 ) -> None:
-    photo = noisy_jpeg()
+    photo = noisy_jpeg(1400, 1000)  # about 1.5 MB
     # Either the original itself runs out of room, or it fits and a derived file does not.
     filler = fill(small_disk, 200_000 if room == "original-does-not-fit" else len(photo) + 60_000)
     settings = make_settings(storage_url=f"file://{small_disk}", storage_min_free_mb=0)

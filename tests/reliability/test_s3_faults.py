@@ -8,94 +8,14 @@ succeeds exactly once, without restarting the app. The auditor checks I1-I6 and 
 
 from __future__ import annotations
 
-import io
-import os
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit
-
-import httpx
 import pytest
-from PIL import Image
 
 from assets_hub import db
-from assets_hub.backends import Backends
-from assets_hub.models import Asset, AssetVersion, Role
-from assets_hub.settings import Settings
-from tests.conftest import PUBLISHABLE, app_client, authorise, http_state
+from assets_hub.models import Asset, AssetVersion
 from tests.reliability.auditor import Ledger, audit
-from tests.reliability.faultproxy import FaultProxy
-from tests.servers import REGION, SeaweedFS
+from tests.reliability.rigs import Rig, assert_refused_cleanly, noisy_jpeg, upload
 
 pytestmark = pytest.mark.s3
-
-
-def noisy_jpeg(width: int, height: int) -> bytes:
-    """Random pixels: a JPEG about 1.1 bytes per pixel that no compression shrinks."""
-    image = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=92)
-    return out.getvalue()
-
-
-@dataclass
-class Rig:
-    http: httpx.AsyncClient
-    proxy: FaultProxy
-    s3: Any  # a boto3 client straight to SeaweedFS, around the proxy
-    bucket: str
-
-    @property
-    def backends(self) -> Backends:
-        return http_state(self.http)
-
-    def objects(self) -> list[str]:
-        listed = self.s3.list_objects_v2(Bucket=self.bucket)
-        return sorted(item["Key"] for item in listed.get("Contents", []))
-
-    def multipart_uploads(self) -> list[Any]:
-        found: list[Any] = self.s3.list_multipart_uploads(Bucket=self.bucket).get("Uploads", [])
-        return found
-
-
-@pytest.fixture
-def proxy(seaweedfs: SeaweedFS) -> Iterator[FaultProxy]:
-    target = urlsplit(seaweedfs.endpoint_url)
-    running = FaultProxy(target.hostname or "127.0.0.1", target.port or 80).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-async def rig(
-    make_settings: Callable[..., Settings], seaweedfs: SeaweedFS, proxy: FaultProxy
-) -> AsyncIterator[Rig]:
-    bucket = seaweedfs.new_bucket()
-    url = f"s3://{bucket}?endpoint_url={proxy.url}&region={REGION}"
-    s3 = seaweedfs.client()
-    try:
-        async with app_client(make_settings(storage_url=url)) as http:
-            await authorise(http, Role.EDITOR)
-            yield Rig(http, proxy, s3, bucket)
-    finally:
-        s3.close()
-
-
-async def _upload(rig: Rig, photo: bytes) -> httpx.Response:
-    return await rig.http.post(
-        "/api/v1/assets",
-        data=PUBLISHABLE,
-        files={"file": ("photo.jpg", photo, "image/jpeg")},
-    )
-
-
-def _assert_refused_cleanly(response: httpx.Response) -> None:
-    assert response.status_code == 503, response.text
-    assert response.headers["retry-after"].isdigit()
-    assert "storage service is temporarily unavailable" in response.json()["error"]
-    assert "nothing was changed" in response.json()["error"]
-    assert "Traceback" not in response.text
 
 
 @pytest.mark.parametrize(
@@ -114,15 +34,15 @@ async def test_upload_while_s3_is_broken_is_503_and_leaves_nothing(
     photo = noisy_jpeg(*size)
     ledger = Ledger()
     with rig.proxy.fault(mode, **options):
-        refused = await _upload(rig, photo)
+        refused = await upload(rig, photo)
     ledger.record(refused)
-    _assert_refused_cleanly(refused)
+    assert_refused_cleanly(refused)
     assert rig.objects() == []  # nothing stored, not even the original
     assert rig.multipart_uploads() == []
     with db.activate(rig.backends.database):
         assert await Asset.all().count() == 0
     # The link is back: the same upload works at once, in the same process, exactly once.
-    accepted = await _upload(rig, photo)
+    accepted = await upload(rig, photo)
     ledger.record(accepted)
     assert accepted.status_code == 201, accepted.text
     with db.activate(rig.backends.database):
@@ -132,7 +52,7 @@ async def test_upload_while_s3_is_broken_is_503_and_leaves_nothing(
 
 async def test_download_while_s3_is_down_is_503_then_works(rig: Rig) -> None:
     ledger = Ledger()
-    made = await _upload(rig, noisy_jpeg(600, 400))
+    made = await upload(rig, noisy_jpeg(600, 400))
     ledger.record(made)
     assert made.status_code == 201, made.text
     thumbnail = f"/api/v1/assets/{made.json()['id']}/thumbnail"
@@ -140,7 +60,7 @@ async def test_download_while_s3_is_down_is_503_then_works(rig: Rig) -> None:
     with rig.proxy.fault("refuse"):
         down = await rig.http.get(thumbnail)
         assert (await rig.http.get("/healthz")).status_code == 200  # the app itself answers
-    _assert_refused_cleanly(down)
+    assert_refused_cleanly(down)
     back = await rig.http.get(thumbnail)
     assert back.status_code == 200 and back.headers["content-type"] == "image/webp"
     with db.activate(rig.backends.database):
@@ -149,7 +69,7 @@ async def test_download_while_s3_is_down_is_503_then_works(rig: Rig) -> None:
 
 async def test_download_cut_mid_stream_is_503_never_a_short_image(rig: Rig) -> None:
     ledger = Ledger()
-    made = await _upload(rig, noisy_jpeg(1600, 1200))
+    made = await upload(rig, noisy_jpeg(1600, 1200))
     ledger.record(made)
     assert made.status_code == 201, made.text
     preview = f"/api/v1/assets/{made.json()['id']}/preview"
@@ -159,7 +79,7 @@ async def test_download_cut_mid_stream_is_503_never_a_short_image(rig: Rig) -> N
     assert len(whole) > 100_000
     with rig.proxy.fault("cut_down", budget=40_000):  # storage dies 40 KB into the answer
         cut = await rig.http.get(preview)
-    _assert_refused_cleanly(cut)
+    assert_refused_cleanly(cut)
     back = await rig.http.get(preview)
     assert back.status_code == 200 and back.content == whole
     with db.activate(rig.backends.database):
@@ -169,19 +89,19 @@ async def test_download_cut_mid_stream_is_503_never_a_short_image(rig: Rig) -> N
 async def test_outage_then_recovery_without_restart(rig: Rig) -> None:
     """F2, fast: several uploads and downloads during an outage, all fine right after it."""
     ledger = Ledger()
-    made = await _upload(rig, noisy_jpeg(500, 400))
+    made = await upload(rig, noisy_jpeg(500, 400))
     ledger.record(made)
     thumbnail = f"/api/v1/assets/{made.json()['id']}/thumbnail"
     photos = [noisy_jpeg(300 + n, 200) for n in range(3)]
     with rig.proxy.fault("refuse"):
-        during = [await _upload(rig, photo) for photo in photos]
+        during = [await upload(rig, photo) for photo in photos]
         during += [await rig.http.get(thumbnail) for _ in range(5)]
     for response in during[: len(photos)]:
         ledger.record(response)
     for response in during:
-        _assert_refused_cleanly(response)
+        assert_refused_cleanly(response)
     connections = rig.proxy.connections
-    after = [await _upload(rig, photo) for photo in photos]
+    after = [await upload(rig, photo) for photo in photos]
     for response in after:
         ledger.record(response)
         assert response.status_code == 201, response.text
