@@ -135,8 +135,11 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _database_error(request: Request, exc: Exception) -> Response:
-    """503 when the database is busy or unreachable (F10-F12); anything else stays a 500."""
+async def database_error(request: Request, exc: Exception) -> Response:
+    """503 when the database is busy or unreachable (F10-F12); anything else stays a 500.
+
+    Also used by DatabaseContextMiddleware for failures outside the routes (authentication).
+    """
     if not db.is_unavailable(exc):
         raise exc
     log.warning("database unavailable on %s: %s", request.url.path, exc)
@@ -211,8 +214,8 @@ def create_app(settings: Settings) -> Starlette:
             AppError: _app_error,
             HTTPException: _http_error,
             InvalidKey: _invalid_key,
-            OperationalError: _database_error,
-            DBConnectionError: _database_error,
+            OperationalError: database_error,
+            DBConnectionError: database_error,
             Exception: _unexpected,
         },
     )

@@ -140,15 +140,19 @@ def is_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` means the database is busy or unreachable right now (503, not a bug).
 
     A lock held past busy_timeout (SQLite), a lost or refused connection (PostgreSQL restarted
-    or down): the request may succeed later. Constraint violations and the like are not.
+    or down), raised through Tortoise or straight from the driver: the request may succeed
+    later. Constraint violations and the like are not.
     """
-    if isinstance(exc, DBConnectionError):
+    names = {kind.__name__ for kind in type(exc).__mro__}
+    if isinstance(exc, (DBConnectionError, ConnectionError, TimeoutError)) or names & _LOST:
         return True
     if not isinstance(exc, OperationalError) or isinstance(exc, IntegrityError):
         return False
     if any(words in str(exc).lower() for words in _BUSY_WORDS):
         return True
     cause = exc.__cause__ or exc.__context__
-    return isinstance(cause, (ConnectionError, OSError, TimeoutError)) or (
-        type(cause).__name__ in {"ConnectionDoesNotExistError", "InterfaceError"}
-    )
+    return cause is not None and cause is not exc and is_unavailable(cause)
+
+
+# asyncpg's "the connection is gone" errors, by name (asyncpg is only there for PostgreSQL).
+_LOST = frozenset({"PostgresConnectionError", "CannotConnectNowError"})
