@@ -52,6 +52,7 @@ MAX_PARTS = 10_000
 # boto3's upload_fileobj; two keeps a 1 GiB upload's peak RSS well under 100 MB). Only
 # uploads of a known size of at least PARALLEL_FROM_PARTS parts go in parallel.
 PARTS_IN_FLIGHT = 2
+READ_TIMEOUT_S = 10
 PARALLEL_FROM_PARTS = 8
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _URL_OPTIONS = frozenset({"endpoint_url", "region", "public_endpoint_url", "prefix", "expires_s"})
@@ -123,7 +124,9 @@ class S3Storage:
         self._conditional_writes = True
         config = Config(
             connect_timeout=5,
-            read_timeout=30,
+            # Per socket read, and retried: 3 attempts x 10 s keep a blackholed store's worst
+            # case near RELIABILITY F1's 35 s (30 s each took 90 s, tests/reliability soak).
+            read_timeout=READ_TIMEOUT_S,
             retries={"mode": "standard", "total_max_attempts": 3},
             signature_version="s3v4",
             # Path-style addressing: custom endpoints rarely have wildcard DNS for buckets.
