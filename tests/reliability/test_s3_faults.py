@@ -96,6 +96,8 @@ async def test_outage_then_recovery_without_restart(rig: Rig) -> None:
     with rig.proxy.fault("refuse"):
         during = [await upload(rig, photo) for photo in photos]
         during += [await rig.http.get(thumbnail) for _ in range(5)]
+        ready = await rig.http.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["checks"]["storage"] != "ok"
     for response in during[: len(photos)]:
         ledger.record(response)
     for response in during:
@@ -107,6 +109,7 @@ async def test_outage_then_recovery_without_restart(rig: Rig) -> None:
         assert response.status_code == 201, response.text
     assert all([(await rig.http.get(thumbnail)).status_code == 200 for _ in range(5)])
     assert rig.proxy.connections > connections  # fresh connections, not dead pooled ones
+    assert (await rig.http.get("/readyz")).status_code == 200  # green again, no restart
     with db.activate(rig.backends.database):
         assert await Asset.all().count() == 4
         assert await audit(rig.backends, ledger, multipart_uploads=rig.multipart_uploads) == []
