@@ -98,3 +98,27 @@ async def test_readyz_sees_a_full_disk_and_warns_when_nearly_full(
         assert low.status_code == 200, low.text
         assert low.json()["checks"]["storage"] == "ok"
         assert "MiB free" in low.json()["warnings"]["storage"]
+
+
+async def test_full_upload_spool_is_507_and_leaves_nothing(
+    make_settings: Callable[..., Settings], small_disk: Path, tmp_path: Path
+) -> None:
+    """F17 (a): the directory uploads are spooled to is full; storage itself has room."""
+    photo = noisy_jpeg(1400, 1000)  # over the 1 MiB kept in memory: spooled to disk
+    filler = fill(small_disk, 100_000)
+    settings = make_settings(tmp_dir=str(small_disk / "spool"))
+    async with app_client(settings) as http:
+        await authorise(http, Role.EDITOR)
+        refused = await http.post(
+            "/api/v1/assets", files={"file": ("noise.jpg", photo, "image/jpeg")}
+        )
+        assert refused.status_code == 507, refused.text
+        assert refused.json()["error"] == "storage is full; nothing was saved"
+        assert _stored(small_disk) == []
+        backends = http_state(http)
+        assert [key async for key in backends.storage.list_keys("")] == []
+        filler.unlink()
+        accepted = await http.post(
+            "/api/v1/assets", files={"file": ("noise.jpg", photo, "image/jpeg")}
+        )
+        assert accepted.status_code == 201, accepted.text
