@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from assets_hub import db
-from assets_hub.models import Asset, AssetVersion
+from assets_hub.models import Asset, AssetVersion, Role
 from tests.reliability.auditor import Ledger, audit
 from tests.reliability.rigs import Rig, assert_refused_cleanly, noisy_jpeg, upload
 
@@ -113,3 +113,45 @@ async def test_outage_then_recovery_without_restart(rig: Rig) -> None:
     with db.activate(rig.backends.database):
         assert await Asset.all().count() == 4
         assert await audit(rig.backends, ledger, multipart_uploads=rig.multipart_uploads) == []
+
+
+async def test_no_key_is_ever_written_twice(rig: Rig) -> None:
+    """F5: the product never overwrites a key, so eventually consistent overwrites cannot
+    hurt it: the same bytes again, a new version, renders and gc write no key a second time."""
+    from assets_hub.media.storage.s3 import S3Storage
+    from tests.conftest import make_user, token_for
+    from tests.media.conftest import guard_s3_writes
+
+    assert isinstance(rig.backends.storage, S3Storage)
+    overwritten = guard_s3_writes(rig.backends.storage)
+    ledger = Ledger()
+    photo = noisy_jpeg(900, 700)
+    for _ in range(2):  # the second upload of the same bytes reuses every stored file
+        made = await upload(rig, photo)
+        ledger.record(made)
+        assert made.status_code == 201, made.text
+    asset = made.json()["id"]
+    version = await rig.http.post(
+        f"/api/v1/assets/{asset}/versions",
+        files={"file": ("again.jpg", photo, "image/jpeg")},
+    )
+    assert version.status_code == 201, version.text
+    admin = await make_user(rig.http, Role.LIBRARY_ADMIN, library="leeds")
+    auth = {"Authorization": f"Bearer {await token_for(rig.http, admin)}"}
+    profile = await rig.http.post(
+        "/api/v1/libraries/leeds/profiles",
+        json={"name": "Main", "primary": "#00703c", "library_name": "Leeds Library"},
+        headers=auth,
+    )
+    assert profile.status_code == 201, profile.text
+    params = {
+        "preset": "instagram-square",
+        "profile": str(profile.json()["id"]),
+        "allow_smaller": "1",
+    }
+    for _ in range(2):
+        render = await rig.http.get(f"/api/v1/assets/{asset}/render", params=params, headers=auth)
+        assert render.status_code in (200, 302), render.text
+    with db.activate(rig.backends.database):
+        assert await audit(rig.backends, ledger, multipart_uploads=rig.multipart_uploads) == []
+    assert overwritten == []
