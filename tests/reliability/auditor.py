@@ -28,6 +28,7 @@ class Ledger:
 
     created: list[str] = field(default_factory=list)  # asset ids answered 201
     refused: int = 0  # uploads answered 4xx/5xx or cut off
+    deleted: list[str] = field(default_factory=list)  # created, then deleted (answered 2xx)
 
     def record(self, response: Any) -> None:
         if response is not None and response.status_code == 201:
@@ -46,11 +47,12 @@ async def audit(
     problems: list[str] = []
     # I1: every acknowledged upload is there.
     live = {str(i) for i in await Asset.filter(deleted_at=None).values_list("id", flat=True)}
-    lost = [i for i in ledger.created if i not in live]
+    kept = [i for i in ledger.created if i not in ledger.deleted]
+    lost = [i for i in kept if i not in live]
     if lost:
         problems.append(f"I1: acknowledged uploads missing: {lost}")
     # I2: no asset without its ledger entry (a refused upload left a row).
-    unacknowledged = sorted(live - set(ledger.created))
+    unacknowledged = sorted(live - set(kept))
     if unacknowledged:
         problems.append(f"I2: rows no acknowledged request made: {unacknowledged}")
     # I3/I4: the sweeper first (grace 0), then storage ↔ database ↔ index must agree.

@@ -45,10 +45,16 @@ def fill(disk: Path, leave: int) -> Path:
     """Take all but ``leave`` bytes of the disk with a filler file."""
     filler = disk / "filler"
     stat = os.statvfs(disk)
-    free = stat.f_bavail * stat.f_frsize
+    size = max(stat.f_bavail * stat.f_frsize - leave, 4096)
     with open(filler, "wb") as handle:
-        os.posix_fallocate(handle.fileno(), 0, max(free - leave, 4096))
-    return filler
+        while True:  # someone else (the app) may take space meanwhile: shrink and retry
+            try:
+                os.posix_fallocate(handle.fileno(), 0, size)
+                return filler
+            except OSError:
+                if size <= 65536:
+                    raise
+                size -= 65536
 
 
 def _stored(root: Path) -> list[str]:
