@@ -8,6 +8,9 @@ succeeds exactly once, without restarting the app. The auditor checks I1-I6 and 
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 
 from assets_hub import db
@@ -155,3 +158,62 @@ async def test_no_key_is_ever_written_twice(rig: Rig) -> None:
     with db.activate(rig.backends.database):
         assert await audit(rig.backends, ledger, multipart_uploads=rig.multipart_uploads) == []
     assert overwritten == []
+
+
+async def test_slow_s3_holds_only_the_requests_that_use_it(rig: Rig) -> None:
+    """F4, fast: with every S3 exchange slowed, an upload waits but pages that do not touch
+    storage are answered meanwhile (S3 calls run off the event loop), and speed returns
+    without a restart."""
+    ledger = Ledger()
+    with rig.proxy.fault("slow", latency_s=0.1):
+        upload_task = asyncio.create_task(upload(rig, noisy_jpeg(700, 500)))
+        answered_meanwhile = 0
+        while not upload_task.done() and answered_meanwhile < 5:
+            assert (await rig.http.get("/api/v1/campaigns")).status_code == 200
+            answered_meanwhile += 1
+        slow = await upload_task
+    ledger.record(slow)
+    assert answered_meanwhile == 5  # all while the upload was still waiting on S3
+    assert slow.status_code == 201, slow.text  # slow is not down: it still succeeds
+    fast = await upload(rig, noisy_jpeg(720, 500))
+    ledger.record(fast)
+    assert fast.status_code == 201, fast.text
+    with db.activate(rig.backends.database):
+        assert await audit(rig.backends, ledger, multipart_uploads=rig.multipart_uploads) == []
+
+
+async def test_thundering_herd_renders_once(rig: Rig) -> None:
+    """F15, fast: 30 simultaneous requests for one uncached rendition make one render, one
+    stored object and identical answers."""
+    from assets_hub.models import Rendition
+    from tests.conftest import make_user, token_for
+
+    made = await upload(rig, noisy_jpeg(1300, 1300))
+    assert made.status_code == 201, made.text
+    member = await make_user(rig.http, Role.LIBRARY_ADMIN, library="leeds")
+    auth = {"Authorization": f"Bearer {await token_for(rig.http, member)}"}
+    profile = await rig.http.post(
+        "/api/v1/libraries/leeds/profiles",
+        json={"name": "Main", "primary": "#00703c", "library_name": "Leeds Library"},
+        headers=auth,
+    )
+    assert profile.status_code == 201, profile.text
+    url = f"/api/v1/assets/{made.json()['id']}/render"
+    params = {"preset": "instagram-square", "profile": str(profile.json()["id"])}
+    start = asyncio.Event()
+
+    async def one() -> httpx.Response:
+        await start.wait()
+        return await rig.http.get(url, params=params, headers=auth)
+
+    tasks = [asyncio.create_task(one()) for _ in range(30)]
+    await asyncio.sleep(0)
+    start.set()
+    answers = await asyncio.gather(*tasks)
+    statuses = {a.status_code for a in answers}
+    assert statuses <= {200, 302, 429}, statuses  # 429: the render throttle, by design
+    bodies = {a.content for a in answers if a.status_code == 200}
+    assert len(bodies) <= 1
+    with db.activate(rig.backends.database):
+        assert await Rendition.all().count() == 1
+    assert len([k for k in rig.objects() if k.startswith("renditions/")]) == 1
