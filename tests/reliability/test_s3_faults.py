@@ -217,3 +217,59 @@ async def test_thundering_herd_renders_once(rig: Rig) -> None:
     with db.activate(rig.backends.database):
         assert await Rendition.all().count() == 1
     assert len([k for k in rig.objects() if k.startswith("renditions/")]) == 1
+
+
+class _SlowDown:
+    """A botocore before-send hook answering the next ``times`` PutObject calls with 503."""
+
+    BODY = (
+        b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+        b"<Message>Please reduce your request rate.</Message></Error>"
+    )
+
+    def __init__(self, times: int) -> None:
+        self.left = times
+        self.answered = 0
+
+    def __call__(self, request: object, **_: object) -> object:
+        from botocore.awsrequest import AWSResponse
+
+        if self.left <= 0:
+            return None
+        self.left -= 1
+        self.answered += 1
+        body = self.BODY
+
+        class Raw:
+            def stream(self, **_: object) -> object:
+                yield body
+
+        return AWSResponse(
+            getattr(request, "url", ""), 503, {"Content-Type": "application/xml"}, Raw()
+        )
+
+
+@pytest.mark.parametrize(("times", "accepted"), [(2, True), (10, False)])
+async def test_slowdown_is_retried_away_or_refused_cleanly(
+    rig: Rig, times: int, accepted: bool
+) -> None:
+    """F1 (d): two 503 SlowDown answers are retried away; ten exhaust the bounded retries
+    and the upload is refused with nothing stored."""
+    ledger = Ledger()
+    slowdown = _SlowDown(times)
+    client = rig.backends.storage.client  # type: ignore[attr-defined]
+    client.meta.events.register("before-send.s3.PutObject", slowdown)
+    try:
+        response = await upload(rig, noisy_jpeg(640, 480))
+    finally:
+        client.meta.events.unregister("before-send.s3.PutObject", slowdown)
+    ledger.record(response)
+    if accepted:
+        assert response.status_code == 201, response.text
+        assert slowdown.answered == 2
+    else:
+        assert_refused_cleanly(response)
+        assert slowdown.answered == 3  # three attempts in all, then the 503
+        assert rig.objects() == []
+    with db.activate(rig.backends.database):
+        assert await audit(rig.backends, ledger, multipart_uploads=rig.multipart_uploads) == []
