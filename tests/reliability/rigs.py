@@ -16,7 +16,7 @@ from PIL import Image
 from assets_hub.backends import Backends
 from assets_hub.models import Role
 from assets_hub.settings import Settings
-from tests.conftest import PUBLISHABLE, app_client, authorise, http_state
+from tests.conftest import PUBLISHABLE, app_client, authorise, http_state, make_user, token_for
 from tests.reliability.faultproxy import FaultProxy
 from tests.servers import REGION, SeaweedFS
 
@@ -86,3 +86,17 @@ def assert_refused_cleanly(response: httpx.Response) -> None:
     assert "storage service is temporarily unavailable" in response.json()["error"]
     assert "nothing was changed" in response.json()["error"]
     assert "Traceback" not in response.text
+
+
+async def library_profile(rig: Rig) -> tuple[dict[str, str], int]:
+    """A Leeds library admin's auth headers and a branding profile of theirs, for renders."""
+
+    admin = await make_user(rig.http, Role.LIBRARY_ADMIN, library="leeds")
+    auth = {"Authorization": f"Bearer {await token_for(rig.http, admin)}"}
+    profile = await rig.http.post(
+        "/api/v1/libraries/leeds/profiles",
+        json={"name": "Main", "primary": "#00703c", "library_name": "Leeds Library"},
+        headers=auth,
+    )
+    assert profile.status_code == 201, profile.text
+    return auth, int(profile.json()["id"])

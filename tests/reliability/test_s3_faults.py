@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from assets_hub import db
-from assets_hub.models import Asset, AssetVersion, Role
+from assets_hub.models import Asset, AssetVersion
 from tests.reliability.auditor import Ledger, audit
-from tests.reliability.rigs import Rig, assert_refused_cleanly, noisy_jpeg, upload
+from tests.reliability.rigs import Rig, assert_refused_cleanly, library_profile, noisy_jpeg, upload
 
 pytestmark = pytest.mark.s3
 
@@ -122,7 +122,6 @@ async def test_no_key_is_ever_written_twice(rig: Rig) -> None:
     """F5: the product never overwrites a key, so eventually consistent overwrites cannot
     hurt it: the same bytes again, a new version, renders and gc write no key a second time."""
     from assets_hub.media.storage.s3 import S3Storage
-    from tests.conftest import make_user, token_for
     from tests.media.conftest import guard_s3_writes
 
     assert isinstance(rig.backends.storage, S3Storage)
@@ -139,17 +138,10 @@ async def test_no_key_is_ever_written_twice(rig: Rig) -> None:
         files={"file": ("again.jpg", photo, "image/jpeg")},
     )
     assert version.status_code == 201, version.text
-    admin = await make_user(rig.http, Role.LIBRARY_ADMIN, library="leeds")
-    auth = {"Authorization": f"Bearer {await token_for(rig.http, admin)}"}
-    profile = await rig.http.post(
-        "/api/v1/libraries/leeds/profiles",
-        json={"name": "Main", "primary": "#00703c", "library_name": "Leeds Library"},
-        headers=auth,
-    )
-    assert profile.status_code == 201, profile.text
+    auth, profile = await library_profile(rig)
     params = {
         "preset": "instagram-square",
-        "profile": str(profile.json()["id"]),
+        "profile": str(profile),
         "allow_smaller": "1",
     }
     for _ in range(2):
@@ -186,20 +178,12 @@ async def test_thundering_herd_renders_once(rig: Rig) -> None:
     """F15, fast: 30 simultaneous requests for one uncached rendition make one render, one
     stored object and identical answers."""
     from assets_hub.models import Rendition
-    from tests.conftest import make_user, token_for
 
     made = await upload(rig, noisy_jpeg(1300, 1300))
     assert made.status_code == 201, made.text
-    member = await make_user(rig.http, Role.LIBRARY_ADMIN, library="leeds")
-    auth = {"Authorization": f"Bearer {await token_for(rig.http, member)}"}
-    profile = await rig.http.post(
-        "/api/v1/libraries/leeds/profiles",
-        json={"name": "Main", "primary": "#00703c", "library_name": "Leeds Library"},
-        headers=auth,
-    )
-    assert profile.status_code == 201, profile.text
+    auth, profile = await library_profile(rig)
     url = f"/api/v1/assets/{made.json()['id']}/render"
-    params = {"preset": "instagram-square", "profile": str(profile.json()["id"])}
+    params = {"preset": "instagram-square", "profile": str(profile)}
     start = asyncio.Event()
 
     async def one() -> httpx.Response:
@@ -273,3 +257,25 @@ async def test_slowdown_is_retried_away_or_refused_cleanly(
         assert rig.objects() == []
     with db.activate(rig.backends.database):
         assert await audit(rig.backends, ledger, multipart_uploads=rig.multipart_uploads) == []
+
+
+async def test_uncached_render_with_s3_down_is_503_and_not_cached(rig: Rig) -> None:
+    """F3 (b): the render needs the master from storage; with S3 down it is a 503, nothing
+    (no placeholder) is recorded as the rendition, and the same URL renders once S3 is back."""
+    from assets_hub.models import Rendition
+
+    made = await upload(rig, noisy_jpeg(1300, 1300))
+    assert made.status_code == 201, made.text
+    auth, profile = await library_profile(rig)
+    url = f"/api/v1/assets/{made.json()['id']}/render"
+    params = {"preset": "instagram-square", "profile": str(profile)}
+    with rig.proxy.fault("refuse"):
+        down = await rig.http.get(url, params=params, headers=auth)
+    assert_refused_cleanly(down)
+    with db.activate(rig.backends.database):
+        assert await Rendition.all().count() == 0
+    back = await rig.http.get(url, params=params, headers=auth)
+    assert back.status_code in (200, 302), back.text
+    with db.activate(rig.backends.database):
+        assert await Rendition.all().count() == 1
+    assert len([k for k in rig.objects() if k.startswith("renditions/")]) == 1
