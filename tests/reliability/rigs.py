@@ -90,7 +90,6 @@ def assert_refused_cleanly(response: httpx.Response) -> None:
 
 async def library_profile(rig: Rig) -> tuple[dict[str, str], int]:
     """A Leeds library admin's auth headers and a branding profile of theirs, for renders."""
-
     admin = await make_user(rig.http, Role.LIBRARY_ADMIN, library="leeds")
     auth = {"Authorization": f"Bearer {await token_for(rig.http, admin)}"}
     profile = await rig.http.post(
