@@ -132,8 +132,14 @@ def _describe(exc: BaseException) -> str:
     return text[:300]
 
 
-# What SQLite says when another writer holds the lock past busy_timeout.
-_BUSY_WORDS = ("database is locked", "database is busy", "database table is locked")
+# What SQLite says when another writer holds the lock past busy_timeout, or its disk is full
+# (SQLITE_FULL rolls the statement back; the file stays intact, F17 c).
+_BUSY_WORDS = (
+    "database is locked",
+    "database is busy",
+    "database table is locked",
+    "database or disk is full",
+)
 
 
 def is_unavailable(exc: BaseException) -> bool:

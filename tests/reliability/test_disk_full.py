@@ -7,6 +7,7 @@ filled with a filler file to leave just the room each case needs.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from assets_hub import db
 from assets_hub.models import Asset, Role
 from assets_hub.settings import Settings
 from tests.conftest import app_client, authorise, http_state
+from tests.reliability.auditor import Ledger, audit
 from tests.reliability.rigs import noisy_jpeg
 
 SIZE_MB = 8
@@ -128,3 +130,34 @@ async def test_full_upload_spool_is_507_and_leaves_nothing(
             "/api/v1/assets", files={"file": ("noise.jpg", photo, "image/jpeg")}
         )
         assert accepted.status_code == 201, accepted.text
+
+
+async def test_full_database_disk_is_503_and_the_database_stays_intact(
+    make_settings: Callable[..., Settings], small_disk: Path, migrated_sqlite: Path
+) -> None:
+    """F17 (c): the SQLite database's disk is full: writes answer 503, reads keep working,
+    the database stays intact, and writes work again once space is freed."""
+    database = small_disk / "db.sqlite3"
+    shutil.copy(migrated_sqlite, database)
+    settings = make_settings(database_url=f"sqlite://{database}")
+    async with app_client(settings) as http:
+        await authorise(http, Role.EDITOR)
+        assert (await http.get("/api/v1/campaigns")).status_code == 200  # token use noted
+        filler = fill(small_disk, 0)
+        campaigns = [{"slug": f"full-{n}", "name": f"Full {n}"} for n in range(40)]
+        refused = None
+        for campaign in campaigns:  # the WAL has some room left in its pages at first
+            answer = await http.post("/api/v1/campaigns", json=campaign)
+            if answer.status_code != 201:
+                refused = answer
+                break
+        assert refused is not None, "the disk never filled"
+        assert refused.status_code == 503, refused.text
+        assert "database" in refused.json()["error"]
+        assert (await http.get("/api/v1/campaigns")).status_code == 200
+        filler.unlink()
+        again = await http.post("/api/v1/campaigns", json={"slug": "after", "name": "After"})
+        assert again.status_code == 201, again.text
+        backends = http_state(http)
+        with db.activate(backends.database):
+            assert await audit(backends, Ledger()) == []
