@@ -279,3 +279,21 @@ async def test_uncached_render_with_s3_down_is_503_and_not_cached(rig: Rig) -> N
     with db.activate(rig.backends.database):
         assert await Rendition.all().count() == 1
     assert len([k for k in rig.objects() if k.startswith("renditions/")]) == 1
+
+
+async def test_presigned_download_redirects_while_s3_is_down(rig: Rig) -> None:
+    """F3 (d): signing is local, so the app still answers the redirect; the failure is
+    between the client and storage, and the same link works once storage is back."""
+    photo = noisy_jpeg(500, 400)
+    made = await upload(rig, photo)
+    assert made.status_code == 201, made.text
+    with rig.proxy.fault("refuse"):
+        redirect = await rig.http.get(f"/api/v1/assets/{made.json()['id']}/download")
+        assert redirect.status_code == 302, redirect.text
+        location = redirect.headers["location"]
+        async with httpx.AsyncClient() as outside:
+            with pytest.raises(httpx.ConnectError):
+                await outside.get(location)
+    async with httpx.AsyncClient() as outside:
+        fetched = await outside.get(location)
+    assert fetched.status_code == 200 and fetched.content == photo
