@@ -153,3 +153,59 @@ async def test_kill_during_the_body_then_restart_loses_nothing(
     async with open_backends(settings) as backends:
         with db.activate(backends.database):
             assert await audit(backends, ledger) == []
+
+
+async def test_kill_during_a_render_then_restart_loses_nothing(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """F13 (c): SIGKILL while a branded rendition is being made: no half-written rendition
+    (object or row) survives, and after a restart the same URL renders it once."""
+    from tests.reliability.rigs import noisy_jpeg
+
+    settings = make_settings()
+    context = await db.open_database(settings.database_url)
+    with db.activate(context):
+        editor = await accounts.create_user("editor@example.org", Role.EDITOR, None)
+        library = await accounts.create_library("Leeds", "leeds")
+        admin = await accounts.create_user("admin@leeds.example", Role.LIBRARY_ADMIN, library)
+        editor_token, _ = await tokens.create_token(editor, "kill test", None)
+        admin_token, _ = await tokens.create_token(admin, "kill test", None)
+    await db.close_database(context)
+    port = free_port()
+    log = tmp_path / "server.log"
+    ledger = Ledger()
+    with server(settings, port, log) as process:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            made = await http.post(
+                "/api/v1/assets",
+                headers={"Authorization": f"Bearer {editor_token}"},
+                data={"alt_text": "Noise.", "licence": "cc0", "status": "published"},
+                files={"file": ("big.jpg", noisy_jpeg(3000, 3000), "image/jpeg")},
+            )
+            ledger.record(made)
+            assert made.status_code == 201, made.text
+            auth = {"Authorization": f"Bearer {admin_token}"}
+            profile = await http.post(
+                "/api/v1/libraries/leeds/profiles",
+                json={"name": "Main", "primary": "#00703c", "library_name": "Leeds Library"},
+                headers=auth,
+            )
+            assert profile.status_code == 201, profile.text
+        url = f"http://127.0.0.1:{port}/api/v1/assets/{made.json()['id']}/render"
+        params = {"preset": "instagram-square", "profile": str(profile.json()["id"])}
+        rendering = asyncio.create_task(
+            asyncio.to_thread(httpx.get, url, params=params, headers=auth, timeout=60)
+        )
+        await asyncio.sleep(0.2)  # the render is under way (about 0.4 s for this source)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        with pytest.raises(httpx.HTTPError):
+            await rendering  # never an answer, let alone a 2xx
+    with server(settings, port, log):
+        again = await asyncio.to_thread(httpx.get, url, params=params, headers=auth, timeout=60)
+        assert again.status_code == 200, again.text
+    async with open_backends(settings) as backends:
+        with db.activate(backends.database):
+            assert await audit(backends, ledger) == []
+            renditions = [k async for k in backends.storage.list_keys("renditions/")]
+            assert len(renditions) == 1
