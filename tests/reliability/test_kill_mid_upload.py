@@ -1,4 +1,5 @@
-"""F13 (a): the app process is killed with SIGKILL while an upload's body is streaming.
+"""F13 (a, c): the app process is killed with SIGKILL while an upload's body is streaming,
+or while a branded rendition is being made.
 
 The app runs as a real server process on loopback. The client sees a connection error, never
 a 2xx; after a restart on the same database and storage the same upload succeeds exactly once,
