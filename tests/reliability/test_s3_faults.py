@@ -297,3 +297,31 @@ async def test_presigned_download_redirects_while_s3_is_down(rig: Rig) -> None:
     async with httpx.AsyncClient() as outside:
         fetched = await outside.get(location)
     assert fetched.status_code == 200 and fetched.content == photo
+
+
+async def test_fan_out_of_distinct_renditions(rig: Rig) -> None:
+    """F16, fast and small: every preset of one asset requested at once, three times each.
+
+    Only designed answers (200/302, or 429/503 with Retry-After), never another 5xx; every
+    rendition exists once afterwards, as one object each."""
+    from assets_hub.models import Rendition
+
+    made = await upload(rig, noisy_jpeg(2000, 2000))
+    assert made.status_code == 201, made.text
+    auth, profile = await library_profile(rig)
+    url = f"/api/v1/assets/{made.json()['id']}/render"
+    presets = ["instagram-square", "instagram-portrait", "story", "facebook-link", "x-post"]
+    asks = [p for p in presets for _ in range(3)]
+    answers = await asyncio.gather(
+        *(
+            rig.http.get(url, params={"preset": p, "profile": str(profile)}, headers=auth)
+            for p in asks
+        )
+    )
+    for answer in answers:
+        assert answer.status_code in (200, 302, 429, 503), answer.text
+        if answer.status_code in (429, 503):
+            assert answer.headers["retry-after"].isdigit()
+    with db.activate(rig.backends.database):
+        assert await Rendition.all().count() == len(presets)
+    assert len([k for k in rig.objects() if k.startswith("renditions/")]) == len(presets)
