@@ -17,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from tortoise.exceptions import DBConnectionError, OperationalError
 
-from assets_hub import api, health, web
+from assets_hub import api, db, health, web
 from assets_hub.api.feeds import campaign_feed
 from assets_hub.api.openapi import allowed_methods, openapi
 from assets_hub.api.renders import follow_link
@@ -143,6 +144,22 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     )
 
 
+async def database_error(request: Request, exc: Exception) -> Response:
+    """503 when the database is busy or unreachable (F10-F12); anything else stays a 500.
+
+    Also used by DatabaseContextMiddleware for failures outside the routes (authentication).
+    """
+    if not db.is_unavailable(exc):
+        raise exc
+    log.warning("database unavailable on %s: %s", request.url.path, exc)
+    return _error_response(
+        request,
+        503,
+        "The database is busy or temporarily unavailable; nothing was changed. "
+        "Please try again shortly.",
+    )
+
+
 async def _invalid_key(request: Request, exc: Exception) -> Response:
     return _error_response(request, 404, "There is nothing at this address.")
 
@@ -207,6 +224,8 @@ def create_app(settings: Settings) -> Starlette:
             AppError: _app_error,
             HTTPException: _http_error,
             InvalidKey: _invalid_key,
+            OperationalError: database_error,
+            DBConnectionError: database_error,
             Exception: _unexpected,
         },
     )

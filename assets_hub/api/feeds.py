@@ -13,6 +13,7 @@ from assets_hub.api.schemas import TEXT, json_reply, obj
 from assets_hub.auth.policy import Policy, require_principal, requires
 from assets_hub.auth.principal import Principal
 from assets_hub.auth.secrets import digest, new_token
+from assets_hub.auth.tokens import maker_still_entitled
 from assets_hub.errors import NotFound, Unprocessable
 from assets_hub.ids import SLUG
 from assets_hub.models import Asset, BrandingProfile, Campaign, FeedToken, Library, Role, SocialPost
@@ -54,7 +55,10 @@ async def create_feed_token(request: Request) -> Response:
     token = new_token("ahf_")
     settings: Settings = request.state.settings
     row = await FeedToken.create(
-        library_id=principal.library_id, name=name, token_hash=digest(token)
+        library_id=principal.library_id,
+        created_by_id=principal.user_id,
+        name=name,
+        token_hash=digest(token),
     )
     await audit.record(
         "feed_token_created",
@@ -111,7 +115,7 @@ async def campaign_feed(request: Request) -> Response:
     """/feeds/{token}/{campaign}.atom|.json: published posts, captions filled for the library."""
     token = request.path_params["token"]
     row = await FeedToken.get_or_none(token_hash=digest(token), revoked_at=None)
-    if row is None:
+    if row is None or not await maker_still_entitled(row.created_by_id, row.library_id):
         raise NotFound("This feed address is not valid (it may have been revoked).")
     name = request.path_params["name"]
     slug, _, kind = name.rpartition(".")

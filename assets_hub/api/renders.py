@@ -14,6 +14,7 @@ from assets_hub.api.operations import JsonBody, Param, Reply, args_of, body_of, 
 from assets_hub.api.schemas import FIELDS, PROFILE, TEXT, binary_reply, json_reply, obj
 from assets_hub.auth.policy import Policy, principal_of, require_principal, requires
 from assets_hub.auth.principal import Principal, viewer_for
+from assets_hub.auth.tokens import maker_still_entitled
 from assets_hub.errors import BadRequest, NotFound, Unprocessable
 from assets_hub.ids import MAX_ID, query_id
 from assets_hub.media.renditions import SourceTooSmall
@@ -199,6 +200,8 @@ async def follow_link(request: Request) -> Response:
     backends = backends_of(request)
     payload = signed_links.verify(backends.signing_key, request.path_params["token"])
     library_id = payload.get("lib")
+    if not await maker_still_entitled(int(payload["u"]), library_id):
+        raise NotFound("This link no longer works; ask for a new one.")
     holder = Principal(
         user_id=int(payload["u"]),
         email="signed-link",
