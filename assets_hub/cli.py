@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import logging
 import os
+import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, NoReturn, TypeVar
 
 import click
 
-from assets_hub.backends import describe_startup_error, open_backends
+from assets_hub.backends import Backends, describe_startup_error, open_backends
 from assets_hub.errors import AppError, BackendUnavailable, ConfigError, Unprocessable
 from assets_hub.settings import Settings
 
@@ -37,6 +40,34 @@ def _run(coro_factory: Callable[[], Awaitable[T]]) -> T:
         _fail(describe_startup_error(exc) or str(exc))
 
 
+@contextlib.asynccontextmanager
+async def _backends(settings: Settings, *, migrate: bool = False) -> AsyncIterator[Backends]:
+    """open_backends for a command: it writes the search index only if no service does
+    (then it also applies what it queued before exiting); beside a running service it
+    reads the index and leaves its changes in the outbox for the service's writer."""
+    from assets_hub.search.outbox import writer_if_free
+
+    async with open_backends(settings, migrate=migrate) as backends:
+        async with writer_if_free(backends.indexer):
+            yield backends
+
+
+def _check_port(host: str, port: int) -> None:
+    """One clear line, before anything starts, if the address is taken (or not ours)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                _fail(
+                    f"cannot listen on {host}:{port}: the address is in use (is another "
+                    "`assets-hub serve` running? choose another --port)"
+                )
+            _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
 @click.group()
 def main() -> None:
     """assets hub: national campaign materials, branded by each local library."""
@@ -46,19 +77,48 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes sharing the database, storage and search index (docs/processes.md).",
+)
+def serve(host: str, port: int, workers: int) -> None:
     """Serve the web interface and API (checks every backend first)."""
     import uvicorn
 
     from assets_hub.app import create_app
+    from assets_hub.auth.throttle import shared_across_processes
 
     settings = _settings()
+    _check_port(host, port)
+    if workers > 1 and not shared_across_processes(settings.rate_limit_url):
+        logging.getLogger("assets_hub.cli").warning(
+            "ASSETS_HUB_RATE_LIMIT_URL=%s keeps sign-in, upload and render counters in each "
+            "process: with --workers %d every worker counts on its own (up to %d times the "
+            "limits); set it to async+redis://HOST:6379 to share them",
+            settings.rate_limit_url,
+            workers,
+            workers,
+        )
 
     async def check() -> None:
         async with open_backends(settings):
             pass
 
     _run(check)  # fail fast with one clear line instead of a traceback inside uvicorn
+    if workers > 1:
+        # Each worker process builds its app from the same environment.
+        uvicorn.run(
+            "assets_hub.app:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+        )
+        return
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
 
 
@@ -107,7 +167,7 @@ def demo(photos: str | None) -> None:
         _fail("the demo creates accounts with published passwords; not in production")
 
     async def run() -> tuple[int, list[tuple[str, str, str, str]]]:
-        async with open_backends(settings, migrate=True) as backends:
+        async with _backends(settings, migrate=True) as backends:
             people = await load_demo_accounts()
             return await load_demo(backends, photos), people
 
@@ -128,7 +188,7 @@ def create_library(name: str, slug: str | None) -> None:
     settings = _settings()
 
     async def run() -> str:
-        async with open_backends(settings):
+        async with _backends(settings):
             library = await accounts.create_library(name, slug)
             return library.slug
 
@@ -154,7 +214,7 @@ def create_user(email: str, role: str, library_slug: str | None, password: str |
     settings = _settings()
 
     async def run() -> str | None:
-        async with open_backends(settings):
+        async with _backends(settings):
             library = None
             if library_slug:
                 library = await Library.get_or_none(slug=library_slug)
@@ -184,7 +244,7 @@ def create_token(email: str, name: str, expires_days: int | None) -> None:
     settings = _settings()
 
     async def run() -> str:
-        async with open_backends(settings):
+        async with _backends(settings):
             user = await User.get_or_none(email=email.strip().lower())
             if user is None:
                 raise Unprocessable(f"email: no user {email!r}")
@@ -234,7 +294,7 @@ def import_command(folder: str, metadata: str | None, as_email: str | None) -> N
     root = Path(folder)
 
     async def run() -> Any:
-        async with open_backends(settings) as backends:
+        async with _backends(settings) as backends:
             rows = read_metadata_csv(Path(metadata)) if metadata else None
             uploader = None
             if as_email:
@@ -276,7 +336,7 @@ def gc(grace_minutes: int | None) -> None:
     settings = _settings()
 
     async def run() -> Any:
-        async with open_backends(settings) as backends:
+        async with _backends(settings) as backends:
             grace = timedelta(minutes=grace_minutes) if grace_minutes is not None else None
             return await collect_garbage(backends, grace=grace)
 
@@ -298,7 +358,7 @@ def reindex() -> None:
     settings = _settings()
 
     async def run() -> int:
-        async with open_backends(settings) as backends:
+        async with _backends(settings) as backends:
             total = await Asset.filter(deleted_at=None).count()
             with tqdm(total=total, unit="asset", file=sys.stderr) as bar:
                 count = await rebuild_index(backends, progress=bar.update)
@@ -315,15 +375,14 @@ def reconcile() -> None:
 
     settings = _settings()
 
-    async def run() -> Any:
-        async with open_backends(settings) as backends:
+    async def run() -> tuple[Any, bool]:
+        async with _backends(settings) as backends:
             drift = await run_reconcile(backends, full=True)
-            while await backends.indexer.process_due():
-                pass
-            return drift
+            return drift, backends.indexer.writer  # a writer applies the repairs on leaving
 
-    drift = _run_app(run)
-    click.echo(f"missing {drift.missing}, stale {drift.stale}, extra {drift.extra}: repaired")
+    drift, here = _run_app(run)
+    done = "repaired" if here else "repairs queued for the running service's search writer"
+    click.echo(f"missing {drift.missing}, stale {drift.stale}, extra {drift.extra}: {done}")
 
 
 @main.command("import-libraries")
@@ -338,7 +397,7 @@ def import_libraries(csv_file: str) -> None:
     data = Path(csv_file).read_bytes()
 
     async def run() -> Any:
-        async with open_backends(settings):
+        async with _backends(settings):
             return await run_import(data)
 
     report = _run_app(run)

@@ -40,6 +40,8 @@ from assets_hub.models import Lease
 
 log = logging.getLogger(__name__)
 
+SEARCH_WRITER = "search-writer"
+BACKGROUND = "background"
 TTL_S = 10.0  # a dead holder's work is taken over within this (plus one RENEW_S)
 RENEW_S = 2.0  # how often the holder renews, and others try to take it
 

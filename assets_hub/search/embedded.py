@@ -486,7 +486,8 @@ class EmbeddedSearchBackend:
 
         def work() -> None:
             self._open()
-            temporary = self.directory / f"{SYNONYMS_FILE}.tmp"
+            # Its own temporary name: every process of the service saves them at start-up.
+            temporary = self.directory / f"{SYNONYMS_FILE}.{uuid.uuid4().hex[:8]}.tmp"
             try:
                 temporary.write_text(text, encoding="utf-8")
                 os.replace(temporary, self.directory / SYNONYMS_FILE)
