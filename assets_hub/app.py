@@ -220,7 +220,16 @@ def create_app(settings: Settings) -> Starlette:
 
 
 def app_from_environment() -> Starlette:
-    """uvicorn --factory entry point: settings from the process environment."""
+    """uvicorn --factory entry point: settings from the process environment.
+
+    `serve --workers N` starts each worker here, in a fresh interpreter that never ran the
+    CLI's logging set-up, so the app's own log lines would be dropped without this.
+    """
     import os
 
-    return create_app(Settings.from_env(os.environ))
+    settings = Settings.from_env(os.environ)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+        )
+    return create_app(settings)
