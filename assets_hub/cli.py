@@ -15,7 +15,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from assets_hub.backends import Backends, describe_startup_error, open_backends
-from assets_hub.errors import AppError, BackendUnavailable, ConfigError, Unprocessable
+from assets_hub.errors import AppError, BackendUnavailable, ConfigError, Conflict, Unprocessable
 from assets_hub.settings import Settings
 
 T = TypeVar("T")
@@ -361,7 +361,10 @@ def reindex() -> None:
         async with _backends(settings) as backends:
             total = await Asset.filter(deleted_at=None).count()
             with tqdm(total=total, unit="asset", file=sys.stderr) as bar:
-                count = await rebuild_index(backends, progress=bar.update)
+                try:
+                    count = await rebuild_index(backends, progress=bar.update)
+                except RuntimeError as exc:  # another rebuild is running: one line, not a trace
+                    raise Conflict(f"{exc}; nothing changed") from exc
             await apply_synonyms(backends)
             return count
 

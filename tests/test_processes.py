@@ -7,6 +7,7 @@ as further subprocesses on the same var/, as an operator would beside the demo.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import signal
@@ -238,6 +239,22 @@ def test_a_reindex_while_the_service_writes_loses_no_change(var: Var) -> None:
     # Every upload made during the rebuild is in the swapped-in index, or comes back to it
     # through the outbox within a moment.
     assert eventually(lambda: found(service.url, token, "rebuild poster") == ids, 5)
+
+
+def test_a_second_reindex_at_once_is_refused_in_one_line(var: Var) -> None:
+    service = var.serve()
+    token = var.token("ed@example.org")
+    assert upload(service.url, token, "Only poster", "#abcdef").status_code == 201
+    # Another reindex holds the rebuild lock (as a running one does, until its swap).
+    with (var.root / "search" / "rebuild.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        refused = var.run("reindex")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1] == (
+        "assets-hub: a rebuild of this search index is already running in another process; "
+        "nothing changed"
+    )
+    assert "search index rebuilt: 1 asset(s)" in var.ok("reindex")  # once the other is done
 
 
 def _count(service: Service, text: str) -> int:
