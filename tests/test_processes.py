@@ -220,25 +220,41 @@ def test_a_second_serve_on_the_same_port_says_so_in_one_line(var: Var) -> None:
     assert httpx.get(f"{service.url}/healthz").status_code == 200  # the first one carries on
 
 
-def test_a_reindex_while_the_service_writes_loses_no_change(var: Var) -> None:
+def test_a_reindex_while_the_service_and_the_cli_write_loses_no_change(
+    var: Var, tmp_path: Path
+) -> None:
     service = var.serve()
     token = var.token("ed@example.org")
+    first = upload(service.url, token, "Rebuild poster first", "#010203")
+    assert first.status_code == 201  # the service now holds the writer: the swap is its
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"cli-{n}.jpg").write_bytes(make_jpeg(colour=f"#{n * 60:02x}9900"))
+    sheet = tmp_path / "meta.csv"
+    sheet.write_text(
+        "filename,title\n" + "".join(f"cli-{n}.jpg,Rebuild poster cli\n" for n in range(3))
+    )
     with ThreadPoolExecutor(4) as pool:
         reindex = pool.submit(var.run, "reindex")
+        imported = pool.submit(var.run, "import", str(folder), "--metadata", str(sheet))
         made = [
             pool.submit(upload, service.url, token, f"Rebuild poster {n}", f"#{n:02x}4466")
             for n in range(12)
         ]
-        ids = set()
+        ids = {first.json()["id"]}
         for future in made:
             answer = future.result()
             assert answer.status_code == 201, answer.text
             ids.add(answer.json()["id"])
-        done = reindex.result()
+        done, cli = reindex.result(), imported.result()
     assert done.returncode == 0, done.stdout + done.stderr
-    # Every upload made during the rebuild is in the swapped-in index, or comes back to it
+    assert cli.returncode == 0 and "imported 3," in cli.stdout, cli.stdout + cli.stderr
+    # Every change made during the rebuild is in the swapped-in index, or comes back to it
     # through the outbox within a moment.
-    assert eventually(lambda: found(service.url, token, "rebuild poster") == ids, 5)
+    assert eventually(lambda: len(found(service.url, token, "rebuild poster")) == 16, 5)
+    assert ids <= found(service.url, token, "rebuild poster")
+    assert "Traceback" not in service.output()
 
 
 def test_a_second_reindex_at_once_is_refused_in_one_line(var: Var) -> None:
