@@ -165,6 +165,7 @@ def create_app(settings: Settings) -> Starlette:
             background = leases.LeaseKeeper(leases.BACKGROUND, holder)
             # Taken before the first request, so a lone process indexes uploads at once.
             backends.indexer.writer = await writer.try_once()
+            backends.indexer.follow_writer = True
             await background.try_once()
             tasks = [
                 asyncio.create_task(

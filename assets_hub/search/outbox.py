@@ -30,6 +30,7 @@ from assets_hub.search.documents import build_document
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 300
+FOLLOW_POLL_S = 0.05  # how often a non-writer looks whether the writer applied its rows
 
 
 def utcnow() -> datetime:
@@ -68,6 +69,10 @@ class Indexer:
         # True while this process holds the search-writer lease (set by run_as_writer, or
         # by a CLI command that took the lease because no service was running).
         self.writer = False
+        # A web worker that is not the writer waits for the writer to apply an upload's rows
+        # (so it is searchable when the answer returns, whichever worker answered); a CLI
+        # command does not (the app's lifespan sets this).
+        self.follow_writer = False
         self._busy_logged = False
 
     async def process_due(self) -> int:
@@ -81,10 +86,18 @@ class Indexer:
         return await self._apply(rows)
 
     async def index_now(self, asset_id: uuid.UUID) -> bool:
-        """Apply the pending rows of one asset at once (after an upload); False if it failed,
-        or if another process is the writer (it applies them within ``interval_s``)."""
+        """Apply the pending rows of one asset at once (after an upload); False if it failed.
+
+        In a process that is not the writer: with ``follow_writer``, wait until the writer
+        has applied them (it looks every ``interval_s``; the caller bounds the wait), else
+        return False at once and leave them to it.
+        """
         if not self.writer:
-            return False
+            if not self.follow_writer:
+                return False
+            while await SearchOutbox.filter(asset_id=asset_id).exists():
+                await asyncio.sleep(FOLLOW_POLL_S)
+            return True
         rows = await SearchOutbox.filter(asset_id=asset_id).order_by("id")
         return await self._apply(rows) == len(rows)
 
