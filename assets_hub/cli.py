@@ -385,6 +385,8 @@ def reconcile() -> None:
 
     drift, here = _run_app(run)
     done = "repaired" if here else "repairs queued for the running service's search writer"
+    if not (drift.missing or drift.stale or drift.extra):
+        done = "nothing to repair"
     click.echo(f"missing {drift.missing}, stale {drift.stale}, extra {drift.extra}: {done}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -197,7 +198,11 @@ def test_every_operating_command_runs_beside_the_service(var: Var, tmp_path: Pat
     assert "profiles created 1" in var.ok("import-libraries", str(libraries))
     assert var.ok("reindex").strip().startswith("search index rebuilt: 1 asset(s)")
     assert len(found(service.url, token, "lighthouse")) == 1  # the service swapped it in
-    assert "queued for the running service" in var.ok("reconcile")
+    assert var.ok("reconcile").strip() == "missing 0, stale 0, extra 0: nothing to repair"
+    # Drift (the index lost a document) is queued for the service's writer and repaired.
+    shutil.rmtree(var.root / "search")  # as if the index directory were lost...
+    assert "repairs queued for the running service" in var.ok("reconcile")
+    assert eventually(lambda: len(found(service.url, token, "lighthouse")) == 1, 5)
     assert var.ok("gc").startswith("purged 0 asset(s)")
 
     # Nothing the commands did left the service unable to write: an upload is found at once.
