@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint fmt bench bench-upload migrations install install-dev check clean docs
+.PHONY: run test lint fmt bench bench-upload migrations install install-dev check clean docs image-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ browser-deps:
 	  echo "browser-deps: /usr/bin/chromium is missing; as root: apt-get install chromium"; \
 	fi
 
+# The demo banner, mails and feed links name the address served here, unless it is set
+# (this machine's loopback when serving on every interface, as `serve` does).
+run: export ASSETS_HUB_BASE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 run: install
 	$(BIN)/assets-hub migrate
 	$(BIN)/assets-hub demo
@@ -63,13 +66,22 @@ test: install-dev
 	$(BIN)/pytest
 
 lint: install-dev
-	$(BIN)/ruff format --check assets_hub tests bench
-	$(BIN)/ruff check assets_hub tests bench
+	$(BIN)/ruff format --check assets_hub tests bench deploy
+	$(BIN)/ruff check assets_hub tests bench deploy
 	$(BIN)/mypy
 
 fmt: install-dev
 	$(BIN)/ruff format assets_hub tests bench
 	$(BIN)/ruff check --fix assets_hub tests bench
+
+# thumbor, the render benchmark's comparison, in a venv of its own: never a project dependency.
+# Defined before `bench`: make expands a rule's prerequisites when it reads the rule.
+THUMBOR_VENV  := var/thumbor-venv
+THUMBOR_STAMP := $(THUMBOR_VENV)/.installed
+$(THUMBOR_STAMP):
+	$(PYTHON) -m venv $(THUMBOR_VENV)
+	$(THUMBOR_VENV)/bin/pip install --quiet thumbor
+	touch $@
 
 # Benchmarks print figures beside a baseline measured in the same run; they are not tests.
 bench: install-dev $(THUMBOR_STAMP)
@@ -80,14 +92,6 @@ bench: install-dev $(THUMBOR_STAMP)
 	$(BIN)/python bench/duplicates.py --n 20000
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/upload.py --size-mb 256
-
-# thumbor, the render benchmark's comparison, in a venv of its own: never a project dependency.
-THUMBOR_VENV  := var/thumbor-venv
-THUMBOR_STAMP := $(THUMBOR_VENV)/.installed
-$(THUMBOR_STAMP):
-	$(PYTHON) -m venv $(THUMBOR_VENV)
-	$(THUMBOR_VENV)/bin/pip install --quiet thumbor
-	touch $@
 
 # The full-size upload measurement from issue 4 (a 1 GiB file through the API to S3).
 bench-upload: install-dev
@@ -102,6 +106,11 @@ docs: install
 
 check: install
 	$(BIN)/assets-hub check
+
+# The image's file list holds the stylesheet: deploy/Dockerfile's front-end stage is run into a
+# temporary folder and the final stage's COPY lines replayed (no Docker engine needed).
+image-check:
+	$(PYTHON) deploy/check_image.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

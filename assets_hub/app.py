@@ -35,6 +35,9 @@ from assets_hub.errors import (
     Unauthorized,
 )
 from assets_hub.jobs import run_every, run_once
+from assets_hub.observability import metrics
+from assets_hub.observability.middleware import ObservabilityMiddleware, route_template
+from assets_hub.observability.scrape import metrics_endpoint
 from assets_hub.security_headers import SecurityHeadersMiddleware
 from assets_hub.services import pack_jobs
 from assets_hub.services.ingest import backfill_phash_quarters
@@ -69,6 +72,7 @@ def _wants_json(request: Request) -> bool:
         "/healthz",
         "/readyz",
         "/openapi.json",
+        "/metrics",
     )
 
 
@@ -102,7 +106,8 @@ async def _app_error(request: Request, exc: Exception) -> Response:
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
     if isinstance(exc, BackendUnavailable):
-        log.warning("backend unavailable on %s: %s", request.url.path, exc.detail)
+        metrics.BACKEND_ERRORS.labels(exc.backend).inc()
+        log.warning("backend unavailable on %s: %s", route_template(request.scope), exc.detail)
         return _error_response(
             request,
             503,
@@ -128,7 +133,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     reference = uuid.uuid4().hex[:12]
-    log.error("unhandled error ref=%s on %s", reference, request.url.path, exc_info=exc)
+    where = route_template(request.scope)
+    log.error("unhandled error ref=%s on %s", reference, where, exc_info=exc)
     return _error_response(
         request, 500, "Something went wrong on our side; nothing was saved.", reference=reference
     )
@@ -188,6 +194,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", health.healthz, methods=["GET"], name="healthz"),
         Route("/readyz", health.readyz, methods=["GET"], name="readyz"),
         Route("/openapi.json", openapi, methods=["GET"], name="openapi"),
+        Route("/metrics", metrics_endpoint, methods=["GET"], name="metrics"),
         Route("/r/{token}", follow_link, methods=["GET"], name="render_link"),
         Route("/feeds/{token}/{name}", campaign_feed, methods=["GET"], name="feed"),
         Mount("/api/v1", routes=api.routes, name="api"),
@@ -217,20 +224,17 @@ def create_app(settings: Settings) -> Starlette:
     app.add_middleware(AuthMiddleware)
     app.add_middleware(DatabaseContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(ObservabilityMiddleware)  # last added runs first: it sees every answer
     return app
 
 
 def app_from_environment() -> Starlette:
-    """uvicorn --factory entry point: settings from the process environment.
-
-    `serve --workers N` starts each worker here, in a fresh interpreter that never ran the
-    CLI's logging set-up, so the app's own log lines would be dropped without this.
-    """
+    """uvicorn --factory entry point (and each worker process's): settings from the process
+    environment, and our logging in place of uvicorn's access log."""
     import os
 
+    from assets_hub.observability.request_log import configure_logging
+
     settings = Settings.from_env(os.environ)
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-        )
+    configure_logging(settings)
     return create_app(settings)

@@ -10,6 +10,7 @@ from assets_hub import db
 from assets_hub.errors import ConfigError
 from assets_hub.media.storage import open_storage
 from assets_hub.search import open_search
+from assets_hub.search.meili import MeilisearchBackend
 from assets_hub.search.outbox import Indexer
 from assets_hub.settings import Settings
 
@@ -23,6 +24,29 @@ def _redacted(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+async def _meili_checks(search: MeilisearchBackend, echo: Callable[[str], object]) -> bool:
+    """The key's permissions and the index's pending or failed setup task (issue 21)."""
+    ok = True
+    try:
+        problems = await asyncio.wait_for(search.key_problems(), timeout=TIMEOUT_S)
+    except (Exception, TimeoutError) as exc:  # noqa: BLE001 - report, never crash
+        problems, ok = [f"could not be checked: {exc}"], False
+    for problem in problems:
+        # Only a named lack is a failure; "could not read itself" is a note.
+        if problem.startswith(("lacks", "not allowed")):
+            ok = False
+        echo(f"search    API key {problem}")
+    if not problems:
+        echo("search    API key ok for search and rebuild")
+    try:
+        pending = await asyncio.wait_for(search.setup_status(), timeout=TIMEOUT_S)
+    except (Exception, TimeoutError) as exc:  # noqa: BLE001
+        echo(f"search    setup FAILED {exc}")
+        return False
+    echo(f"search    setup {pending or 'done'}")
+    return ok
 
 
 async def run_checks(settings: Settings, echo: Callable[[str], object]) -> bool:
@@ -60,6 +84,8 @@ async def run_checks(settings: Settings, echo: Callable[[str], object]) -> bool:
         ok = False
     else:
         await report("search", settings.search_url, search.ping)
+        if isinstance(search, MeilisearchBackend):
+            ok = await _meili_checks(search, echo) and ok
         if contexts:
             with db.activate(contexts[0]):
                 lag = await Indexer(search).lag()

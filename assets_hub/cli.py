@@ -16,9 +16,11 @@ import click
 
 from assets_hub.backends import Backends, describe_startup_error, open_backends
 from assets_hub.errors import AppError, BackendUnavailable, ConfigError, Conflict, Unprocessable
+from assets_hub.observability.request_log import configure_logging, quiet_noisy_loggers
 from assets_hub.settings import Settings
 
 T = TypeVar("T")
+DEFAULT_BASE_URL = Settings.__dataclass_fields__["base_url"].default
 
 
 def _settings() -> Settings:
@@ -72,6 +74,7 @@ def _check_port(host: str, port: int) -> None:
 def main() -> None:
     """assets hub: national campaign materials, branded by each local library."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    quiet_noisy_loggers()
 
 
 @main.command()
@@ -93,6 +96,8 @@ def serve(host: str, port: int, workers: int) -> None:
 
     settings = _settings()
     _check_port(host, port)
+    settings = settings.replace(base_url=served_base_url(settings.base_url, host, port))
+    configure_logging(settings)
     if workers > 1 and not shared_across_processes(settings.rate_limit_url):
         logging.getLogger("assets_hub.cli").warning(
             "ASSETS_HUB_RATE_LIMIT_URL=%s keeps sign-in, upload and render counters in each "
@@ -108,8 +113,13 @@ def serve(host: str, port: int, workers: int) -> None:
             pass
 
     _run(check)  # fail fast with one clear line instead of a traceback inside uvicorn
+    # Our request log replaces uvicorn's access log, whose raw paths carry tokens.
     if workers > 1:
-        # Each worker process builds its app from the same environment.
+        from assets_hub.observability.metrics import prepare_multiprocess
+
+        prepare_multiprocess(settings.metrics_dir)  # before the workers start
+        # Each worker builds its app from the environment it inherits: the same settings.
+        os.environ["ASSETS_HUB_BASE_URL"] = settings.base_url
         uvicorn.run(
             "assets_hub.app:app_from_environment",
             factory=True,
@@ -117,9 +127,28 @@ def serve(host: str, port: int, workers: int) -> None:
             host=host,
             port=port,
             log_level=settings.log_level.lower(),
+            log_config=None,
+            access_log=False,
         )
         return
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
+    )
+
+
+def served_base_url(base_url: str, host: str, port: int) -> str:
+    """ASSETS_HUB_BASE_URL when it was set, else the address `serve` listens on (this
+    machine's loopback when it listens on every interface)."""
+    if base_url != DEFAULT_BASE_URL:
+        return base_url
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - compared, not bound
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 @main.command()

@@ -10,6 +10,8 @@ from starlette.responses import JSONResponse
 from assets_hub.auth.policy import Policy, requires
 from assets_hub.backends import Backends
 from assets_hub.db import ping_database
+from assets_hub.search import SearchBackend
+from assets_hub.search.meili import MeilisearchBackend
 
 READY_TIMEOUT_S = 2.0
 
@@ -29,14 +31,28 @@ async def _check(coro: object) -> str | None:
     return None
 
 
+async def _search_answers(search: SearchBackend, notes: dict[str, object]) -> None:
+    """Ping; for Meilisearch also its setup tasks, which start-up enqueues without waiting.
+
+    A pending one is a note (searches use the previous settings meanwhile), a failed one
+    makes search unavailable with Meilisearch's error code.
+    """
+    await search.ping()
+    if isinstance(search, MeilisearchBackend):
+        pending = await search.setup_status()
+        if pending is not None:
+            notes["search_setup"] = pending
+
+
 @requires(Policy.PUBLIC)
 async def readyz(request: Request) -> JSONResponse:
     """200 when database, storage and search answer; 503 naming each one that does not."""
     backends: Backends = request.state.backends
+    notes: dict[str, object] = {}
     checks = await asyncio.gather(
         _check(ping_database(backends.database)),
         _check(backends.storage.ping()),
-        _check(backends.search.ping()),
+        _check(_search_answers(backends.search, notes)),
     )
     results = dict(zip(("database", "storage", "search"), checks, strict=True))
     lag = await backends.indexer.lag() if results["database"] is None else None
@@ -44,6 +60,7 @@ async def readyz(request: Request) -> JSONResponse:
         "status": "ok" if not any(checks) else "unavailable",
         "checks": {name: problem or "ok" for name, problem in results.items()},
     }
+    body.update(notes)
     if lag is not None:
         body["search_outbox"] = {"pending": lag.pending, "oldest_age_s": round(lag.oldest_age_s, 1)}
     if any(checks):

@@ -121,6 +121,21 @@ class Settings:
     )
     debug: bool = _setting(False, "Show tracebacks in responses. Never in production.")
     log_level: str = _setting("info", "Logging level: debug, info, warning, error.")
+    log_format: str = _setting(
+        "json",
+        "json (one JSON object per line, for a log shipper) or text (plain lines, for a "
+        "developer's terminal).",
+    )
+    metrics_token: str = _setting(
+        "",
+        "Bearer token that lets a scraper off this machine read /metrics (loopback needs "
+        "none). Empty: /metrics answers loopback only.",
+    )
+    metrics_dir: str = _setting(
+        "./var/metrics",
+        "Where worker processes share their metrics when `serve` runs more than one "
+        "(emptied at each start).",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -185,8 +200,16 @@ class Settings:
             problems[PREFIX + "PASSWORD_RESET_EXPIRY_MIN"] = "must be between 1 and 30 minutes"
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:
             problems[PREFIX + "LOG_LEVEL"] = "use one of debug, info, warning, error"
+        if self.log_format not in {"json", "text"}:
+            problems[PREFIX + "LOG_FORMAT"] = "use json or text"
+        if self.metrics_token and len(self.metrics_token) < 32:
+            problems[PREFIX + "METRICS_TOKEN"] = "use at least 32 random characters"
         if problems:
             raise ConfigError(problems)
+
+    def public_url(self, path: str) -> str:
+        """``path`` at the address people use (ASSETS_HUB_BASE_URL), for links sent away."""
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (tests and the CLI's flags)."""

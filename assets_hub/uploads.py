@@ -19,6 +19,7 @@ from typing import Any
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from assets_hub.errors import BadRequest, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
+from assets_hub.observability import metrics
 from assets_hub.threads import run_blocking
 
 SPOOL_MEMORY_BYTES = 1024 * 1024  # small files never touch the disk
@@ -106,6 +107,7 @@ async def paced(
                 "Please try again."
             ) from None
         received += len(chunk)
+        metrics.UPLOAD_BYTES.inc(len(chunk))
         elapsed = clock() - start
         if elapsed > pace.grace_s and received < pace.min_bytes_per_s * elapsed:
             raise RequestTimeout(

@@ -16,6 +16,7 @@ from assets_hub.models import Asset, BrandingProfile, Campaign, FeedToken, Libra
 from assets_hub.services import audit, posts, signed_links
 from assets_hub.services.branding import profile_for
 from assets_hub.services.visibility import Viewer, utcnow
+from assets_hub.settings import Settings
 from assets_hub.social.feeds import (
     ATOM_MEDIA_TYPE,
     JSON_FEED_MEDIA_TYPE,
@@ -39,6 +40,7 @@ async def create_feed_token(request: Request) -> Response:
     if not name or len(name) > 100:
         raise Unprocessable("name: 1 to 100 characters, e.g. the scheduling tool")
     token = new_token("ahf_")
+    settings: Settings = request.state.settings
     row = await FeedToken.create(
         library_id=principal.library_id, name=name, token_hash=digest(token)
     )
@@ -55,8 +57,8 @@ async def create_feed_token(request: Request) -> Response:
             "id": row.id,
             "name": name,
             "token": token,
-            "atom": f"/feeds/{token}/CAMPAIGN.atom",
-            "json": f"/feeds/{token}/CAMPAIGN.json",
+            "atom": settings.public_url(f"/feeds/{token}/CAMPAIGN.atom"),
+            "json": settings.public_url(f"/feeds/{token}/CAMPAIGN.json"),
         },
         status_code=201,
         headers={"Cache-Control": "no-store"},
@@ -110,6 +112,7 @@ async def campaign_feed(request: Request) -> Response:
     view = await profile_for(holder, profile.id)
     viewer = Viewer()  # what library staff see: published, unembargoed, unexpired
     backends = backends_of(request)
+    settings: Settings = request.state.settings  # links name the address people use
     items: list[FeedPost] = []
     post_ids = await SocialPost.all().values_list("asset_id", flat=True)
     post_assets = await Asset.filter(viewer.asset_filter(), campaign=campaign, id__in=post_ids)
@@ -135,7 +138,7 @@ async def campaign_feed(request: Request) -> Response:
             )
             images.append(
                 FeedImage(
-                    str(request.url_for("render_link", token=link)),
+                    settings.public_url(f"/r/{link}"),
                     image.alt_text,
                     image.decorative,
                 )
@@ -155,7 +158,7 @@ async def campaign_feed(request: Request) -> Response:
     info = FeedInfo(
         id=f"urn:assets-hub:feed:{library.slug}:{campaign.slug}",
         title=f"{campaign.name} — {library.name}",
-        feed_url=str(request.url),
+        feed_url=settings.public_url(request.url.path),
         author=library.name,
         description=campaign.description or None,
     )

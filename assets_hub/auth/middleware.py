@@ -11,7 +11,7 @@ from http.cookies import SimpleCookie
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assets_hub.auth.policy import PRINCIPAL_KEY
+from assets_hub.auth.policy import PRINCIPAL_KEY, is_metrics_bearer
 from assets_hub.auth.sessions import COOKIE_NAME, resolve_session
 from assets_hub.auth.tokens import resolve_token
 
@@ -30,7 +30,9 @@ class AuthMiddleware:
         headers = dict(scope["headers"])
         principal = None
         authorization = headers.get(b"authorization", b"").decode("latin-1")
-        if authorization:
+        if authorization and is_metrics_bearer(state["settings"].metrics_token, authorization):
+            pass  # the metrics scraper: nobody signed in; /metrics' policy accepts the token
+        elif authorization:
             scheme, _, token = authorization.partition(" ")
             principal = await resolve_token(token.strip()) if scheme.lower() == "bearer" else None
             if principal is None:

@@ -10,6 +10,7 @@ bodies, while here every body is exactly what the tests pin and every task is ch
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 import uuid
@@ -39,13 +40,16 @@ from assets_hub.search.base import (
 )
 from assets_hub.search.meili_translate import (
     DOCUMENT_ID,
+    MAX_PAYLOAD_BYTES,
     POST_TAG,
     PRE_TAG,
     check_document_id,
     document_json,
     effective_statuses,
+    encoded_batches,
     facet_bodies,
     filter_expression,
+    missing_permissions,
     parse_search_response,
     quote_filter_value,
     rank_similar,
@@ -58,6 +62,7 @@ from assets_hub.search.meili_translate import (
 from assets_hub.search.rebuild import Journal, iterate_batches
 
 _ANALYZER = make_analyzer(for_index=False)
+log = logging.getLogger(__name__)
 
 VARIABLE = "ASSETS_HUB_SEARCH_URL"
 DEFAULT_INDEX = "assets"
@@ -65,6 +70,8 @@ PRIMARY_KEY = "id"
 INDEX_UID = re.compile(r"^[A-Za-z0-9_-]{1,400}$")
 REBUILD_BATCH = 1_000
 VERSIONS_PAGE = 1_000
+# Task types whose latest state on the index setup_status reports.
+SETUP_TASK_TYPES = "indexCreation,settingsUpdate"
 __all__ = [
     "DOCUMENT_ID",
     "POST_TAG",
@@ -81,6 +88,12 @@ __all__ = [
     "settings_payload",
     "visibility_filter",
 ]
+
+
+def _task_uid(task: Any) -> int:
+    if not isinstance(task, dict) or not isinstance(task.get("taskUid"), int):
+        raise SearchUnavailable(f"Meilisearch answered without a task: {task!r}")
+    return int(task["taskUid"])
 
 
 def parse_meili_url(url: str) -> tuple[str, str | None, str]:
@@ -106,6 +119,19 @@ def parse_meili_url(url: str) -> tuple[str, str | None, str]:
         raise ConfigError(VARIABLE, f"index name {index!r} must match {INDEX_UID.pattern}")
     scheme = parts.scheme.removeprefix("meilisearch+")
     return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}", api_key or None, index
+
+
+class MeiliError(SearchUnavailable):
+    """An error answer or a failed task, with Meilisearch's error ``code`` (kept in the text)."""
+
+    def __init__(self, detail: str, code: str | None) -> None:
+        super().__init__(detail)
+        self.code = code
+
+
+def _error_code(data: Any) -> str | None:
+    code = data.get("code") if isinstance(data, dict) else None
+    return code if isinstance(code, str) else None
 
 
 # -- the backend -----------------------------------------------------------------------------
@@ -144,6 +170,8 @@ class MeilisearchBackend:
         # The SDK types timeout as int seconds; httpx2 takes floats and SR-05 needs 2.0 s.
         self.client = AsyncClient(base_url, api_key, timeout=timeout_s)  # type: ignore[arg-type]
         self._journal: Journal | None = None
+        self.setup_tasks: list[int] = []
+        self.max_payload_bytes = MAX_PAYLOAD_BYTES
 
     @classmethod
     def from_url(cls, url: str, *, timeout_s: float = 2.0) -> MeilisearchBackend:
@@ -154,17 +182,36 @@ class MeilisearchBackend:
     # -- HTTP --------------------------------------------------------------------------------
 
     async def _request(
-        self, method: str, path: str, body: Any = None, *, allow: tuple[int, ...] = ()
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        allow: tuple[int, ...] = (),
+        encoded: bytes | None = None,
     ) -> tuple[int, Any]:
+        """One request; an error answer raises MeiliError with Meilisearch's code and message.
+
+        ``encoded`` is a body already serialised to JSON (sent as is: its size was checked).
+        """
         try:
-            response = await self.client.http_client.request(method, path, json=body)
+            if encoded is not None:
+                headers = {"Content-Type": "application/json"}
+                response = await self.client.http_client.request(
+                    method, path, content=encoded, headers=headers
+                )
+            else:
+                response = await self.client.http_client.request(method, path, json=body)
             status = response.status_code
             data = response.json() if response.content else None
         except (httpx2.HTTPError, MeilisearchError, ValueError) as exc:
             raise SearchUnavailable(f"Meilisearch {method} {path}: {exc}") from exc
         if status >= 400 and status not in allow:
             message = data.get("message") if isinstance(data, dict) else None
-            raise SearchUnavailable(f"Meilisearch {method} {path} answered {status}: {message}")
+            code = _error_code(data)
+            raise MeiliError(
+                f"Meilisearch {method} {path} answered {status}: {code}: {message}", code
+            )
         return status, data
 
     async def _wait(self, task: Any) -> dict[str, Any]:
@@ -181,8 +228,9 @@ class MeilisearchBackend:
                 return dict(result)
             if status in ("failed", "canceled"):
                 error = result.get("error") or {}
-                raise SearchUnavailable(
-                    f"Meilisearch task {uid} {status}: {error.get('code')}: {error.get('message')}"
+                raise MeiliError(
+                    f"Meilisearch task {uid} {status}: {error.get('code')}: {error.get('message')}",
+                    _error_code(error),
                 )
             if time.monotonic() >= deadline:
                 raise SearchUnavailable(f"Meilisearch task {uid} still {status} after waiting")
@@ -191,32 +239,46 @@ class MeilisearchBackend:
 
     # -- SearchBackend -----------------------------------------------------------------------
 
-    async def _ensure_index(self, uid: str) -> None:
-        """Create ``uid`` with primaryKey "id" if missing, then PATCH the settings and wait."""
+    async def _ensure_index(self, uid: str, *, wait: bool = True) -> list[int]:
+        """Create ``uid`` with primaryKey "id" if missing, then PATCH the settings.
+
+        With ``wait`` each task is waited for; without, the enqueued task uids are returned
+        (Meilisearch runs an index's tasks in order, so later writes still see the settings).
+        """
         status, info = await self._request("GET", f"indexes/{uid}", allow=(404,))
+        enqueued: list[int] = []
         if status == 404:
             _, task = await self._request(
                 "POST", "indexes", {"uid": uid, "primaryKey": PRIMARY_KEY}
             )
-            try:
-                await self._wait(task)
-            except SearchUnavailable as exc:
-                # Another replica may have created it between our GET and POST.
-                if "index_already_exists" not in exc.detail:
-                    raise
+            if not wait:
+                enqueued.append(_task_uid(task))
+            else:
+                try:
+                    await self._wait(task)
+                except MeiliError as exc:
+                    # Another replica may have created it between our GET and POST.
+                    if exc.code != "index_already_exists":
+                        raise
         elif isinstance(info, dict) and info.get("primaryKey") not in (None, PRIMARY_KEY):
             raise SearchUnavailable(
                 f"index {uid} has primaryKey {info.get('primaryKey')!r}, not 'id'"
             )
         _, task = await self._request("PATCH", f"indexes/{uid}/settings", settings_payload())
-        await self._wait(task)
+        if wait:
+            await self._wait(task)
+        else:
+            enqueued.append(_task_uid(task))
+        return enqueued
 
     async def _add(self, uid: str, documents: Sequence[SearchDocument]) -> None:
-        body = [document_json(doc) for doc in documents]
-        _, task = await self._request(
-            "POST", f"indexes/{uid}/documents?primaryKey={PRIMARY_KEY}", body
-        )
-        await self._wait(task)
+        """POST the documents in bodies of at most MAX_PAYLOAD_BYTES, waiting for each task."""
+        path = f"indexes/{uid}/documents?primaryKey={PRIMARY_KEY}"
+        for encoded in encoded_batches(
+            [document_json(doc) for doc in documents], self.max_payload_bytes
+        ):
+            _, task = await self._request("POST", path, encoded=encoded)
+            await self._wait(task)
 
     async def _remove(self, uid: str, ids: Sequence[str]) -> None:
         valid = [i for i in ids if DOCUMENT_ID.fullmatch(i)]
@@ -226,9 +288,90 @@ class MeilisearchBackend:
 
     # -- SearchBackend -----------------------------------------------------------------------
 
-    async def setup(self) -> None:
-        """Create the index with primaryKey "id" if missing, then PATCH the settings."""
-        await self._ensure_index(self.index_uid)
+    async def setup(self, *, wait: bool = False) -> None:
+        """Enqueue the index creation (if missing) and the settings PATCH, and return.
+
+        Not waited for (unless ``wait``, for tests and tools): behind a long reindex the
+        tasks can sit in Meilisearch's queue for minutes, and a replica failing its start-up
+        over that would crash-loop (queueing one more settings task per restart).
+        ``setup_status`` reports them until they ran.
+        """
+        if wait:
+            await self._ensure_index(self.index_uid)
+            return
+        self.setup_tasks = await self._ensure_index(self.index_uid, wait=False)
+        log.info(
+            "Meilisearch index %s: setup tasks %s enqueued, not waited for",
+            self.index_uid,
+            ", ".join(map(str, self.setup_tasks)),
+        )
+
+    async def setup_status(self) -> str | None:
+        """None once the index's latest creation/settings task succeeded; text while pending.
+
+        Stateless (asks ``GET /tasks`` for the newest such task of the index), so ``assets-hub
+        check`` can report it too. A failed or canceled one raises MeiliError with its code.
+        """
+        path = f"tasks?indexUids={self.index_uid}&types={SETUP_TASK_TYPES}&limit=1"
+        _, data = await self._request("GET", path)
+        results = data.get("results") if isinstance(data, dict) else None
+        if not isinstance(results, list):
+            raise SearchUnavailable("Meilisearch GET /tasks answered without results")
+        if not results:
+            return None
+        task = results[0]
+        status = task.get("status")
+        if status in ("enqueued", "processing"):
+            return (
+                f"{task.get('type')} task {task.get('uid')} {status} (searches use the previous "
+                "settings until Meilisearch reaches it)"
+            )
+        if status in ("failed", "canceled"):
+            error = task.get("error") or {}
+            raise MeiliError(
+                f"Meilisearch {task.get('type')} task {task.get('uid')} {status}: "
+                f"{error.get('code')}: {error.get('message')}",
+                _error_code(error),
+            )
+        return None
+
+    async def key_problems(self) -> list[str]:
+        """What the configured API key may not do that search and rebuild need ([] = fine).
+
+        Reads the key's actions and indexes with ``GET /keys/{key}``. Meilisearch gives that
+        route only to keys holding ``keys.get`` on every index, which a well-scoped key does
+        not: then the read-only actions are probed instead and the rest is said unchecked.
+        """
+        if self.client.http_client.headers.get("Authorization") is None:
+            return []  # no key: fine only on a server without a master key (ping tells)
+        key = self.client.http_client.headers["Authorization"].removeprefix("Bearer ")
+        try:
+            status, view = await self._request("GET", f"keys/{key}", allow=(401, 403, 404))
+        except SearchUnavailable as exc:  # the path holds the key: never let it into a message
+            raise SearchUnavailable(exc.detail.replace(key, "{key}")) from None
+        if status == 200 and isinstance(view, dict):
+            return missing_permissions(view, self.index_uid)
+        if status == 404 or _error_code(view) == "missing_master_key":
+            return []  # the master key (not a stored key), or no master key: allowed anything
+        problems = [
+            "cannot read its own actions (GET /keys/{key} needs keys.get on all indexes); "
+            "probed reads only: documents.add/delete, indexes.create/delete/swap and "
+            "settings.update are unchecked"
+        ]
+        uid = self.index_uid
+        probes = (
+            ("search", "POST", f"indexes/{uid}/search", {"q": "", "limit": 0}),
+            ("documents.get", "POST", f"indexes/{uid}/documents/fetch", {"limit": 0}),
+            ("indexes.get", "GET", f"indexes/{uid}", None),
+            ("settings.get", "GET", f"indexes/{uid}/settings", None),
+            ("stats.get", "GET", f"indexes/{uid}/stats", None),
+            ("tasks.get", "GET", f"tasks?indexUids={uid}&limit=1", None),
+        )
+        for action, method, path, body in probes:
+            answer, _ = await self._request(method, path, body, allow=(403, 404))
+            if answer == 403:
+                problems.append(f"lacks {action} on {uid}")
+        return problems
 
     async def upsert(self, documents: Sequence[SearchDocument]) -> None:
         """POST the documents (replace by id) and wait until the task succeeded."""
@@ -365,7 +508,10 @@ class MeilisearchBackend:
             self._journal = None
         except BaseException:
             self._journal = None
-            await self._drop(temporary)
+            try:
+                await self._drop(temporary)
+            except SearchUnavailable as cleanup:  # never hide the error that stopped the build
+                log.warning("Meilisearch index %s left behind: %s", temporary, cleanup.detail)
             raise
         await self._drop(temporary)  # now holds the old documents
         return await self.count()
@@ -414,9 +560,16 @@ class MeilisearchBackend:
         await self.client.aclose()
 
     async def _drop(self, uid: str) -> None:
+        # Meilisearch answers 202 even for a missing index; the task then fails with
+        # index_not_found (routes/indexes/mod.rs, tests/index/delete_index.rs): that is done.
         status, task = await self._request("DELETE", f"indexes/{uid}", allow=(404,))
-        if status != 404:
+        if status == 404:
+            return
+        try:
             await self._wait(task)
+        except MeiliError as exc:
+            if exc.code != "index_not_found":
+                raise
 
     async def drop_index(self) -> None:
         """Delete the whole index (tests and clean-up); missing is fine."""

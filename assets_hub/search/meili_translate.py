@@ -10,9 +10,10 @@ added here, server-side, whatever the query says.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assets_hub.search.analysis import (
@@ -39,7 +40,16 @@ PRE_TAG = "\ue000"
 POST_TAG = "\ue001"
 _TAG_SPLIT = re.compile(f"({PRE_TAG}|{POST_TAG})")
 _MARKED = re.compile(f"{PRE_TAG}(.*?){POST_TAG}", re.DOTALL)
+# For the last (prefix) query word Meilisearch marks only as many characters as were typed,
+# taken from the matched word ("readng" marks "Readin" of "Reading": milli's
+# search/new/matches/matching_words.rs, match_unique_words). The rest of that word follows the
+# closing tag; it is moved inside so marks and suggestions cover whole words, as embedded.
+_PARTIAL_MARK = re.compile(f"{POST_TAG}(\\w+)")
 _WORD = re.compile(r"\w")
+# Query syntax Meilisearch reads in q (milli's search/new/query_term/parse_query.rs): a double
+# quote opens or closes a phrase (an unclosed one swallows the rest of the query) and a "-"
+# starting a word excludes it (v1.8+). The interface promises plain words: both become spaces.
+_QUERY_SYNTAX = re.compile(r'"|(?<!\w)-')
 _ANALYZER = make_analyzer(for_index=False)
 
 # Ranking order (issue 5): title strongest ... body weakest.
@@ -59,6 +69,24 @@ FILTERABLE = [
     "published_at",
 ]
 SORTABLE = ["created_at", "downloads", "title_sort"]
+# Meilisearch's default order (milli's criterion.rs, default_criteria) with "sort" moved first:
+# by default it only breaks relevance ties, while the embedded engine (and the interface) sort
+# every match. Without a sort in the request the rule does nothing, so relevance is unchanged.
+RANKING_RULES = [
+    "sort",
+    "words",
+    "typo",
+    "proximity",
+    "attributeRank",
+    "wordPosition",
+    "exactness",
+]
+# Totals are exact up to maxTotalHits (Meilisearch's search/mod.rs: totalHits is
+# min(candidates.len(), maxTotalHits)); the interface promises exact totals, so it is set far
+# above any catalogue. Counting is the cardinality of a bitmap Meilisearch builds anyway; what
+# maxTotalHits bounds otherwise is how deep a page may reach, and search_body never asks past
+# MAX_WINDOW (issue 21, mismatch 8; docs/backends/search.md).
+MAX_TOTAL_HITS = 100_000_000
 SORTS = {
     "newest": ["created_at:desc"],
     "downloads": ["downloads:desc"],
@@ -81,6 +109,29 @@ FACET_FILTERS = {
     "audience": "audiences",
     "orientation": "orientations",
 }
+# Meilisearch refuses bodies over http_payload_size_limit, "100 MB" by default
+# (meilisearch/src/option.rs) with 413 payload_too_large; a rebuild batch of 1,000 documents
+# of up to 100,000 characters of body each can pass it, so document bodies are cut here.
+MAX_PAYLOAD_BYTES = 16_000_000
+# What the rebuild (a temporary index {uid}_rebuild_<hex>, swapped in) and search need.
+REQUIRED_ACTIONS = (
+    "search",
+    "documents.add",
+    "documents.get",
+    "documents.delete",
+    "indexes.create",
+    "indexes.get",
+    "indexes.delete",
+    "indexes.swap",
+    "settings.get",
+    "settings.update",
+    "tasks.get",
+    "stats.get",
+)
+# Read actions, which "*.get" also grants (meilisearch-types keys.rs, Action::is_read).
+_READ_ACTIONS = frozenset(
+    {"search", "documents.get", "indexes.get", "settings.get", "tasks.get", "stats.get"}
+)
 SIMILAR_WEIGHTS = {"tags": 3.0, "campaign": 2.0, "audience": 1.0}
 SIMILAR_CANDIDATES = 100
 
@@ -95,9 +146,10 @@ def settings_payload() -> dict[str, Any]:
         "searchableAttributes": list(SEARCHABLE),
         "filterableAttributes": list(FILTERABLE),
         "sortableAttributes": list(SORTABLE),
+        "rankingRules": list(RANKING_RULES),
         "faceting": {"maxValuesPerFacet": FACET_SIZE, "sortFacetValuesBy": {"*": "count"}},
-        # Totals are exact up to this many hits (Meilisearch's default is 1,000).
-        "pagination": {"maxTotalHits": MAX_WINDOW},
+        # Meilisearch's default is 1,000 (meilisearch-types settings.rs).
+        "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
         "typoTolerance": {
             "enabled": True,
             "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
@@ -144,6 +196,50 @@ def document_json(doc: SearchDocument) -> dict[str, Any]:
         "alt_text": _clean(doc.alt_text),
         "credit": _clean(doc.credit),
     }
+
+
+def encoded_batches(
+    documents: Sequence[dict[str, Any]], limit: int = MAX_PAYLOAD_BYTES
+) -> Iterator[bytes]:
+    """The documents as JSON array bodies, in order, each at most ``limit`` bytes.
+
+    A single document over the limit still goes alone (Meilisearch will refuse it with its
+    own message; build_document caps body text, so it does not happen).
+    """
+    parts: list[bytes] = []
+    size = 2  # the brackets
+    for doc in documents:
+        encoded = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+        if parts and size + len(encoded) + 1 > limit:
+            yield b"[" + b",".join(parts) + b"]"
+            parts, size = [], 2
+        parts.append(encoded)
+        size += len(encoded) + 1
+    if parts:
+        yield b"[" + b",".join(parts) + b"]"
+
+
+def _index_allowed(patterns: Sequence[str], uid: str) -> bool:
+    # Meilisearch's IndexUidPattern: "*" is any index, "name*" a prefix, else the exact uid.
+    return any(uid.startswith(p[:-1]) if p.endswith("*") else p == uid for p in patterns)
+
+
+def missing_permissions(key: dict[str, Any], index_uid: str) -> list[str]:
+    """What a key (a GET /keys/{key} answer) lacks for search and rebuild, as sentences."""
+    actions = {str(a) for a in key.get("actions") or []}
+    patterns = [str(i) for i in key.get("indexes") or []]
+    problems: list[str] = []
+    probe = f"{index_uid[:380]}_rebuild_000000000000"  # the shape of rebuild's temporary uid
+    for uid, label in ((index_uid, index_uid), (probe, f"{index_uid}_rebuild_*")):
+        if not _index_allowed(patterns, uid):
+            problems.append(f"not allowed on index {label} (indexes: {patterns})")
+    for action in REQUIRED_ACTIONS:
+        family = action.split(".")[0] + ".*"
+        if not actions & {"*", action, family} and not (
+            action in _READ_ACTIONS and "*.get" in actions
+        ):
+            problems.append(f"lacks {action}")
+    return problems
 
 
 def quote_filter_value(value: str) -> str:
@@ -208,11 +304,16 @@ def filter_expression(query: SearchQuery, *, without: str | None = None) -> str 
 def search_body(query: SearchQuery) -> dict[str, Any]:
     """The POST /indexes/{uid}/search body for a SearchQuery (facets: see facet_bodies)."""
     per_page = min(max(query.per_page, 1), MAX_PER_PAGE)
+    page = max(query.page, 1)
     text = query.text[:MAX_QUERY_CHARS]
+    if (page - 1) * per_page >= MAX_WINDOW:
+        # Past the window: no hits, only the exact total (hitsPerPage 0 is allowed and ranks
+        # nothing), so a far page never makes Meilisearch rank the whole catalogue.
+        page, per_page = 1, 0
     body: dict[str, Any] = {
-        "q": text,
+        "q": plain_text(text),
         # page/hitsPerPage (not offset/limit) makes totalHits exact rather than estimated.
-        "page": max(query.page, 1),
+        "page": page,
         "hitsPerPage": per_page,
         "attributesToRetrieve": ["id", "title", "description"],
         "attributesToHighlight": ["title", "description"],
@@ -254,7 +355,7 @@ def facet_bodies(query: SearchQuery) -> list[tuple[str, dict[str, Any]]]:
         if own is None or not getattr(query, own):
             continue
         body: dict[str, Any] = {
-            "q": query.text[:MAX_QUERY_CHARS],
+            "q": plain_text(query.text[:MAX_QUERY_CHARS]),
             "limit": 0,
             "facets": [facet],
             "matchingStrategy": "all",
@@ -266,8 +367,22 @@ def facet_bodies(query: SearchQuery) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+def plain_text(text: str) -> str:
+    """The user's text with Meilisearch's phrase quotes and exclusion minus made spaces."""
+    return _QUERY_SYNTAX.sub(" ", text)
+
+
+def whole_word_marks(text: str) -> str:
+    """Meilisearch's tagged text with each mark extended to the end of its word."""
+    return _PARTIAL_MARK.sub(lambda m: m.group(1) + POST_TAG, text)
+
+
 def render_highlight(text: str) -> str:
-    """Meilisearch's tagged text as HTML: escaped, our private tags turned into balanced marks."""
+    """Meilisearch's tagged text as HTML: escaped, our private tags turned into balanced marks.
+
+    A mark that stops inside a word (a prefix match) is extended to the word's end first.
+    """
+    text = whole_word_marks(text)
     out: list[str] = []
     inside = False
     for piece in _TAG_SPLIT.split(text):
@@ -298,7 +413,7 @@ def suggestion_from_hits(text: str, formatted: Sequence[str]) -> str | None:
         return None
     marked: Counter[str] = Counter()
     for snippet in formatted:
-        for span in _MARKED.findall(snippet):
+        for span in _MARKED.findall(whole_word_marks(snippet)):
             marked.update(_ANALYZER.analyze(span))
     replacements: dict[str, str] = {}
     for word in words:
@@ -327,7 +442,9 @@ def parse_search_response(
     ranked = query.sort == "relevance" and has_words
     hits: list[Hit] = []
     formatted_texts: list[str] = []
-    for raw in data.get("hits", []):
+    offset = (max(query.page, 1) - 1) * query.per_page
+    # A page straddling the 10,000-deep window keeps only the hits inside it, as embedded.
+    for raw in data.get("hits", [])[: max(MAX_WINDOW - offset, 0)]:
         highlights: dict[str, str] = {}
         formatted = raw.get("_formatted") or {}
         if has_words:

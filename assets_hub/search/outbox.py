@@ -25,6 +25,7 @@ from tortoise.transactions import in_transaction
 
 from assets_hub.leases import SEARCH_WRITER, LeaseKeeper, holder_id
 from assets_hub.models import Asset, SearchOutbox
+from assets_hub.observability import metrics
 from assets_hub.search.base import IndexBusy, SearchBackend, SearchDocument
 from assets_hub.search.documents import build_document
 
@@ -144,6 +145,7 @@ class Indexer:
         self.wake()
 
     async def _postpone(self, rows: Iterable[SearchOutbox], exc: Exception) -> None:
+        metrics.BACKEND_ERRORS.labels("search").inc()
         now = self.clock()
         detail = f"{type(exc).__name__}: {exc}"[:500]
         for row in rows:

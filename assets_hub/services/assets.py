@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assets_hub.backends import Backends
 from assets_hub.errors import BadRequest, NotFound, Unprocessable
 from assets_hub.media.sniff import BY_MIME, MediaType
 from assets_hub.models import Asset, AssetVersion, Campaign, Kind
 from assets_hub.search.base import SearchPage, SearchQuery
+from assets_hub.services.tags import normal_tag
 from assets_hub.services.visibility import Viewer
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,12 @@ class SearchResult:
 
 async def search_assets(backends: Backends, query: SearchQuery, viewer: Viewer) -> SearchResult:
     """Ask the engine, then hydrate from the database and drop anything no longer visible."""
+    # Stored tags are normal_tag'd: the filters too, so "Kids" finds "kids" on both engines.
+    query = replace(
+        query,
+        tags=tuple(normal_tag(t) for t in query.tags),
+        tags_all=tuple(normal_tag(t) for t in query.tags_all),
+    )
     try:
         page: SearchPage = await backends.search.search(query)
     except ValueError as exc:  # the engine's own input checks (the API checks first)

@@ -9,13 +9,14 @@ from tortoise.transactions import in_transaction
 
 from assets_hub.documents.casestudy import CaseStudy, OutcomeFigure, casestudy_text
 from assets_hub.errors import Unprocessable
-from assets_hub.models import Asset, Kind, Status, Tag, User
+from assets_hub.models import Asset, Kind, Status, User
 from assets_hub.models import CaseStudy as CaseStudyRow
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
 from assets_hub.services.ingest import campaign_by_slug
 from assets_hub.services.lifecycle import bump_revision
 from assets_hub.services.metadata import parse_metadata
+from assets_hub.services.tags import attach_tags
 
 CONTENT_KEYS = (
     "library_featured",
@@ -101,9 +102,7 @@ async def create_case_study(data: dict[str, Any], actor: User) -> Asset:
             expires_at=meta.expires_at,
             created_by=actor,
         )
-        for name in meta.tags:
-            tag, _ = await Tag.get_or_create(name=name)
-            await asset.tags.add(tag)
+        await attach_tags(asset, meta.tags)
         await CaseStudyRow.create(asset=asset, **content)
         await audit.record(
             "case_study_created", actor=actor, target_type="asset", target_id=asset.id

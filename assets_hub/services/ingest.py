@@ -27,11 +27,12 @@ from assets_hub.media.inspect import (
 from assets_hub.media.keys import derived_key, original_key
 from assets_hub.media.sniff import PDF, SNIFF_BYTES, MediaType, sniff
 from assets_hub.media.strip import stripped_original, stripped_to_temp
-from assets_hub.models import Asset, AssetVersion, Campaign, Kind, Status, Tag, User
+from assets_hub.models import Asset, AssetVersion, Campaign, Kind, Status, User
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
 from assets_hub.services.metadata import AssetMetadata
 from assets_hub.services.rules import check_publishable
+from assets_hub.services.tags import attach_tags
 from assets_hub.settings import Settings
 from assets_hub.threads import run_blocking
 from assets_hub.uploads import LimitFor, SpooledFile
@@ -290,9 +291,7 @@ async def upload_asset(
             focal_y=meta.focal_point[1] if meta.focal_point else None,
             created_by=uploader,
         )
-        for name in meta.tags:
-            tag, _ = await Tag.get_or_create(name=name)
-            await asset.tags.add(tag)
+        await attach_tags(asset, meta.tags)
         await AssetVersion.create(asset=asset, number=1, uploaded_by=uploader, **stored.fields)
         if meta.status is not Status.DRAFT:
             if meta.status is Status.PUBLISHED:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from tortoise.transactions import in_transaction
 
 from assets_hub.errors import Conflict, NotFound, Unprocessable
-from assets_hub.models import Asset, AssetVersion, Status, Tag, User
+from assets_hub.models import Asset, AssetVersion, Status, User
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
 from assets_hub.services.assets import NO_ASSET, asset_uuid
@@ -16,6 +16,7 @@ from assets_hub.services.ingest import campaign_by_slug, kind_for
 from assets_hub.services.metadata import AssetMetadata
 from assets_hub.services.rights import issue_takedowns
 from assets_hub.services.rules import check_publishable
+from assets_hub.services.tags import attach_tags
 from assets_hub.services.visibility import utcnow
 
 # Which states each transition may start from.
@@ -92,9 +93,7 @@ async def update_metadata(
         await bump_revision(asset, expected_revision, **changes)
         if "tags" in given:
             await asset.tags.clear()
-            for name in meta.tags:
-                tag, _ = await Tag.get_or_create(name=name)
-                await asset.tags.add(tag)
+            await attach_tags(asset, meta.tags)
         if asset.status is Status.PUBLISHED:
             await check_publishable(await Asset.get(id=asset.id))  # an edit may not break it
         await audit.record(
@@ -121,9 +120,7 @@ async def set_brand_zone(
 async def add_tags(asset: Asset, names: tuple[str, ...], *, actor: User) -> Asset:
     """Add tags without a revision check: concurrent additions both survive (F14 b)."""
     async with in_transaction():
-        for name in names:
-            tag, _ = await Tag.get_or_create(name=name)
-            await asset.tags.add(tag)
+        await attach_tags(asset, names)
         await Asset.filter(id=asset.id).update(revision=asset.revision + 1)
         await audit.record(
             "asset_tagged", actor=actor, target_type="asset", target_id=asset.id, tags=list(names)

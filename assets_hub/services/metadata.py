@@ -12,6 +12,7 @@ from typing import Any
 
 from assets_hub.errors import Unprocessable
 from assets_hub.models import Kind, Status
+from assets_hub.services.tags import normal_tag
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 5000
@@ -102,7 +103,7 @@ class _Problems(list[str]):
             return ()
         cleaned: list[str] = []
         for item in items:
-            word = " ".join(str(item).split()).lower()
+            word = normal_tag(str(item))
             if not word:
                 continue
             if "\x00" in word or len(word) > limit:

@@ -13,12 +13,13 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from assets_hub.errors import ConfigError, NotFound, Unprocessable
-from assets_hub.models import Asset, Kind, SocialPost, Status, Tag, User
+from assets_hub.models import Asset, Kind, SocialPost, Status, User
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
 from assets_hub.services.ingest import campaign_by_slug
 from assets_hub.services.lifecycle import bump_revision
 from assets_hub.services.metadata import licence_needs_credit, parse_metadata
+from assets_hub.services.tags import attach_tags
 from assets_hub.services.visibility import Viewer
 from assets_hub.social.captions import (
     MissingFieldError,
@@ -202,9 +203,7 @@ async def create_post(data: dict[str, Any], actor: User) -> Asset:
             expires_at=meta.expires_at,
             created_by=actor,
         )
-        for name in meta.tags:
-            tag, _ = await Tag.get_or_create(name=name)
-            await asset.tags.add(tag)
+        await attach_tags(asset, meta.tags)
         await SocialPost.create(asset=asset, **content)
         await audit.record("post_created", actor=actor, target_type="asset", target_id=asset.id)
         await enqueue_change(asset.id)

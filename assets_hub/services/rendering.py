@@ -40,6 +40,7 @@ from assets_hub.models import (
     Preset,
     Rendition,
 )
+from assets_hub.observability import metrics
 from assets_hub.services import downloads
 from assets_hub.services.assets import asset_and_version
 from assets_hub.services.branding import brand_for, profile_for
@@ -235,9 +236,10 @@ async def _decode(backends: Backends, key: str) -> Image.Image:
 
 async def render_now(backends: Backends, prepared: Prepared) -> RenderResult:
     """Render in a worker thread (bounded by the Pillow pool: never more than the cores)."""
-    source = await _source(backends, prepared)
-    request = dataclasses.replace(prepared.request, source=source)
-    return await run_blocking("pillow", render, request)
+    with metrics.RENDER_DURATION.time():
+        source = await _source(backends, prepared)
+        request = dataclasses.replace(prepared.request, source=source)
+        return await run_blocking("pillow", render, request)
 
 
 def storage_key_for(key: str, fmt: str) -> str:
@@ -283,6 +285,7 @@ async def get_or_render(
     ``before_render`` runs only when a render is really needed (quota checks).
     """
     found = await stored(prepared, backends)
+    metrics.RENDITION_CACHE.labels("miss" if found is None else "hit").inc()
     if found is not None:
         return found
     return await single_flight(

@@ -276,7 +276,10 @@ async def search_backend(
         backend = MeilisearchBackend(
             base_url, api_key=api_key, index_uid=f"test_{uuid.uuid4().hex}", timeout_s=10.0
         )
-    await backend.setup()
+    if isinstance(backend, MeilisearchBackend):
+        await backend.setup(wait=True)  # start-up does not wait; the tests need the index now
+    else:
+        await backend.setup()
     try:
         yield backend
     finally:

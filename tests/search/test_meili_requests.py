@@ -16,6 +16,7 @@ import httpx2
 import pytest
 import respx
 
+from assets_hub.checks import run_checks
 from assets_hub.search.base import SearchDocument, SearchQuery, SearchUnavailable, Visibility
 from assets_hub.search.meili import (
     MeilisearchBackend,
@@ -23,7 +24,9 @@ from assets_hub.search.meili import (
     search_body,
     settings_payload,
 )
-from tests.search.test_meili_translation import RECORDED_RESPONSE
+from assets_hub.settings import Settings
+from tests.conftest import http_state
+from tests.search.test_meili_translation import RECORDED_RESPONSE, SCOPED_KEY
 
 BASE = "http://meili.test:7700"
 KEY = "test-master-key"
@@ -101,20 +104,15 @@ async def test_setup_creates_the_index_with_a_primary_key_then_patches_settings(
     settings = router.patch("/indexes/assets/settings").mock(
         return_value=httpx.Response(202, json=task(2))
     )
-    router.get("/tasks/1").mock(return_value=httpx.Response(200, json=task(1, "succeeded")))
-    tasks_2 = router.get("/tasks/2").mock(
-        side_effect=[
-            httpx.Response(200, json=task(2, "processing")),
-            httpx.Response(200, json=task(2, "succeeded")),
-        ]
-    )
+    polls = router.get(path__startswith="/tasks")
     await backend.setup()
     assert get_index.call_count == 1
     assert body_of(create) == {"uid": "assets", "primaryKey": "id"}
     assert create.calls[0].request.headers["authorization"] == f"Bearer {KEY}"
     assert settings.calls[0].request.method == "PATCH"
     assert body_of(settings) == settings_payload()
-    assert tasks_2.call_count == 2
+    assert polls.call_count == 0  # enqueued, not waited for (issue 21, mismatch 7)
+    assert backend.setup_tasks == [1, 2]
 
 
 async def test_setup_on_an_existing_index_only_patches_settings(
@@ -202,7 +200,9 @@ async def test_search_sends_the_translated_body_and_parses_the_answer(
     assert [h.id for h in page.hits] == ["a1", "b2"]
     assert page.total == 2
     assert page.facets == {"kind": {"image": 1, "document": 1}, "campaign": {}}
+    # The recorded marks cover "Readin" only (a prefix match): extended to the word.
     assert page.hits[1].highlights == {"title": "<mark>Reading</mark> Well"}
+    assert page.suggestion == "reading"
 
 
 async def test_an_error_answer_raises_search_unavailable(
@@ -211,7 +211,7 @@ async def test_an_error_answer_raises_search_unavailable(
     router.post("/indexes/assets/search").mock(
         return_value=httpx.Response(400, json={"code": "invalid_search_filter", "message": "x"})
     )
-    with pytest.raises(SearchUnavailable, match="400"):
+    with pytest.raises(SearchUnavailable, match="400: invalid_search_filter: x"):
         await backend.search(SearchQuery(text="x"))
 
 
@@ -458,3 +458,325 @@ async def test_a_failed_rebuild_drops_the_temporary_index_and_keeps_the_live_one
     assert drop.call_count == 1
     assert swap.call_count == 0
     assert backend._journal is None
+
+
+# -- issue 21: as a real Meilisearch answers ---------------------------------------------------
+
+
+def task_view(uid: int, status: str, kind: str, **extra: Any) -> dict[str, Any]:
+    """A task as GET /tasks lists it (meilisearch-types task_view.rs, TaskView)."""
+    return {
+        "uid": uid,
+        "batchUid": uid,
+        "indexUid": "assets",
+        "status": status,
+        "type": kind,
+        "canceledBy": None,
+        "details": {},
+        "error": None,
+        "duration": None,
+        "enqueuedAt": "2026-11-28T13:00:00Z",
+        "startedAt": None,
+        "finishedAt": None,
+        **extra,
+    }
+
+
+def task_list(*tasks: dict[str, Any]) -> httpx.Response:
+    """GET /tasks (meilisearch/src/routes/tasks.rs, AllTasks), newest first."""
+    return httpx.Response(
+        200, json={"results": list(tasks), "total": len(tasks), "limit": 1, "from": 2, "next": None}
+    )
+
+
+async def test_setup_status_reports_the_pending_settings_task(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    """Mismatch 7: behind a reindex the settings task waits in the queue; start-up goes on
+    and /readyz and `check` say so; a failed one raises with Meilisearch's error code."""
+    error = {
+        "message": "Attribute `x` is not sortable.",
+        "code": "invalid_settings_sortable_attributes",
+        "type": "invalid_request",
+        "link": "https://docs.meilisearch.com/errors#invalid_settings_sortable_attributes",
+    }
+    listing = router.get("/tasks").mock(
+        side_effect=[
+            task_list(task_view(2, "enqueued", "settingsUpdate")),
+            task_list(task_view(2, "succeeded", "settingsUpdate")),
+            task_list(),
+            task_list(task_view(5, "failed", "settingsUpdate", error=error)),
+        ]
+    )
+    assert await backend.setup_status() == (
+        "settingsUpdate task 2 enqueued (searches use the previous settings until "
+        "Meilisearch reaches it)"
+    )
+    assert dict(listing.calls[0].request.url.params) == {
+        "indexUids": "assets",
+        "types": "indexCreation,settingsUpdate",
+        "limit": "1",
+    }
+    assert await backend.setup_status() is None
+    assert await backend.setup_status() is None
+    with pytest.raises(SearchUnavailable, match="invalid_settings_sortable_attributes"):
+        await backend.setup_status()
+
+
+async def test_totals_are_exact_past_ten_thousand(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    """Mismatch 8: Meilisearch answers totalHits = min(candidates, maxTotalHits)
+    (meilisearch/src/search/mod.rs, ``number_of_hits``): the fake server below applies the
+    maxTotalHits the adapter's settings PATCH set to 25,000 matching documents."""
+    applied: dict[str, Any] = {}
+    router.get("/indexes/assets").mock(
+        return_value=httpx.Response(200, json={"uid": "assets", "primaryKey": "id"})
+    )
+
+    def patch(request: httpx.Request) -> httpx.Response:
+        applied.update(json.loads(request.content))
+        return httpx.Response(202, json=task(3))
+
+    def search(request: httpx.Request) -> httpx.Response:
+        sent = json.loads(request.content)
+        max_total = applied.get("pagination", {}).get("maxTotalHits", 1_000)
+        total = min(25_000, max_total)
+        offset = (sent["page"] - 1) * sent["hitsPerPage"]
+        count = max(0, min(sent["hitsPerPage"], total - offset, max_total - offset))
+        hits = [{"id": f"d{offset + i}"} for i in range(count)]
+        return httpx.Response(200, json={"hits": hits, "totalHits": total, "page": sent["page"]})
+
+    router.patch("/indexes/assets/settings").mock(side_effect=patch)
+    router.post("/indexes/assets/search").mock(side_effect=search)
+    await backend.setup()
+    page = await backend.search(SearchQuery(text="poster", per_page=20))
+    assert page.total == 25_000
+    assert len(page.hits) == 20
+    far = await backend.search(SearchQuery(text="poster", page=200, per_page=100))
+    assert far.hits == [] and far.total == 25_000
+
+
+async def test_rebuild_splits_batches_under_the_payload_limit(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    """Mismatch 4: a body over http_payload_size_limit gets 413 payload_too_large
+    (meilisearch/src/extractors/payload.rs; "100 MB" by default in option.rs). Here a
+    server started with a 1 MB limit, and the adapter's limit set to match."""
+    limit = 1_000_000
+    backend.max_payload_bytes = limit
+    sizes: list[int] = []
+    added: list[str] = []
+    counter = iter(range(100, 300))
+
+    def record(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "GET" and path.startswith("/tasks/"):
+            return succeeded(int(path.rsplit("/", 1)[1]))
+        if request.method == "GET" and path == "/indexes/assets":
+            return httpx.Response(200, json={"uid": "assets", "primaryKey": "id"})
+        if request.method == "GET" and path.startswith("/indexes/assets_rebuild_"):
+            return httpx.Response(404, json={"code": "index_not_found"})
+        if request.method == "GET" and path.endswith("/settings/synonyms"):
+            return httpx.Response(200, json={})
+        if request.method == "GET" and path.endswith("/stats"):
+            return httpx.Response(200, json={"numberOfDocuments": len(added)})
+        if request.method == "POST" and path.endswith("/documents"):
+            if len(request.content) > limit:
+                return httpx.Response(
+                    413,
+                    json={
+                        "message": "The provided payload reached the size limit. The maximum "
+                        "accepted payload size is 1 MB.",
+                        "code": "payload_too_large",
+                        "type": "invalid_request",
+                        "link": "https://docs.meilisearch.com/errors#payload_too_large",
+                    },
+                )
+            sizes.append(len(request.content))
+            added.extend(d["id"] for d in json.loads(request.content))
+        return httpx.Response(202, json=task(next(counter)))
+
+    router.route().mock(side_effect=record)
+    docs = [
+        SearchDocument(id=f"doc-{i}", title=f"Report {i}", body="x" * 100_000) for i in range(25)
+    ]
+    assert await backend.rebuild(docs) == 25
+    assert added == [d.id for d in docs]
+    assert len(sizes) == 3 and max(sizes) <= limit
+
+
+async def test_dropping_a_missing_index_is_done(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    """Mismatch 5: DELETE /indexes/{uid} answers 202 for a missing index and its task fails
+    with index_not_found (meilisearch tests/index/delete_index.rs,
+    error_delete_unexisting_index)."""
+    router.delete("/indexes/assets").mock(return_value=httpx.Response(202, json=task(11)))
+    error = {
+        "message": "Index `assets` not found.",
+        "code": "index_not_found",
+        "type": "invalid_request",
+        "link": "https://docs.meilisearch.com/errors#index_not_found",
+    }
+    router.get("/tasks/11").mock(
+        return_value=httpx.Response(200, json=task(11, "failed", type="indexDeletion", error=error))
+    )
+    await backend.drop_index()
+
+
+async def test_a_rebuild_failing_early_raises_its_own_error(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    """Mismatch 5 in the rebuild's error path: the temporary index was never created, so
+    its DELETE task fails with index_not_found; the error that stopped the build surfaces."""
+    router.get("/indexes/assets").mock(
+        return_value=httpx.Response(200, json={"uid": "assets", "primaryKey": "id"})
+    )
+    router.patch("/indexes/assets/settings").mock(return_value=httpx.Response(202, json=task(1)))
+    router.get("/tasks/1").mock(return_value=succeeded(1))
+    router.get(path__regex=r"^/indexes/assets_rebuild_\w+$").mock(
+        return_value=httpx.Response(404, json={"code": "index_not_found"})
+    )
+    refused = {
+        "message": "The provided API key is invalid.",
+        "code": "invalid_api_key",
+        "type": "auth",
+        "link": "https://docs.meilisearch.com/errors#invalid_api_key",
+    }
+    router.post("/indexes").mock(return_value=httpx.Response(403, json=refused))
+    router.delete(path__regex=r"^/indexes/assets_rebuild_\w+$").mock(
+        return_value=httpx.Response(202, json=task(2))
+    )
+    not_found = {"code": "index_not_found", "message": "Index not found.", "type": "x"}
+    router.get("/tasks/2").mock(
+        return_value=httpx.Response(200, json=task(2, "failed", error=not_found))
+    )
+    with pytest.raises(SearchUnavailable, match="403: invalid_api_key"):
+        await backend.rebuild([DOC])
+    assert backend._journal is None
+
+
+async def test_a_scoped_key_that_can_read_itself_names_what_it_lacks(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    """Mismatch 6, GET /keys/{key} (meilisearch/src/routes/api_key.rs, get_api_key)."""
+    view = {**SCOPED_KEY, "indexes": ["assets"]}
+    view["actions"] = [a for a in view["actions"] if a != "indexes.swap"]
+    route = router.get(f"/keys/{KEY}").mock(return_value=httpx.Response(200, json=view))
+    assert await backend.key_problems() == [
+        "not allowed on index assets_rebuild_* (indexes: ['assets'])",
+        "lacks indexes.swap",
+    ]
+    assert route.call_count == 1
+
+
+async def test_a_key_that_cannot_read_itself_is_probed_for_reads(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    """keys.get cannot be given to an index-scoped key (keys.rs: KeysGet is DenyIndexScope),
+    so a well-scoped key gets 403 invalid_api_key (extractors/authentication/error.rs)."""
+    refused = {
+        "message": "The provided API key is invalid.",
+        "code": "invalid_api_key",
+        "type": "auth",
+        "link": "https://docs.meilisearch.com/errors#invalid_api_key",
+    }
+    router.get(f"/keys/{KEY}").mock(return_value=httpx.Response(403, json=refused))
+    router.post("/indexes/assets/search").mock(return_value=httpx.Response(200, json={"hits": []}))
+    router.post("/indexes/assets/documents/fetch").mock(
+        return_value=httpx.Response(200, json={"results": []})
+    )
+    router.get("/indexes/assets").mock(return_value=httpx.Response(200, json={"uid": "assets"}))
+    router.get("/indexes/assets/settings").mock(return_value=httpx.Response(200, json={}))
+    router.get("/indexes/assets/stats").mock(return_value=httpx.Response(403, json=refused))
+    router.get("/tasks").mock(return_value=task_list())
+    problems = await backend.key_problems()
+    assert problems[0].startswith("cannot read its own actions")
+    assert problems[1:] == ["lacks stats.get on assets"]
+
+
+async def test_the_master_key_has_no_problems(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    """The master key is not a stored key: GET /keys/{it} is 404 api_key_not_found."""
+    router.get(f"/keys/{KEY}").mock(
+        return_value=httpx.Response(
+            404, json={"message": "API key not found.", "code": "api_key_not_found"}
+        )
+    )
+    assert await backend.key_problems() == []
+
+
+async def test_user_quotes_and_minus_are_sent_as_spaces(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    """Mismatch 3 (milli search/new/query_term/parse_query.rs): the q Meilisearch receives
+    holds no phrase quote and no excluding minus; highlights still follow the user's words."""
+    route = router.post("/indexes/assets/search").mock(
+        return_value=httpx.Response(200, json=RECORDED_RESPONSE)
+    )
+    page = await backend.search(SearchQuery(text='"readng -poster', facets=()))
+    assert body_of(route)["q"] == " readng  poster"
+    assert page.hits[1].highlights == {"title": "<mark>Reading</mark> Well"}
+
+
+async def test_readyz_notes_a_pending_settings_task_and_fails_on_a_failed_one(
+    client: httpx.AsyncClient, backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    """Mismatch 7: the app started without waiting for its settings task; /readyz says it is
+    pending (still ready: searches use the previous settings) and fails once it failed."""
+    state = http_state(client)
+    embedded, state.search = state.search, backend
+    router.get("/health").mock(return_value=httpx.Response(200, json={"status": "available"}))
+    error = {"code": "invalid_settings_ranking_rules", "message": "bad rule", "type": "x"}
+    router.get("/tasks").mock(
+        side_effect=[
+            task_list(task_view(2, "processing", "settingsUpdate")),
+            task_list(task_view(2, "failed", "settingsUpdate", error=error)),
+        ]
+    )
+    try:
+        ready = await client.get("/readyz")
+        failed = await client.get("/readyz")
+    finally:
+        state.search = embedded
+    assert ready.status_code == 200
+    assert ready.json()["search_setup"].startswith("settingsUpdate task 2 processing")
+    assert failed.status_code == 503
+    assert "invalid_settings_ranking_rules" in failed.json()["checks"]["search"]
+
+
+async def test_check_names_the_missing_action_and_the_pending_task(
+    settings: Settings,
+    backend: MeilisearchBackend,
+    router: respx.MockRouter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Mismatch 6 and 7 in `assets-hub check` (a key that may read itself, GET /keys/{key})."""
+    monkeypatch.setattr("assets_hub.checks.open_search", lambda url, timeout_s: backend)
+    router.get("/health").mock(return_value=httpx.Response(200, json={"status": "available"}))
+    view = {**SCOPED_KEY, "actions": [a for a in SCOPED_KEY["actions"] if a != "indexes.swap"]}
+    router.get(f"/keys/{KEY}").mock(return_value=httpx.Response(200, json=view))
+    router.get("/tasks").mock(return_value=task_list(task_view(2, "enqueued", "settingsUpdate")))
+    lines: list[str] = []
+    assert await run_checks(settings, lines.append) is False
+    assert "search    API key lacks indexes.swap" in lines
+    assert (
+        "search    setup settingsUpdate task 2 enqueued (searches use the previous settings "
+        "until Meilisearch reaches it)"
+    ) in lines
+
+
+async def test_reading_the_key_never_puts_it_in_a_message(
+    backend: MeilisearchBackend, router: respx.MockRouter
+) -> None:
+    """GET /keys/{key} carries the key in its path; an error must not repeat it."""
+    router.get(f"/keys/{KEY}").mock(
+        return_value=httpx.Response(500, json={"code": "internal", "message": "boom"})
+    )
+    with pytest.raises(SearchUnavailable) as caught:
+        await backend.key_problems()
+    assert KEY not in str(caught.value)
+    assert caught.value.__cause__ is None
+    assert "keys/{key} answered 500: internal: boom" in str(caught.value)

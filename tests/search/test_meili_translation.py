@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from assets_hub.errors import ConfigError
@@ -19,7 +22,11 @@ from assets_hub.search.meili import (
     settings_payload,
 )
 from assets_hub.search.meili_translate import (
+    MAX_PAYLOAD_BYTES,
+    REQUIRED_ACTIONS,
+    encoded_batches,
     facet_bodies,
+    missing_permissions,
     rank_similar,
     similar_body,
     suggestion_from_hits,
@@ -151,8 +158,17 @@ def test_settings_payload() -> None:
             "published_at",
         ],
         "sortableAttributes": ["created_at", "downloads", "title_sort"],
+        "rankingRules": [
+            "sort",
+            "words",
+            "typo",
+            "proximity",
+            "attributeRank",
+            "wordPosition",
+            "exactness",
+        ],
         "faceting": {"maxValuesPerFacet": 100, "sortFacetValuesBy": {"*": "count"}},
-        "pagination": {"maxTotalHits": 10_000},
+        "pagination": {"maxTotalHits": 100_000_000},
         "typoTolerance": {
             "enabled": True,
             "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
@@ -221,6 +237,9 @@ def test_render_highlight(tagged: str, html: str) -> None:
     assert render_highlight(tagged) == html
 
 
+# Recorded as Meilisearch answers q="readng": "readng" is the last query word, so a prefix
+# term, and milli's search/new/matches/matching_words.rs (match_unique_words) marks only its
+# 6 typed characters of the matched word "reading": "Readin", then a bare "g" (PR #3726).
 RECORDED_RESPONSE = {
     "hits": [
         {
@@ -229,8 +248,8 @@ RECORDED_RESPONSE = {
             "description": "Long text",
             "_formatted": {
                 "id": "a1",
-                "title": f"Summer {PRE_TAG}Reading{POST_TAG} &lt;b&gt;Challenge&lt;/b&gt;",
-                "description": f"…the {PRE_TAG}reading{POST_TAG} <i>challenge</i>…",
+                "title": f"Summer {PRE_TAG}Readin{POST_TAG}g &lt;b&gt;Challenge&lt;/b&gt;",
+                "description": f"…the {PRE_TAG}readin{POST_TAG}g <i>challenge</i>…",
             },
             "_rankingScore": 0.93,
         },
@@ -240,7 +259,7 @@ RECORDED_RESPONSE = {
             "description": "No match here",
             "_formatted": {
                 "id": "b2",
-                "title": f"{PRE_TAG}Reading{POST_TAG} Well",
+                "title": f"{PRE_TAG}Readin{POST_TAG}g Well",
                 "description": "No match here",
             },
             "_rankingScore": 0.5,
@@ -444,3 +463,174 @@ def test_similar_body_and_ranking() -> None:
     # Equal scores: newest first.
     assert [(h.id, h.score) for h in hits] == [("b", 8.0), ("c", 3.0), ("d", 3.0), ("a", 3.0)]
     assert [h.id for h in rank_similar(values, candidates, 1)] == ["b"]
+
+
+# -- issue 21: as a real Meilisearch answers ---------------------------------------------------
+
+
+def test_prefix_marks_are_extended_to_the_whole_word() -> None:
+    """q="readng chalenge": "readng" is not the last word, so it is marked whole ("Reading",
+    an exact derivation); "chalenge" is the prefix term and only its 8 typed characters of
+    "challenge" are marked, leaving a bare "e" (milli search/new/matches/matching_words.rs,
+    match_unique_words: ``word.char_indices().take(original_char_count)``)."""
+    recorded = {
+        "hits": [
+            {
+                "id": "src-poster",
+                "_formatted": {
+                    "id": "src-poster",
+                    "title": f"Summer {PRE_TAG}Reading{POST_TAG} {PRE_TAG}Challeng{POST_TAG}e"
+                    " poster",
+                    "description": f"A3 poster announcing the {PRE_TAG}challeng{POST_TAG}e at",
+                },
+                "_rankingScore": 0.9,
+            }
+        ],
+        "totalHits": 1,
+    }
+    page = parse_search_response(recorded, SearchQuery(text="readng chalenge", facets=()))
+    assert page.hits[0].highlights == {
+        "title": "Summer <mark>Reading</mark> <mark>Challenge</mark> poster",
+        "description": "A3 poster announcing the <mark>challenge</mark> at",
+    }
+    assert page.suggestion == "reading challenge"
+    # Accented words extend too; a mark already ending at a word boundary is unchanged.
+    assert render_highlight(f"{PRE_TAG}Caf{POST_TAG}\u00e9 {PRE_TAG}au{POST_TAG} lait") == (
+        "<mark>Caf\u00e9</mark> <mark>au</mark> lait"
+    )
+
+
+def test_ranking_rules_put_sort_first() -> None:
+    """Meilisearch's default rankingRules (milli criterion.rs, default_criteria) are words,
+    typo, proximity, attributeRank, sort, wordPosition, exactness: a sort then only breaks
+    relevance ties. The embedded engine sorts every match, so "sort" goes first."""
+    rules = settings_payload()["rankingRules"]
+    assert rules[0] == "sort"
+    default = ["words", "typo", "proximity", "attributeRank", "sort", "wordPosition", "exactness"]
+    assert sorted(rules) == sorted(default)
+    assert [r for r in rules if r != "sort"] == [r for r in default if r != "sort"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"summer reading"',
+        'unbalanced "quote swallows the rest',
+        "poster -draft",
+        "-draft poster",
+        "--draft",
+        'summer -"secret plan"',
+        "poster\t-draft",
+    ],
+)
+def test_quotes_and_leading_minus_are_not_query_syntax(text: str) -> None:
+    """milli search/new/query_term/parse_query.rs: a double quote opens/closes a phrase (an
+    unclosed one makes the rest of the query a phrase) and a "-" token after whitespace (or at
+    the start) negates the next word or phrase. Both are sent as spaces."""
+    query = SearchQuery(text=text, tags=("kids",), facets=("tags",), visibility=STAFF)
+    sent = [search_body(query)["q"]] + [body["q"] for _f, body in facet_bodies(query)]
+    for q in sent:
+        assert '"' not in q
+        assert not re.search(r"(^|\s)-", q), q
+        assert q.split() == text.replace('"', " ").replace("-", " ").split()
+
+
+def test_hyphens_inside_words_are_kept() -> None:
+    assert search_body(SearchQuery(text="e-book co-op"))["q"] == "e-book co-op"
+
+
+def test_suggestions_and_has_words_use_the_original_text() -> None:
+    recorded = {
+        "hits": [{"id": "a", "_formatted": {"title": f"{PRE_TAG}Reading{POST_TAG} Well"}}],
+        "totalHits": 1,
+    }
+    page = parse_search_response(recorded, SearchQuery(text='"readng" well', facets=()))
+    assert page.hits[0].highlights == {"title": "<mark>Reading</mark> Well"}
+    assert page.suggestion == "reading well"
+
+
+def test_rebuild_bodies_stay_under_the_payload_limit() -> None:
+    """Meilisearch refuses a body over http_payload_size_limit ("100 MB" by default,
+    meilisearch/src/option.rs DEFAULT_HTTP_PAYLOAD_SIZE_LIMIT) with 413 payload_too_large
+    (tests/documents/add_documents.rs, error_add_documents_payload_size)."""
+    assert 10_000_000 <= MAX_PAYLOAD_BYTES <= 20_000_000
+    docs = [{"id": f"d{i}", "body": "é" * 40_000} for i in range(60)]  # 80 kB of UTF-8 each
+    bodies = list(encoded_batches(docs, limit=1_000_000))
+    assert all(len(b) <= 1_000_000 for b in bodies)
+    assert len(bodies) == 5  # 12 documents of 80 kB per MB
+    assert [d["id"] for b in bodies for d in json.loads(b)] == [d["id"] for d in docs]
+    assert list(encoded_batches([])) == []
+
+
+def test_far_pages_ask_for_no_hits_and_a_straddling_page_is_cut() -> None:
+    """With maxTotalHits raised, Meilisearch would rank offset + limit documents for a far
+    page (search/mod.rs prepare_search: offset = min(offset, maxTotalHits)); past the
+    10,000-deep window hitsPerPage 0 asks for the exact total only ("Set to 0 to obtain the
+    exhaustive totalHits count without returning any documents", search/mod.rs SearchQuery;
+    tests/search/pagination.rs). maxTotalHits is a NonZeroUsize (meilisearch-types
+    settings.rs PaginationSettings)."""
+    assert settings_payload()["pagination"]["maxTotalHits"] >= 10_000_000
+    far = search_body(SearchQuery(page=101, per_page=100))
+    assert (far["page"], far["hitsPerPage"]) == (1, 0)
+    assert search_body(SearchQuery(page=100, per_page=100))["hitsPerPage"] == 100
+    # Page 334 of 30 starts at 9,990: only 10 of its hits are inside the window.
+    straddling = SearchQuery(page=334, per_page=30, facets=())
+    recorded = {"hits": [{"id": f"h{i}"} for i in range(30)], "totalHits": 25_000}
+    page = parse_search_response(recorded, straddling)
+    assert [h.id for h in page.hits] == [f"h{i}" for i in range(10)]
+    assert page.total == 25_000
+
+
+SCOPED_KEY = {
+    # GET /keys/{key} (meilisearch/src/routes/api_key.rs, KeyView); action names from
+    # meilisearch-types keys.rs.
+    "uid": "01b4bc42-eb33-4041-b481-254d00cce834",
+    "key": "d0552b41536279a0ad88bd595327b96f01176a60c2243e906c52ac02375f9bc4",
+    "name": "assets hub",
+    "description": None,
+    "actions": [
+        "search",
+        "documents.add",
+        "documents.get",
+        "documents.delete",
+        "indexes.create",
+        "indexes.get",
+        "indexes.delete",
+        "indexes.swap",
+        "settings.get",
+        "settings.update",
+        "tasks.get",
+        "stats.get",
+    ],
+    "indexes": ["assets", "assets_rebuild_*"],
+    "expiresAt": None,
+    "createdAt": "2026-11-12T10:00:00Z",
+    "updatedAt": "2026-11-12T10:00:00Z",
+}
+
+
+READS = {"search", "documents.get", "indexes.get", "settings.get", "tasks.get", "stats.get"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "problems"),
+    [
+        ({}, []),
+        ({"actions": ["*"], "indexes": ["*"]}, []),
+        (
+            {
+                "actions": ["documents.*", "indexes.*", "settings.*", "*.get"],
+                "indexes": ["assets*"],
+            },
+            [],
+        ),
+        ({"indexes": ["assets"]}, ["not allowed on index assets_rebuild_* (indexes: ['assets'])"]),
+        (
+            {"actions": [a for a in SCOPED_KEY["actions"] if a not in ("indexes.swap", "search")]},
+            ["lacks search", "lacks indexes.swap"],
+        ),
+        ({"actions": ["*.get"]}, [f"lacks {a}" for a in REQUIRED_ACTIONS if a not in READS]),
+    ],
+)
+def test_missing_permissions(changes: dict[str, object], problems: list[str]) -> None:
+    assert missing_permissions({**SCOPED_KEY, **changes}, "assets") == problems

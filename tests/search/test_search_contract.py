@@ -259,6 +259,47 @@ async def test_sort_applies_to_text_results(loaded_backend: SearchBackend) -> No
     assert ids(page) == ["lw-logo", "lw-bus", "lw-press"]
 
 
+# "lantern" in the title, the description, the body: relevance puts them in that order, and
+# each sort below wants another, so a sort that only broke relevance ties (Meilisearch's
+# default rankingRules: sort after words, typo, proximity, attributeRank) fails here.
+RANKED_APART = (
+    SearchDocument(
+        id="rel-title", title="Lantern parade", created_at=NOW - 30 * 86_400, downloads=1
+    ),
+    SearchDocument(
+        id="rel-description",
+        title="Autumn fair",
+        description="Paper lantern making for all ages.",
+        created_at=NOW - 20 * 86_400,
+        downloads=50,
+    ),
+    SearchDocument(
+        id="rel-body",
+        title="Board games afternoon",
+        body="Bring a lantern for the walk home.",
+        created_at=NOW - 86_400,
+        downloads=10,
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("newest", ["rel-body", "rel-description", "rel-title"]),
+        ("downloads", ["rel-description", "rel-body", "rel-title"]),
+        ("title", ["rel-description", "rel-body", "rel-title"]),
+    ],
+)
+async def test_a_sort_orders_every_text_match_not_only_ties(
+    search_backend: SearchBackend, sort: str, expected: list[str]
+) -> None:
+    await search_backend.upsert(RANKED_APART)
+    by_relevance = ids(await search_backend.search(q("lantern")))
+    assert by_relevance == ["rel-title", "rel-description", "rel-body"]
+    assert ids(await search_backend.search(q("lantern", sort=sort))) == expected
+
+
 @pytest.mark.parametrize("sort", ["relevance", "newest", "title"])
 async def test_paging_has_a_stable_total_and_no_repeats(
     loaded_backend: SearchBackend, sort: str
