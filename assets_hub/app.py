@@ -19,13 +19,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.exceptions import DBConnectionError, OperationalError
 
-from assets_hub import api, db, health, web
+from assets_hub import api, db, health, leases, web
 from assets_hub.api.feeds import campaign_feed
 from assets_hub.api.openapi import allowed_methods, openapi
 from assets_hub.api.renders import follow_link
 from assets_hub.auth.middleware import AuthMiddleware
 from assets_hub.auth.policy import undeclared_routes
-from assets_hub.backends import open_backends
+from assets_hub.backends import Backends, open_backends
 from assets_hub.db_middleware import DatabaseContextMiddleware
 from assets_hub.errors import (
     AppError,
@@ -164,6 +164,18 @@ async def _invalid_key(request: Request, exc: Exception) -> Response:
     return _error_response(request, 404, "There is nothing at this address.")
 
 
+async def _background_jobs(backends: Backends) -> None:
+    """The periodic work of the deployment, run by the holder of the background lease."""
+    log.info("this process runs the background jobs (lease %s)", leases.BACKGROUND)
+    jobs = [
+        run_every(EXPIRY_SWEEP_S, sweep_expiries, "expiry-notices"),
+        run_every(RECONCILE_S, reconcile_job(backends, RECONCILE_FULL_EVERY), "search-reconcile"),
+        pack_jobs.run_worker(backends),
+        run_once(backfill_phash_quarters, "phash-quarters"),
+    ]
+    await asyncio.gather(*jobs)
+
+
 def create_app(settings: Settings) -> Starlette:
     """The ASGI app. Backends open in the lifespan; start-up fails if any of them cannot."""
 
@@ -172,22 +184,21 @@ def create_app(settings: Settings) -> Starlette:
         async with open_backends(settings) as backends:
             await seed_presets()
             await apply_synonyms(backends)
+            # Once per deployment, not per process (docs/processes.md): each process asks
+            # for both leases, and runs the work of those it holds until it loses them.
+            holder = leases.holder_id("serve")
+            writer = leases.LeaseKeeper(leases.SEARCH_WRITER, holder)
+            background = leases.LeaseKeeper(leases.BACKGROUND, holder)
+            # Taken before the first request, so a lone process indexes uploads at once.
+            backends.indexer.writer = await writer.try_once()
+            backends.indexer.follow_writer = True
+            await background.try_once()
             tasks = [
-                asyncio.create_task(backends.indexer.run(), name="search-indexer"),
                 asyncio.create_task(
-                    run_every(EXPIRY_SWEEP_S, sweep_expiries, "expiry-notices"), name="expiries"
+                    writer.run(backends.indexer.run_as_writer), name="search-writer"
                 ),
                 asyncio.create_task(
-                    run_every(
-                        RECONCILE_S,
-                        reconcile_job(backends, RECONCILE_FULL_EVERY),
-                        "search-reconcile",
-                    ),
-                    name="reconcile",
-                ),
-                asyncio.create_task(pack_jobs.run_worker(backends), name="pack-builder"),
-                asyncio.create_task(
-                    run_once(backfill_phash_quarters, "phash-quarters"), name="phash-backfill"
+                    background.run(lambda: _background_jobs(backends)), name="background"
                 ),
             ]
             try:

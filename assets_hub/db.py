@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext, _current_context
 from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
@@ -19,6 +20,7 @@ from assets_hub.errors import BackendUnavailable, ConfigError
 VARIABLE = "ASSETS_HUB_DATABASE_URL"
 MODELS_MODULE = "assets_hub.models"
 MIGRATIONS_MODULE = "assets_hub.migrations"
+SQLITE_BUSY_TIMEOUT_MS = 5000  # a write waits this long for another process's transaction
 _SCHEMES = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
 log = logging.getLogger(__name__)
 # The drivers log every query *with its parameters* at DEBUG: password hashes, token digests.
@@ -45,13 +47,18 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
             )
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # WAL lets readers work while one writer commits; wait for locks instead of failing.
+        # WAL lets readers work while one writer commits; wait for locks instead of failing
+        # (PRAGMAs set on each connection Tortoise opens, in every process).
         sep = "&" if "?" in url else "?"
-        url = f"{url}{sep}journal_mode=WAL&busy_timeout=5000"
+        url = f"{url}{sep}journal_mode=WAL&busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
     elif not parts.hostname or not parts.path.strip("/"):
         raise ConfigError(VARIABLE, "postgres:// needs a host and a database name")
+    connection: str | dict[str, Any] = url
+    if parts.scheme == "sqlite":
+        # Our engine: Tortoise's client with BEGIN IMMEDIATE transactions (see db_sqlite).
+        connection = {**expand_db_url(url), "engine": "assets_hub.db_sqlite"}
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             "models": {
                 "models": [MODELS_MODULE],

@@ -87,8 +87,9 @@ class Settings:
     )
     rate_limit_url: str = _setting(
         "async+memory://",
-        "Where sign-in throttling counters live: async+memory:// (one process) or "
-        "async+redis://HOST:6379 (shared by every replica).",
+        "Where sign-in throttling counters live: async+memory:// (each process counts on "
+        "its own, also each serve --workers worker) or async+redis://HOST:6379 (shared by "
+        "every worker and replica).",
     )
     session_idle_staff_min: int = _setting(
         30, "Idle timeout of editors' and admins' sessions, in minutes."

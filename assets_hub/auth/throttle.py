@@ -19,6 +19,14 @@ SLOW_AFTER = 3  # failures in the window before answers are deliberately delayed
 MAX_DELAY_S = 3.0
 
 
+def shared_across_processes(url: str) -> bool:
+    """Whether counters at ``url`` are shared by every process (Redis and the like) or kept
+    in each process's memory (``memory://``, ``async+memory://``): with several workers the
+    latter lets each worker count on its own."""
+    scheme = url.split("://", 1)[0].lower()
+    return scheme.rsplit("+", 1)[-1] != "memory"
+
+
 class LoginThrottle:
     """Counts failed sign-ins and uploads in moving windows (memory, or Redis for replicas)."""
 

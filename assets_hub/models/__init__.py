@@ -24,6 +24,7 @@ from assets_hub.models.branding import (
     Rendition,
 )
 from assets_hub.models.content import CaseStudy, FeedToken, SocialPost
+from assets_hub.models.leases import Lease
 from assets_hub.models.libraries import Library, Role, User
 from assets_hub.models.outbox import SearchOutbox
 from assets_hub.models.packs import PackJob, PackStatus
@@ -44,6 +45,7 @@ __all__ = [
     "DownloadEvent",
     "FeedToken",
     "Kind",
+    "Lease",
     "Library",
     "LinkPurpose",
     "OneTimeLink",

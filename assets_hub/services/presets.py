@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from assets_hub.branding import presets as seed
@@ -36,6 +37,16 @@ async def seed_presets() -> int:
         if await Preset.exists(key=preset.key):
             continue
         s = preset.safe_area
+        try:
+            await _create_seed(preset, s)
+        except IntegrityError:
+            continue  # another process of the service seeded it at the same moment
+        added += 1
+    return added
+
+
+async def _create_seed(preset: seed.Preset, s: seed.SafeArea) -> None:
+    async with in_transaction():  # a savepoint: the clash must not abort a caller's transaction
         await Preset.create(
             key=preset.key,
             name=preset.name,
@@ -49,8 +60,6 @@ async def seed_presets() -> int:
             max_upscale=preset.max_upscale,
             channel=CHANNELS.get(preset.key, "social"),
         )
-        added += 1
-    return added
 
 
 def to_render_preset(row: Preset) -> seed.Preset:
