@@ -6,6 +6,7 @@ from starlette.routing import Route
 
 from assets_hub.api import (
     accounts,
+    analytics,
     asset_edits,
     assets,
     branding,
@@ -131,4 +132,5 @@ routes = [
         methods=["GET"],
         name="pack_job_download",
     ),
+    Route("/analytics/downloads", analytics.downloads, methods=["GET"], name="analytics_downloads"),
 ]

@@ -87,14 +87,14 @@ def usage_query(
     if group not in GROUPS:
         raise BadRequest(f"group must be one of {', '.join(GROUPS)}; got {group[:30]!r}.")
     today = today or utcnow().date()
-    end = end or today
-    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     latest = today + timedelta(days=366)
     for name, value in (("from", start), ("to", end)):
-        if not EARLIEST <= value <= latest:
+        if value is not None and not EARLIEST <= value <= latest:
             raise BadRequest(
                 f"{name} must be between {EARLIEST.isoformat()} and {latest.isoformat()}."
             )
+    end = end or max(today, start or today)
+    start = start or max(EARLIEST, end - timedelta(days=DEFAULT_DAYS - 1))
     if start > end:
         raise BadRequest(f"from ({start.isoformat()}) is after to ({end.isoformat()}).")
     if (end - start).days + 1 > MAX_DAYS:
