@@ -43,9 +43,9 @@ async def _backfill(apps: Any, schema_editor: Any) -> None:
     marks = ", ".join(f"${i}" for i in range(1, 8)) if postgres else ", ".join("?" * 7)
     columns = "day, campaign_id, asset_id, library_id, preset, branded, count"
     sql = f"INSERT INTO download_daily ({columns}) VALUES ({marks})"  # noqa: S608
-    values = [
+    values = [  # oldest day first: the open data lists rows in id order
         [day if postgres else day.isoformat(), campaign, asset, library, preset, branded, n]
-        for (day, campaign, asset, library, preset, branded), n in counts.items()
+        for (day, campaign, asset, library, preset, branded), n in sorted(counts.items())
     ]
     if values:
         await client.execute_many(sql, values)
