@@ -231,24 +231,28 @@ def _uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}" if n == 1 else f"{n:,} {what}s"
+
+
 def summary(rows: list[UsageRow], what: str) -> str:
     """One sentence saying what a chart shows (its text alternative's headline)."""
     total = sum(r.downloads for r in rows)
     renders = sum(r.renders for r in rows)
     if not total:
-        return f"No downloads by {what} in this period."
+        return f"No downloads in this period, so nothing to show by {what}."
+    figures = f"{_count(total, 'download')} ({_count(renders, 'branded render')})"
     if what in ("day", "week"):
         peak = max(rows, key=lambda r: r.downloads)
+        when = peak.label.replace("Week of", "the week of")
         return (
-            f"{total:,} downloads ({renders:,} branded renders) over {len(rows)} "
-            f"{what}s; the busiest {what} was {peak.label} with {peak.downloads:,}."
+            f"{figures} over {_count(len(rows), what)}; the busiest {what} was {when} "
+            f"with {peak.downloads:,}."
         )
     top = rows[0]
     share = round(100 * top.downloads / total)
-    return (
-        f"{total:,} downloads ({renders:,} branded renders) across {len(rows)} by {what}; "
-        f"{top.label} led with {top.downloads:,} ({share}%)."
-    )
+    lead = f"{top.label} led with {top.downloads:,} ({share}%)"
+    return f"{figures} from {_count(len(rows), what)}; {lead}."
 
 
 async def reach(campaign: Campaign | None, query: UsageQuery) -> tuple[list[Library], int]:

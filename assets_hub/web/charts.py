@@ -37,14 +37,14 @@ class Chart:
 
 
 def _nice_max(value: int) -> int:
-    if value <= 5:
-        return 5
-    magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        top = int(step * magnitude)
-        if top >= value:
-            return top
-    return value
+    """The axis top: 2, 4, 6, 8 or 10 times a power of ten, so its half is a whole number."""
+    if value <= 2:
+        return 2
+    magnitude: int = 10 ** (len(str(value)) - 1)
+    for step in (2, 4, 6, 8, 10):
+        if step * magnitude >= value:
+            return step * magnitude
+    return 10 * magnitude
 
 
 def _short(text: str, limit: int) -> str:

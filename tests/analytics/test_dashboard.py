@@ -23,8 +23,7 @@ async def test_the_dashboard_charts_every_breakdown_with_a_table_and_summary(wor
         assert f'aria-labelledby="{key}-title {key}-desc"' in text  # the SVG names itself
         assert f"/editor/analytics/{key}.csv?campaign=libraries-week" in text
     assert (
-        "3 downloads (0 branded renders) across 2 by library service; Leeds led with 2 (67%)."
-        in text
+        "3 downloads (0 branded renders) from 2 library services; Leeds led with 2 (67%)." in text
     )
     assert "<svg" in text and "<script" not in text.split("<main", 1)[1]
     assert 'option value="libraries-week" selected' in text  # the filter is kept in the URL
@@ -92,7 +91,7 @@ async def test_a_library_sees_its_downloads_and_what_is_new_since_its_last_visit
     assert first.status_code == 200
     assert "This is the first visit" in first.text
     assert "Libraries Week" in first.text.split('id="campaign-table"', 1)[1]
-    assert "2 downloads (0 branded renders) across 1 by campaign" in first.text
+    assert "2 downloads (0 branded renders) from 1 campaign" in first.text
     # Something is published and downloaded after the visit.
     with db.activate(http_state(world.http).database):
         await Asset.create(
