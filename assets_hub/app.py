@@ -37,6 +37,7 @@ from assets_hub.errors import (
 from assets_hub.jobs import run_every, run_once
 from assets_hub.security_headers import SecurityHeadersMiddleware
 from assets_hub.services import pack_jobs
+from assets_hub.services.analytics import retention_job
 from assets_hub.services.ingest import backfill_phash_quarters
 from assets_hub.services.presets import seed_presets
 from assets_hub.services.rights import sweep_expiries
@@ -160,6 +161,7 @@ def create_app(settings: Settings) -> Starlette:
                     name="reconcile",
                 ),
                 asyncio.create_task(pack_jobs.run_worker(backends), name="pack-builder"),
+                asyncio.create_task(run_every(*retention_job(settings)), name="retention"),
                 asyncio.create_task(
                     run_once(backfill_phash_quarters, "phash-quarters"), name="phash-backfill"
                 ),

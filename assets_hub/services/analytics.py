@@ -7,7 +7,7 @@ from __future__ import annotations
 import statistics
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,6 +27,7 @@ from assets_hub.models import (
 )
 from assets_hub.models.analytics import CAMPAIGN_TEAM, NO_CAMPAIGN
 from assets_hub.services.visibility import Viewer, utcnow
+from assets_hub.settings import Settings
 
 GROUPS = ("library", "asset", "preset", "day", "week", "region", "campaign")
 EARLIEST = date(2020, 1, 1)
@@ -57,6 +58,46 @@ async def count_download(connection: BaseDBAsyncClient, event: DownloadEvent) ->
     ]
     marks = ", ".join(f"${i}" for i in range(1, 7)) if postgres else ", ".join("?" * 6)
     await connection.execute_query(_UPSERT.format(marks=marks), values)
+
+
+RETENTION_SWEEP_S = 3600.0  # raw events go within an hour of passing the retention period
+SWEEP_BATCH = 5000
+
+
+async def sweep_download_events(retention_days: int) -> int:
+    """Delete raw download events older than the retention period, a batch at a time (the
+    roll-ups keep the counts). Returns how many went."""
+    cutoff = utcnow() - timedelta(days=retention_days)
+    removed = 0
+    while True:
+        ids = (
+            await DownloadEvent.filter(at__lt=cutoff)
+            .limit(SWEEP_BATCH)
+            .values_list("id", flat=True)
+        )
+        if not ids:
+            return removed
+        removed += await DownloadEvent.filter(id__in=list(ids)).delete()
+
+
+def retention_job(settings: Settings) -> tuple[float, Callable[[], Awaitable[int]], str]:
+    """run_every's arguments for the retention sweep: interval, job and name."""
+    days = settings.download_retention_days
+    return RETENTION_SWEEP_S, lambda: sweep_download_events(days), "download-retention"
+
+
+async def sizes_downloaded_by_library(asset_id: uuid.UUID) -> dict[int, list[str]]:
+    """{library id: sizes} of every download of an asset, also those whose raw events the
+    retention sweep has deleted (takedown notices must still reach those libraries)."""
+    rows = await (
+        DownloadDaily.filter(asset_id=asset_id, library_id__gt=CAMPAIGN_TEAM)
+        .distinct()
+        .values_list("library_id", "preset")
+    )
+    found: dict[int, list[str]] = {}
+    for library_id, preset in rows:
+        found.setdefault(int(library_id), []).append(str(preset))
+    return found
 
 
 @dataclass(frozen=True)
