@@ -6,8 +6,16 @@ from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
 _INDEXES = {
-    "idx_download_daily_campaign_day": ("campaign_id", "day"),
-    "idx_download_daily_library_day": ("library_id", "day"),
+    "idx_download_daily_campaign_day": ("download_daily", "campaign_id", "day"),
+    "idx_download_daily_library_day": ("download_daily", "library_id", "day"),
+    "idx_download_total_campaign_day": ("download_total", "dimension", "campaign_id", "day"),
+}
+# The dashboard's totals along each dimension, summed from the daily roll-ups.
+_TOTALS = {
+    "campaign": "''",
+    "asset": "CAST(asset_id AS VARCHAR(50))",
+    "preset": "preset",
+    "library": "CAST(library_id AS VARCHAR(50))",
 }
 
 
@@ -49,6 +57,13 @@ async def _backfill(apps: Any, schema_editor: Any) -> None:
     ]
     if values:
         await client.execute_many(sql, values)
+    for dimension, item in _TOTALS.items():
+        await client.execute_query(
+            "INSERT INTO download_total (dimension, day, campaign_id, item, branded, count) "  # noqa: S608
+            f"SELECT '{dimension}', day, campaign_id, {item}, branded, SUM(count) "
+            "FROM download_daily GROUP BY day, campaign_id, branded"
+            + ("" if dimension == "campaign" else f", {item}")
+        )
 
 
 class Migration(migrations.Migration):
@@ -85,6 +100,31 @@ class Migration(migrations.Migration):
             },
             bases=["Model"],
         ),
+        ops.CreateModel(
+            name="DownloadTotal",
+            fields=[
+                (
+                    "id",
+                    fields.BigIntField(
+                        generated=True, primary_key=True, unique=True, db_index=True
+                    ),
+                ),
+                ("dimension", fields.CharField(max_length=10)),
+                ("day", fields.DateField()),
+                ("campaign_id", fields.IntField(default=0)),
+                ("item", fields.CharField(default="", max_length=50)),
+                ("branded", fields.BooleanField(default=False)),
+                ("count", fields.IntField(default=0)),
+            ],
+            options={
+                "table": "download_total",
+                "app": "models",
+                "unique_together": (("dimension", "day", "campaign_id", "item", "branded"),),
+                "pk_attr": "id",
+                "table_description": "The dashboard's totals per UTC day and campaign along one dimension at a time.",
+            },
+            bases=["Model"],
+        ),
         ops.AddField(
             model_name="Library",
             name="analytics_seen_at",
@@ -97,8 +137,10 @@ class Migration(migrations.Migration):
         ),
         ops.RunSQL(
             [
-                f'CREATE INDEX IF NOT EXISTS "{name}" ON "download_daily" ("{a}", "{b}")'
-                for name, (a, b) in _INDEXES.items()
+                f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ('
+                + ", ".join(f'"{c}"' for c in columns)
+                + ")"
+                for name, (table, *columns) in _INDEXES.items()
             ],
             reverse_sql=[f'DROP INDEX IF EXISTS "{name}"' for name in _INDEXES],
         ),

@@ -21,6 +21,7 @@ from assets_hub.models import (
     Campaign,
     DownloadDaily,
     DownloadEvent,
+    DownloadTotal,
     Library,
     Preset,
     TakedownNotice,
@@ -41,23 +42,47 @@ _UPSERT = (
     "VALUES ({marks}, 1) ON CONFLICT (day, campaign_id, asset_id, library_id, preset, branded) "
     "DO UPDATE SET count = download_daily.count + 1"
 )
+_UPSERT_TOTALS = (
+    "INSERT INTO download_total (dimension, day, campaign_id, item, branded, count) "
+    "VALUES {rows} ON CONFLICT (dimension, day, campaign_id, item, branded) "
+    "DO UPDATE SET count = download_total.count + 1"
+)
+DIMENSIONS = ("campaign", "asset", "preset", "library")
 
 
 async def count_download(connection: BaseDBAsyncClient, event: DownloadEvent) -> None:
-    """Add one to the event's roll-up, on the event's own transaction (both or neither)."""
+    """Add one to the event's roll-up and to its four totals, on the event's own transaction
+    (all or nothing); two statements whatever the database."""
     asset: Asset = event.asset
     postgres = connection.capabilities.dialect == "postgres"
     day = event.at.astimezone(UTC).date()
+    campaign = asset.campaign_id or NO_CAMPAIGN  # type: ignore[attr-defined]
+    library = event.library_id or CAMPAIGN_TEAM  # type: ignore[attr-defined]
+    day_value: Any = day if postgres else day.isoformat()
     values: list[Any] = [
-        day if postgres else day.isoformat(),
-        asset.campaign_id or NO_CAMPAIGN,  # type: ignore[attr-defined]
+        day_value,
+        campaign,
         asset.id if postgres else str(asset.id),
-        event.library_id or CAMPAIGN_TEAM,  # type: ignore[attr-defined]
+        library,
         event.preset,
         event.branded,
     ]
     marks = ", ".join(f"${i}" for i in range(1, 7)) if postgres else ", ".join("?" * 6)
     await connection.execute_query(_UPSERT.format(marks=marks), values)
+    items = {
+        "campaign": "",
+        "asset": str(asset.id),
+        "preset": event.preset,
+        "library": str(library),
+    }
+    totals: list[Any] = []
+    rows = []
+    for dimension in DIMENSIONS:
+        first = len(totals) + 1
+        totals += [dimension, day_value, campaign, items[dimension], event.branded]
+        marks = ", ".join(f"${i}" for i in range(first, first + 5)) if postgres else "?, ?, ?, ?, ?"
+        rows.append(f"({marks}, 1)")
+    await connection.execute_query(_UPSERT_TOTALS.format(rows=", ".join(rows)), totals)
 
 
 RETENTION_SWEEP_S = 3600.0  # raw events go within an hour of passing the retention period
@@ -167,25 +192,55 @@ class UsageRow:
         return self.downloads - self.renders
 
 
-def _filtered(query: UsageQuery) -> Any:
-    rows = DownloadDaily.filter(day__gte=query.start, day__lte=query.end)
+# group -> (DownloadTotal dimension, its column) for the whole service's figures, and the
+# DownloadDaily column for one library's (a library's rows are few; totals hold no library cut).
+_TOTAL_COLUMN = {
+    "day": ("campaign", "day"),
+    "week": ("campaign", "day"),
+    "campaign": ("campaign", "campaign_id"),
+    "asset": ("asset", "item"),
+    "preset": ("preset", "item"),
+    "library": ("library", "item"),
+    "region": ("library", "item"),
+}
+_DAILY_COLUMN = {
+    "day": "day",
+    "week": "day",
+    "campaign": "campaign_id",
+    "asset": "asset_id",
+    "preset": "preset",
+    "library": "library_id",
+    "region": "library_id",
+}
+
+
+def _filtered(query: UsageQuery, dimension: str) -> Any:
+    rows: Any
+    if query.library_id is None:
+        rows = DownloadTotal.filter(dimension=dimension)
+    else:
+        rows = DownloadDaily.filter(library_id=query.library_id)
+    rows = rows.filter(day__gte=query.start, day__lte=query.end)
     if query.campaign is not None:
         rows = rows.filter(campaign_id=query.campaign.id)
-    if query.library_id is not None:
-        rows = rows.filter(library_id=query.library_id)
     return rows
 
 
-async def _sums(query: UsageQuery, column: str) -> dict[Any, list[int]]:
-    """{column value: [downloads, renders]} summed over the query's roll-ups."""
+async def _sums(query: UsageQuery, group: str) -> dict[Any, list[int]]:
+    """{group value: [downloads, renders]} summed over the query's roll-ups."""
+    dimension, column = _TOTAL_COLUMN[group]
+    if query.library_id is not None:
+        column = _DAILY_COLUMN[group]
     found: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
     rows = (
-        await _filtered(query)
+        await _filtered(query, dimension)
         .annotate(n=Sum("count"))
         .group_by(column, "branded")
         .values_list(column, "branded", "n")
     )
+    as_int = group in ("library", "region") and query.library_id is None
     for value, branded, n in rows:
+        value = int(value) if as_int else value
         found[value][0] += int(n or 0)
         if branded:
             found[value][1] += int(n or 0)
@@ -201,7 +256,7 @@ async def usage(query: UsageQuery) -> list[UsageRow]:
     anything else biggest first."""
     group = query.group
     if group in ("day", "week"):
-        sums = await _sums(query, "day")
+        sums = await _sums(query, group)
         periods: dict[date, list[int]] = {}
         day = query.start
         while day <= query.end:
@@ -216,10 +271,7 @@ async def usage(query: UsageQuery) -> list[UsageRow]:
             UsageRow(p.isoformat(), _period_label(p, group), n, r)
             for p, (n, r) in sorted(periods.items())
         ]
-    column = {"library": "library_id", "region": "library_id", "asset": "asset_id"}.get(
-        group, f"{group}_id" if group == "campaign" else group
-    )
-    sums = await _sums(query, column)
+    sums = await _sums(query, group)
     labels = await _labels(group, sums.keys())
     merged: dict[str, list[Any]] = {}
     for value, (n, r) in sums.items():
@@ -299,12 +351,11 @@ def summary(rows: list[UsageRow], what: str) -> str:
 async def reach(campaign: Campaign | None, query: UsageQuery) -> tuple[list[Library], int]:
     """Library services that downloaded nothing of the campaign in the period, and how many
     libraries there are."""
-    used = set(
-        await _filtered(query)
-        .filter(library_id__gt=CAMPAIGN_TEAM)
-        .distinct()
-        .values_list("library_id", flat=True)
-    )
+    whole = UsageQuery(query.start, query.end, "library", campaign)
+    used = {
+        int(item)
+        for item in await _filtered(whole, "library").distinct().values_list("item", flat=True)
+    }
     libraries = await Library.all().order_by("name")
     return [lib for lib in libraries if lib.id not in used], len(libraries)
 

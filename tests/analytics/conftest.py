@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from assets_hub import db
-from assets_hub.models import DownloadDaily, Library, Role, User
+from assets_hub.models import DownloadDaily, DownloadTotal, Library, Role, User
 from assets_hub.settings import Settings
 from tests.auth.conftest import PASSWORD_HASH
 from tests.conftest import PUBLISHABLE, app_client, http_state, make_jpeg, make_user, token_for
@@ -32,15 +32,31 @@ class World:
         """History: ``n`` downloads of the photo by ``library`` on ``day``."""
         with db.activate(http_state(self.http).database):
             campaign = (await DownloadDaily.filter(asset_id=self.photo).first()).campaign_id  # type: ignore[union-attr]
+            library_id = self.libraries[library]
             await DownloadDaily.create(
                 day=day,
                 campaign_id=campaign,
                 asset_id=self.photo,
-                library_id=self.libraries[library],
+                library_id=library_id,
                 preset=preset,
                 branded=True,
                 count=n,
             )
+            items = {
+                "campaign": "",
+                "asset": self.photo,
+                "preset": preset,
+                "library": str(library_id),
+            }
+            for dimension, item in items.items():
+                await DownloadTotal.create(
+                    dimension=dimension,
+                    day=day,
+                    campaign_id=campaign,
+                    item=item,
+                    branded=True,
+                    count=n,
+                )
 
 
 @pytest.fixture

@@ -6,7 +6,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from assets_hub.models import Asset, AssetVersion, Campaign, DownloadDaily, DownloadEvent, Library
+from assets_hub.models import (
+    Asset,
+    AssetVersion,
+    Campaign,
+    DownloadDaily,
+    DownloadEvent,
+    DownloadTotal,
+    Library,
+)
 from assets_hub.services import analytics, downloads
 
 
@@ -27,6 +35,7 @@ async def _asset(campaign: Campaign | None = None) -> tuple[Asset, AssetVersion]
 @pytest.fixture
 async def clean(empty_database: None) -> None:
     await DownloadDaily.all().delete()
+    await DownloadTotal.all().delete()
     await Library.filter(slug__in=["leeds-r", "york-r"]).delete()
     await Campaign.filter(slug="week-r").delete()
 
@@ -50,6 +59,18 @@ async def test_downloads_are_counted_per_day_library_size_and_branding() -> None
         (today, campaign.id, leeds.id, "original", False, 1),
         (today, campaign.id, leeds.id, "story", True, 2),
     ]
+    totals = await DownloadTotal.filter(campaign_id=campaign.id).order_by("dimension", "item")
+    assert {(t.dimension, t.item, t.branded, t.count) for t in totals} == {
+        ("asset", str(asset.id), False, 1),
+        ("asset", str(asset.id), True, 3),
+        ("campaign", "", False, 1),
+        ("campaign", "", True, 3),
+        ("library", "0", True, 1),
+        ("library", str(leeds.id), False, 1),
+        ("library", str(leeds.id), True, 2),
+        ("preset", "original", False, 1),
+        ("preset", "story", True, 3),
+    }
     query = analytics.usage_query(start=None, end=None, group="library", campaign=campaign)
     figures = await analytics.usage(query)
     assert [(r.label, r.downloads, r.renders) for r in figures] == [
@@ -98,3 +119,5 @@ async def test_the_migration_backfills_events_recorded_before_the_roll_ups() -> 
         (date(2026, 3, 1), york.id, 2),
         (date(2026, 3, 2), york.id, 1),
     ]
+    by_library = await DownloadTotal.filter(dimension="library", item=str(york.id)).order_by("day")
+    assert [(t.day, t.count) for t in by_library] == [(date(2026, 3, 1), 2), (date(2026, 3, 2), 1)]
