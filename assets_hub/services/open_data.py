@@ -1,28 +1,30 @@
 """Open data: daily downloads per campaign, asset, library service and size, from the roll-ups.
 
-Files are built into a directory of their own, each written aside under a temporary name and
-then renamed over the old one, so a reader never sees a half-written file. A build happens when
+Files are built into a directory of their own, in parts each written aside under a temporary
+name and renamed when whole, so a reader never sees a half-written file. A build happens when
 a file is asked for, at most every ``open_data_refresh_s`` seconds, and only when a download was
-recorded since the last build. No personal data: the roll-ups hold no user, e-mail or address.
+recorded since the last build (or the day changed). No personal data: the roll-ups hold no
+user, e-mail or address.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
+import hashlib
 import json
 import os
 import tempfile
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from tortoise import connections
+
 from assets_hub import __version__
-from assets_hub.models import Asset, Campaign, DownloadDaily, DownloadEvent, Library, Preset
+from assets_hub.models import Asset, Campaign, DownloadEvent, Library, Preset
 from assets_hub.services.visibility import Viewer, utcnow
 from assets_hub.threads import run_blocking
 
@@ -110,23 +112,48 @@ def datapackage() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Built:
-    """The current files and what they were built from."""
+    """The current files (each the concatenation of its parts) and what they were built from.
 
-    csv: Path
-    json: Path
+    Rows of past days change only when a name or title does, so their part is kept until the
+    day ends or a label changes; each rebuild writes a small part for today's rows. Parts have
+    names of their own: a reader streaming the previous files is never mixed with new ones.
+    """
+
+    csv: tuple[Path, ...]
+    json: tuple[Path, ...]
     built_at: datetime
     last_event: int | None
     rows: int
+    past_key: tuple[date, str]
+    past_rows: int
+
+    def size(self, kind: str) -> int:
+        return sum(part.stat().st_size for part in getattr(self, kind))
+
+    def paths(self) -> set[Path]:
+        return {*self.csv, *self.json}
+
+
+def _csv_field(text: str) -> str:
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _json(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
 
 
 class _Labels:
-    """Names for the ids in the roll-ups, read once per build."""
+    """Names for the ids in the roll-ups, read once per build, kept as ready CSV and JSON
+    fragments (a million rows are then mostly string joins)."""
 
     def __init__(self) -> None:
         self.campaigns: dict[int, tuple[str, str]] = {}
         self.libraries: dict[int, tuple[str, str, str]] = {}
         self.titles: dict[str, str] = {}
         self.sizes: dict[str, str] = {}
+        self._fragments: dict[tuple[str, Any], tuple[str, str]] = {}
 
     async def load(self) -> None:
         self.campaigns = {
@@ -147,70 +174,76 @@ class _Labels:
         self.sizes = {"original": "Original file", "pdf": "PDF", "docx": "Word document"}
         self.sizes |= dict(await Preset.all().values_list("key", "name"))
 
-    def row(self, r: tuple[Any, ...]) -> list[str]:
-        day, campaign_id, asset_id, library_id, preset, branded, count = r
-        campaign = self.campaigns.get(campaign_id, ("", ""))
-        library = self.libraries.get(
-            library_id, ("", "Campaign team" if not library_id else "", "")
+    def fingerprint(self) -> str:
+        """Changes whenever a name, region or visible title does (then past rows are redone)."""
+        state = repr(
+            [sorted(d.items()) for d in (self.campaigns, self.libraries, self.titles, self.sizes)]
         )
-        day_text = day.isoformat() if hasattr(day, "isoformat") else str(day)
-        asset = str(asset_id)
-        return [
-            day_text,
-            campaign[0],
-            campaign[1],
-            asset,
-            self.titles.get(asset, ""),
-            library[0],
-            library[1],
-            library[2],
-            preset,
-            self.sizes.get(preset, preset),
-            "true" if branded else "false",
-            str(count),
-        ]
+        return hashlib.sha256(state.encode()).hexdigest()
+
+    def _fragment(self, kind: str, key: Any) -> tuple[str, str]:
+        found = self._fragments.get((kind, key))
+        if found is not None:
+            return found
+        values: tuple[str, ...]
+        if kind == "campaign":
+            values = self.campaigns.get(key, ("", ""))
+        elif kind == "asset":
+            values = (key, self.titles.get(key, ""))
+        elif kind == "library":
+            values = self.libraries.get(key, ("", "Campaign team" if not key else "", ""))
+        else:
+            values = (key, self.sizes.get(key, key))
+        names = {"campaign": COLUMNS[1:3], "asset": COLUMNS[3:5], "library": COLUMNS[5:8]}
+        columns = names.get(kind, COLUMNS[8:10])
+        found = (
+            ",".join(_csv_field(v) for v in values),
+            ",".join(f'"{c}":{_json(v)}' for c, v in zip(columns, values, strict=True)),
+        )
+        self._fragments[(kind, key)] = found
+        return found
+
+    def lines(self, r: Any) -> tuple[str, str]:
+        """One roll-up row as a CSV line and a JSON object."""
+        day, campaign_id, asset_id, library_id, preset, branded, count = r
+        day = day.isoformat() if hasattr(day, "isoformat") else str(day)
+        parts = (
+            self._fragment("campaign", campaign_id),
+            self._fragment("asset", str(asset_id)),
+            self._fragment("library", library_id),
+            self._fragment("size", preset),
+        )
+        flag = "true" if branded else "false"
+        csv_line = f"{day},{','.join(p[0] for p in parts)},{flag},{count}\r\n"
+        fields = ",".join(p[1] for p in parts)
+        json_line = f'{{"date":"{day}",{fields},"branded":{flag},"downloads":{count}}}'
+        return csv_line, json_line
 
 
-async def _rollup_pages() -> AsyncIterator[list[tuple[Any, ...]]]:
+async def _rollup_pages(today: date, past: bool) -> AsyncIterator[list[Any]]:
+    """Roll-up rows of the days before ``today`` (past) or from today on, in id order."""
+    client = connections.get("default")
+    postgres = client.capabilities.dialect == "postgres"
+    marks = ("$1", "$2", "$3") if postgres else ("?", "?", "?")
+    sql = (
+        "SELECT id, day, campaign_id, asset_id, library_id, preset, branded, count "  # noqa: S608
+        f"FROM download_daily WHERE id > {marks[0]} AND day {'<' if past else '>='} {marks[1]} "
+        f"ORDER BY id LIMIT {marks[2]}"
+    )
     last = 0
     while True:
-        page = (
-            await DownloadDaily.filter(id__gt=last)
-            .order_by("id")
-            .limit(PAGE)
-            .values_list(
-                "id", "day", "campaign_id", "asset_id", "library_id", "preset", "branded", "count"
-            )
+        _, page = await client.execute_query(
+            sql, [last, today if postgres else today.isoformat(), PAGE]
         )
         if not page:
             return
         last = page[-1][0]
-        yield [tuple(r[1:]) for r in page]
-
-
-def _csv_lines(rows: list[list[str]], header: bool) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180: CRLF, quotes where needed
-    if header:
-        writer.writerow(COLUMNS)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def _json_lines(rows: list[list[str]], first: bool) -> str:
-    parts = []
-    for values in rows:
-        record: dict[str, Any] = dict(zip(COLUMNS, values, strict=True))
-        record["branded"] = record["branded"] == "true"
-        record["downloads"] = int(record["downloads"])
-        parts.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
-    text = ",\n".join(parts)
-    return text if first or not text else ",\n" + text
+        yield [tuple(r)[1:] for r in page]
 
 
 @dataclass
 class _Aside:
-    """A file written under a temporary name beside its target, renamed over it when whole."""
+    """A part written under a temporary name, renamed to its own name when whole."""
 
     handle: IO[str]
     path: Path
@@ -221,11 +254,14 @@ class _Aside:
         fd, path = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=directory)
         return cls(os.fdopen(fd, "w", encoding="utf-8", newline=""), Path(path))
 
-    def swap(self, target: Path) -> None:
+    def finish(self) -> Path:
         self.handle.flush()
         os.fsync(self.handle.fileno())
         self.handle.close()
+        target = self.path.with_name(self.path.name.removeprefix(".").removesuffix(".part"))
         os.replace(self.path, target)
+        self.path = target  # a build failing later removes it too
+        return target
 
     def discard(self) -> None:
         self.handle.close()
@@ -237,15 +273,48 @@ async def _last_event() -> int | None:
     return found.id if found else None
 
 
-async def build(directory: Path) -> Built:
-    """Write downloads.csv and downloads.json from the roll-ups (aside, then swapped in)."""
+async def _write_rows(
+    labels: _Labels, today: date, past: bool, csv_part: _Aside, json_part: _Aside, joined: bool
+) -> int:
+    """Rows into the two parts; ``joined``: JSON rows already precede these (comma first)."""
+    count = 0
+    async for page in _rollup_pages(today, past):
+        lines = [labels.lines(r) for r in page]
+        csv_text = "".join(c for c, _ in lines)
+        json_text = ",\n".join(j for _, j in lines)
+        if joined or count:
+            json_text = ",\n" + json_text
+        await run_blocking("files", csv_part.handle.write, csv_text)
+        await run_blocking("files", json_part.handle.write, json_text)
+        count += len(lines)
+    return count
+
+
+async def build(directory: Path, previous: Built | None = None) -> Built:
+    """Write downloads.csv and downloads.json from the roll-ups, as parts written aside; the
+    past days' parts of ``previous`` are reused while the day and every label are the same."""
     last_event = await _last_event()
     built_at = utcnow().replace(microsecond=0)
+    today = built_at.date()
     labels = _Labels()
     await labels.load()
-    csv_file = await run_blocking("files", _Aside.open, directory, "downloads.csv")
-    json_file = await run_blocking("files", _Aside.open, directory, "downloads.json")
+    past_key = (today, labels.fingerprint())
+    asides: list[_Aside] = []
+
+    async def aside(name: str) -> _Aside:
+        part = await run_blocking("files", _Aside.open, directory, name)
+        asides.append(part)
+        return part
+
     try:
+        if previous is not None and previous.past_key == past_key:
+            past_csv, past_json, past_rows = previous.csv[0], previous.json[1], previous.past_rows
+        else:
+            csv_part, json_part = await aside("past.csv"), await aside("past.json")
+            await run_blocking("files", csv_part.handle.write, ",".join(COLUMNS) + "\r\n")
+            past_rows = await _write_rows(labels, today, True, csv_part, json_part, False)
+            past_csv = await run_blocking("files", csv_part.finish)
+            past_json = await run_blocking("files", json_part.finish)
         head = {
             "title": TITLE,
             "description": DESCRIPTION,
@@ -256,26 +325,40 @@ async def build(directory: Path) -> Built:
             "describedBy": "datapackage.json",
             "generator": f"assets hub {__version__}",
         }
+        head_part = await aside("head.json")
         opening = json.dumps(head, ensure_ascii=False, indent=1)[:-2] + ',\n "rows": [\n'
-        await run_blocking("files", json_file.handle.write, opening)
-        count = 0
-        async for page in _rollup_pages():
-            rows = [labels.row(r) for r in page]
-            await run_blocking("files", csv_file.handle.write, _csv_lines(rows, header=count == 0))
-            await run_blocking("files", json_file.handle.write, _json_lines(rows, first=count == 0))
-            count += len(rows)
-        if count == 0:
-            await run_blocking("files", csv_file.handle.write, _csv_lines([], header=True))
-        await run_blocking("files", json_file.handle.write, "\n]}\n")
-        await run_blocking("files", csv_file.swap, directory / "downloads.csv")
-        await run_blocking("files", json_file.swap, directory / "downloads.json")
+        await run_blocking("files", head_part.handle.write, opening)
+        csv_part, json_part = await aside("today.csv"), await aside("today.json")
+        rows = await _write_rows(labels, today, False, csv_part, json_part, past_rows > 0)
+        await run_blocking("files", json_part.handle.write, "\n]}\n")
+        head_json = await run_blocking("files", head_part.finish)
+        today_csv = await run_blocking("files", csv_part.finish)
+        today_json = await run_blocking("files", json_part.finish)
     except BaseException:
-        await run_blocking("files", csv_file.discard)
-        await run_blocking("files", json_file.discard)
+        for part in asides:
+            await run_blocking("files", part.discard)
         raise
     return Built(
-        directory / "downloads.csv", directory / "downloads.json", built_at, last_event, count
+        (past_csv, today_csv),
+        (head_json, past_json, today_json),
+        built_at,
+        last_event,
+        past_rows + rows,
+        past_key,
+        past_rows,
     )
+
+
+async def stream(parts: tuple[Path, ...]) -> AsyncIterator[bytes]:
+    """The parts one after the other; all opened first, so a rebuild meanwhile changes nothing."""
+    handles = [await run_blocking("files", part.open, "rb") for part in parts]
+    try:
+        for handle in handles:
+            while chunk := await run_blocking("files", handle.read, 256 * 1024):
+                yield chunk
+    finally:
+        for handle in handles:
+            handle.close()
 
 
 class OpenData:
@@ -285,6 +368,7 @@ class OpenData:
         self.directory = directory
         self.refresh_s = refresh_s
         self.current: Built | None = None
+        self._previous: Built | None = None
         self._checked = 0.0
         self._lock = asyncio.Lock()
 
@@ -295,11 +379,21 @@ class OpenData:
         async with self._lock:
             if self.current is None or time.monotonic() - self._checked >= self.refresh_s:
                 latest = await _last_event()
-                if self.current is None or latest != self.current.last_event:
-                    self.current = await build(self.directory)
+                stale = self.current is not None and self.current.past_key[0] != utcnow().date()
+                if self.current is None or latest != self.current.last_event or stale:
+                    built = await build(self.directory, self.current)
+                    self._previous, self.current = self.current, built
+                    await run_blocking("files", self._tidy)
                 self._checked = time.monotonic()
         return self.current
 
-
-def built_at_header(built: Built) -> str:
-    return built.built_at.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    def _tidy(self) -> None:
+        """Remove parts neither the current nor the previous files use (readers of older ones
+        opened theirs already)."""
+        keep = set()
+        for built in (self.current, self._previous):
+            if built is not None:
+                keep |= built.paths()
+        for path in self.directory.iterdir():
+            if path not in keep and not path.name.endswith(".part"):
+                path.unlink(missing_ok=True)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from assets_hub.api.analytics_params import usage_query_from
 from assets_hub.auth.policy import Policy, require_principal, requires
@@ -185,15 +186,20 @@ def _open_data(request: Request) -> open_data.OpenData:
 _PUBLIC = {"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*"}
 
 
-def _file(request: Request, path: Path, built: open_data.Built, media_type: str) -> Response:
+def _file(built: open_data.Built, kind: str, media_type: str) -> Response:
     describedby = '</open-data/datapackage.json>; rel="describedby"; type="application/json"'
     licence = f'<{open_data.LICENCE["path"]}>; rel="license"'
-    return FileResponse(
-        path,
+    parts = built.csv if kind == "csv" else built.json
+    return StreamingResponse(
+        open_data.stream(parts),
         media_type=media_type,
-        headers={**_PUBLIC, "Link": f"{describedby}, {licence}"},
-        filename=path.name,
-        content_disposition_type="inline",
+        headers={
+            **_PUBLIC,
+            "Link": f"{describedby}, {licence}",
+            "Content-Length": str(built.size(kind)),
+            "Content-Disposition": f'inline; filename="downloads.{kind}"',
+            "Last-Modified": formatdate(built.built_at.timestamp(), usegmt=True),
+        },
     )
 
 
@@ -201,14 +207,14 @@ def _file(request: Request, path: Path, built: open_data.Built, media_type: str)
 async def downloads_csv(request: Request) -> Response:
     """The open data as RFC 4180 CSV (licence and fields in datapackage.json beside it)."""
     built = await _open_data(request).files()
-    return _file(request, built.csv, built, "text/csv; charset=utf-8; header=present")
+    return _file(built, "csv", "text/csv; charset=utf-8; header=present")
 
 
 @requires(Policy.PUBLIC)
 async def downloads_json(request: Request) -> Response:
     """The open data as JSON, its licence and field descriptions at the top."""
     built = await _open_data(request).files()
-    return _file(request, built.json, built, "application/json")
+    return _file(built, "json", "application/json")
 
 
 @requires(Policy.PUBLIC)

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -113,13 +114,35 @@ async def test_a_failed_build_leaves_the_previous_files_whole(
     out = tmp_path / "open-data"
     with db.activate(http_state(world.http).database):
         first = await open_data.build(out)
-        before = first.csv.read_bytes()
+        before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-        def broken(self: object, row: object) -> list[str]:
+        def broken(self: object, row: object) -> tuple[str, str]:
             raise ConnectionError("the database went away")
 
-        monkeypatch.setattr(open_data._Labels, "row", broken)
+        monkeypatch.setattr(open_data._Labels, "lines", broken)
         with pytest.raises(ConnectionError):
             await open_data.build(out)
-    assert first.csv.read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == ["downloads.csv", "downloads.json"]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no .part left either
+    assert first.paths() == set(out.iterdir())
+
+
+async def test_past_days_are_written_once_and_todays_rows_each_rebuild(
+    world: World, tmp_path: Path
+) -> None:
+    await world.roll_up(date(2026, 1, 5), "kent", 4)
+    with db.activate(http_state(world.http).database):
+        first = await open_data.build(tmp_path)
+        await world.get("york-admin", f"/api/v1/assets/{world.photo}/download")
+        second = await open_data.build(tmp_path, first)
+    assert second.csv[0] == first.csv[0] and second.past_rows == 1  # the past part reused
+    assert second.csv[1] != first.csv[1]
+    text = b"".join(p.read_bytes() for p in second.csv).decode()
+    rows = _rows(text)
+    assert (rows[0]["date"], rows[0]["library_service"], rows[0]["downloads"]) == (
+        "2026-01-05",
+        "kent",
+        "4",
+    )
+    assert next(r for r in rows if r["library_service"] == "york")["downloads"] == "2"
+    body = json.loads("".join(p.read_text() for p in second.json))
+    assert len(body["rows"]) == len(rows) == 3
