@@ -226,9 +226,16 @@ def _filtered(query: UsageQuery, dimension: str) -> Any:
     return rows
 
 
-async def _sums(query: UsageQuery, group: str) -> dict[Any, list[int]]:
-    """{group value: [downloads, renders]} summed over the query's roll-ups."""
+Sums = dict[Any, list[int]]
+
+
+async def _sums(query: UsageQuery, group: str, memo: dict[Any, Sums] | None = None) -> Sums:
+    """{group value: [downloads, renders]} summed over the query's roll-ups. ``memo`` shares
+    one scan between groups read from the same column (library and region)."""
     dimension, column = _TOTAL_COLUMN[group]
+    memo_key = (query.start, query.end, query.campaign, query.library_id, dimension, column)
+    if memo is not None and memo_key in memo:
+        return memo[memo_key]
     if query.library_id is not None:
         column = _DAILY_COLUMN[group]
     found: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
@@ -244,6 +251,8 @@ async def _sums(query: UsageQuery, group: str) -> dict[Any, list[int]]:
         found[value][0] += int(n or 0)
         if branded:
             found[value][1] += int(n or 0)
+    if memo is not None:
+        memo[memo_key] = found
     return found
 
 
@@ -251,12 +260,12 @@ def _week(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-async def usage(query: UsageQuery) -> list[UsageRow]:
+async def usage(query: UsageQuery, memo: dict[Any, Sums] | None = None) -> list[UsageRow]:
     """The figures grouped as asked: by time oldest first (every period, zeros too), by
-    anything else biggest first."""
+    anything else biggest first. Pass one ``memo`` to calls for the same figures."""
     group = query.group
     if group in ("day", "week"):
-        sums = await _sums(query, group)
+        sums = await _sums(query, group, memo)
         periods: dict[date, list[int]] = {}
         day = query.start
         while day <= query.end:
@@ -271,7 +280,7 @@ async def usage(query: UsageQuery) -> list[UsageRow]:
             UsageRow(p.isoformat(), _period_label(p, group), n, r)
             for p, (n, r) in sorted(periods.items())
         ]
-    sums = await _sums(query, group)
+    sums = await _sums(query, group, memo)
     labels = await _labels(group, sums.keys())
     merged: dict[str, list[Any]] = {}
     for value, (n, r) in sums.items():
@@ -348,14 +357,13 @@ def summary(rows: list[UsageRow], what: str) -> str:
     return f"{figures} from {_count(len(rows), what)}; {lead}."
 
 
-async def reach(campaign: Campaign | None, query: UsageQuery) -> tuple[list[Library], int]:
+async def reach(
+    campaign: Campaign | None, query: UsageQuery, memo: dict[Any, Sums] | None = None
+) -> tuple[list[Library], int]:
     """Library services that downloaded nothing of the campaign in the period, and how many
     libraries there are."""
-    whole = UsageQuery(query.start, query.end, "library", campaign)
-    used = {
-        int(item)
-        for item in await _filtered(whole, "library").distinct().values_list("item", flat=True)
-    }
+    whole = UsageQuery(query.start, query.end, "library", campaign, query.library_id)
+    used = {value for value, (n, _) in (await _sums(whole, "library", memo)).items() if n}
     libraries = await Library.all().order_by("name")
     return [lib for lib in libraries if lib.id not in used], len(libraries)
 

@@ -65,7 +65,8 @@ async def _dashboard(request: Request) -> Dashboard:
         raise BadRequest("On the dashboard, group is day or week (every other grouping is shown).")
     query = await usage_query_from(params)
     period = query.group
-    over_time = await analytics.usage(query)
+    memo: dict[Any, analytics.Sums] = {}  # library, region and reach share one scan
+    over_time = await analytics.usage(query, memo)
     charts = [
         time_chart(
             "time",
@@ -76,10 +77,10 @@ async def _dashboard(request: Request) -> Dashboard:
     ]
     for key, group, heading in BREAKDOWNS:
         rows = await analytics.usage(
-            UsageQuery(query.start, query.end, group, query.campaign, query.library_id)
+            UsageQuery(query.start, query.end, group, query.campaign, query.library_id), memo
         )
         charts.append(bar_chart(key, heading, rows, analytics.summary(rows, WHAT.get(key, key))))
-    not_reached, libraries = await analytics.reach(query.campaign, query)
+    not_reached, libraries = await analytics.reach(query.campaign, query, memo)
     takedowns = await analytics.takedown_progress(query.campaign)
     return Dashboard(query, charts, not_reached, libraries, takedowns)
 
