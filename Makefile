@@ -80,6 +80,7 @@ bench: install-dev $(THUMBOR_STAMP)
 	$(BIN)/python bench/duplicates.py --n 20000
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/upload.py --size-mb 256
+	$(BIN)/python bench/analytics.py --n 1000000
 
 # thumbor, the render benchmark's comparison, in a venv of its own: never a project dependency.
 THUMBOR_VENV  := var/thumbor-venv

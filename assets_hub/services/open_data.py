@@ -374,7 +374,9 @@ class OpenData:
 
     async def files(self) -> Built:
         """The current files, rebuilt first if a download happened since and they are old."""
-        if self.current is not None and time.monotonic() - self._checked < self.refresh_s:
+        fresh = time.monotonic() - self._checked < self.refresh_s
+        # While one request rebuilds, the others get the previous files rather than wait.
+        if self.current is not None and (fresh or self._lock.locked()):
             return self.current
         async with self._lock:
             if self.current is None or time.monotonic() - self._checked >= self.refresh_s:
