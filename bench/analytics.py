@@ -132,13 +132,8 @@ async def seed(n: int, rng: random.Random) -> tuple[list[Campaign], int, int]:
         await client.execute_many(sql, values[i : i + 50_000])
     totals: Counter[tuple[Any, ...]] = Counter()
     for (d, c, a, lib, p, b), k in rollup.items():
-        for dimension, item in (
-            ("campaign", ""),
-            ("asset", a),
-            ("preset", p),
-            ("library", str(lib)),
-        ):
-            totals[(dimension, d, c, item, b)] += k
+        for dimension, total_day, item in analytics.total_keys(d, a, lib, p):
+            totals[(dimension, total_day, c, item, b)] += k
     sql = insert_sql(
         "download_total", "dimension, day, campaign_id, item, branded, count", postgres
     )

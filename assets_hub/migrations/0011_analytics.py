@@ -62,13 +62,19 @@ async def _backfill(apps: Any, schema_editor: Any) -> None:
     ]
     if values:
         await client.execute_many(sql, values)
+    monday = (
+        "CAST(date_trunc('week', day) AS DATE)"
+        if postgres
+        else "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
+    )
     for dimension, item in _TOTALS.items():
-        await client.execute_query(
-            "INSERT INTO download_total (dimension, day, campaign_id, item, branded, count) "  # noqa: S608
-            f"SELECT '{dimension}', day, campaign_id, {item}, branded, SUM(count) "
-            "FROM download_daily GROUP BY day, campaign_id, branded"
-            + ("" if dimension == "campaign" else f", {item}")
-        )
+        for suffix, day in (("", "day"), ("/w", monday)):
+            await client.execute_query(
+                "INSERT INTO download_total (dimension, day, campaign_id, item, branded, count) "  # noqa: S608
+                f"SELECT '{dimension}{suffix}', {day}, campaign_id, {item}, branded, SUM(count) "
+                f"FROM download_daily GROUP BY {day}, campaign_id, branded"
+                + ("" if dimension == "campaign" else f", {item}")
+            )
 
 
 class Migration(migrations.Migration):

@@ -8,7 +8,7 @@ import statistics
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -48,6 +48,7 @@ _UPSERT_TOTALS = (
     "DO UPDATE SET count = download_total.count + 1"
 )
 DIMENSIONS = ("campaign", "asset", "preset", "library")
+WEEKLY = "/w"
 
 
 async def count_download(connection: BaseDBAsyncClient, event: DownloadEvent) -> None:
@@ -58,9 +59,8 @@ async def count_download(connection: BaseDBAsyncClient, event: DownloadEvent) ->
     day = event.at.astimezone(UTC).date()
     campaign = asset.campaign_id or NO_CAMPAIGN  # type: ignore[attr-defined]
     library = event.library_id or CAMPAIGN_TEAM  # type: ignore[attr-defined]
-    day_value: Any = day if postgres else day.isoformat()
     values: list[Any] = [
-        day_value,
+        day if postgres else day.isoformat(),
         campaign,
         asset.id if postgres else str(asset.id),
         library,
@@ -69,20 +69,32 @@ async def count_download(connection: BaseDBAsyncClient, event: DownloadEvent) ->
     ]
     marks = ", ".join(f"${i}" for i in range(1, 7)) if postgres else ", ".join("?" * 6)
     await connection.execute_query(_UPSERT.format(marks=marks), values)
-    items = {
-        "campaign": "",
-        "asset": str(asset.id),
-        "preset": event.preset,
-        "library": str(library),
-    }
     totals: list[Any] = []
     rows = []
-    for dimension in DIMENSIONS:
+    for dimension, total_day, item in total_keys(day, asset.id, library, event.preset):
         first = len(totals) + 1
-        totals += [dimension, day_value, campaign, items[dimension], event.branded]
+        totals += [
+            dimension,
+            total_day if postgres else total_day.isoformat(),
+            campaign,
+            item,
+            event.branded,
+        ]
         marks = ", ".join(f"${i}" for i in range(first, first + 5)) if postgres else "?, ?, ?, ?, ?"
         rows.append(f"({marks}, 1)")
     await connection.execute_query(_UPSERT_TOTALS.format(rows=", ".join(rows)), totals)
+
+
+def total_keys(
+    day: date, asset_id: uuid.UUID | str, library_id: int, preset: str
+) -> list[tuple[str, date, str]]:
+    """(dimension, day, item) of every total one download adds to: each dimension per day,
+    and per week (``dimension/w``, on the week's Monday) so long ranges read a seventh of it."""
+    items = {"campaign": "", "asset": str(asset_id), "preset": preset, "library": str(library_id)}
+    monday = _week(day)
+    return [(d, day, items[d]) for d in DIMENSIONS] + [
+        (f"{d}{WEEKLY}", monday, items[d]) for d in DIMENSIONS
+    ]
 
 
 RETENTION_SWEEP_S = 3600.0  # raw events go within an hour of passing the retention period
@@ -239,12 +251,17 @@ async def _sums(query: UsageQuery, group: str, memo: dict[Any, Sums] | None = No
     if query.library_id is not None:
         column = _DAILY_COLUMN[group]
     found: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
-    rows = (
-        await _filtered(query, dimension)
-        .annotate(n=Sum("count"))
-        .group_by(column, "branded")
-        .values_list(column, "branded", "n")
-    )
+    rows = []
+    spans = [("", query.start, query.end)]
+    if query.library_id is None and column != "day":
+        spans = _spans(query.start, query.end)
+    for suffix, start, end in spans:
+        rows += (
+            await _filtered(replace(query, start=start, end=end), dimension + suffix)
+            .annotate(n=Sum("count"))
+            .group_by(column, "branded")
+            .values_list(column, "branded", "n")
+        )
     as_int = group in ("library", "region") and query.library_id is None
     for value, branded, n in rows:
         value = int(value) if as_int else value
@@ -258,6 +275,21 @@ async def _sums(query: UsageQuery, group: str, memo: dict[Any, Sums] | None = No
 
 def _week(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def _spans(start: date, end: date) -> list[tuple[str, date, date]]:
+    """The range as (dimension suffix, from, to): whole Monday-to-Sunday weeks from the weekly
+    totals (``to`` is then the last week's Monday), the days either side from the daily ones."""
+    first = _week(start + timedelta(days=6))  # the first Monday on or after start
+    last = _week(end - timedelta(days=6))  # the last Monday whose week ends by end
+    if first > last:
+        return [("", start, end)]
+    spans = [(WEEKLY, first, last)]
+    if start < first:
+        spans.append(("", start, first - timedelta(days=1)))
+    if last + timedelta(days=6) < end:
+        spans.append(("", last + timedelta(days=7), end))
+    return spans
 
 
 async def usage(query: UsageQuery, memo: dict[Any, Sums] | None = None) -> list[UsageRow]:

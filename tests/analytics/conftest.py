@@ -12,6 +12,7 @@ import pytest
 
 from assets_hub import db
 from assets_hub.models import DownloadDaily, DownloadTotal, Library, Role, User
+from assets_hub.services.analytics import total_keys
 from assets_hub.settings import Settings
 from tests.auth.conftest import PASSWORD_HASH
 from tests.conftest import PUBLISHABLE, app_client, http_state, make_jpeg, make_user, token_for
@@ -42,21 +43,16 @@ class World:
                 branded=True,
                 count=n,
             )
-            items = {
-                "campaign": "",
-                "asset": self.photo,
-                "preset": preset,
-                "library": str(library_id),
-            }
-            for dimension, item in items.items():
-                await DownloadTotal.create(
+            for dimension, total_day, item in total_keys(day, self.photo, library_id, preset):
+                total, _ = await DownloadTotal.get_or_create(
                     dimension=dimension,
-                    day=day,
+                    day=total_day,
                     campaign_id=campaign,
                     item=item,
                     branded=True,
-                    count=n,
                 )
+                total.count += n  # weekly totals gather several days
+                await total.save(update_fields=["count"])
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ members refused, bad input answered with a message."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -81,3 +81,27 @@ async def test_bad_input_gets_a_400_saying_what_is_wrong(
     got = await world.get("editor", URL, params=params)
     assert got.status_code == 400
     assert message in got.json()["error"]
+
+
+async def test_long_ranges_read_whole_weeks_and_the_days_either_side(world: World) -> None:
+    # Wednesday 7 Jan, Monday 12 Jan, Sunday 18 Jan, Tuesday 20 Jan 2026.
+    for day, n in (
+        ("2026-01-07", 1),
+        ("2026-01-12", 10),
+        ("2026-01-18", 100),
+        ("2026-01-20", 1000),
+    ):
+        await world.roll_up(date.fromisoformat(day), "kent", n)
+    for start, end, expected in (
+        ("2026-01-06", "2026-01-20", 1111),  # part week, a whole week, part week
+        ("2026-01-12", "2026-01-18", 110),  # exactly one week
+        ("2026-01-13", "2026-01-19", 100),  # no whole week
+        ("2026-01-08", "2026-01-19", 110),
+    ):
+        got = await world.get("editor", URL, params={"from": start, "to": end, "group": "library"})
+        assert [(r["key"], r["downloads"]) for r in got.json()["rows"]] == [("kent", expected)], (
+            start,
+            end,
+        )
+        by_day = await world.get("editor", URL, params={"from": start, "to": end, "group": "day"})
+        assert sum(r["downloads"] for r in by_day.json()["rows"]) == expected

@@ -60,7 +60,10 @@ async def test_downloads_are_counted_per_day_library_size_and_branding() -> None
         (today, campaign.id, leeds.id, "story", True, 2),
     ]
     totals = await DownloadTotal.filter(campaign_id=campaign.id).order_by("dimension", "item")
-    assert {(t.dimension, t.item, t.branded, t.count) for t in totals} == {
+    weekly = {(t.dimension, t.item, t.branded, t.count) for t in totals if "/w" in t.dimension}
+    daily = {(t.dimension, t.item, t.branded, t.count) for t in totals if "/w" not in t.dimension}
+    assert weekly == {(f"{d}/w", item, b, n) for d, item, b, n in daily}  # the same, per week
+    assert daily == {
         ("asset", str(asset.id), False, 1),
         ("asset", str(asset.id), True, 3),
         ("campaign", "", False, 1),
@@ -121,3 +124,8 @@ async def test_the_migration_backfills_events_recorded_before_the_roll_ups() -> 
     ]
     by_library = await DownloadTotal.filter(dimension="library", item=str(york.id)).order_by("day")
     assert [(t.day, t.count) for t in by_library] == [(date(2026, 3, 1), 2), (date(2026, 3, 2), 1)]
+    weeks = await DownloadTotal.filter(dimension="library/w", item=str(york.id)).order_by("day")
+    # Sunday 1 March is in the week of Monday 23 February; Monday 2 March starts the next.
+    assert [(t.day, t.count) for t in weeks] == [(date(2026, 2, 23), 2), (date(2026, 3, 2), 1)]
+    week = await DownloadTotal.get(dimension="asset/w", item=str(asset.id), day=date(2026, 3, 2))
+    assert week.count == 1
