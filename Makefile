@@ -93,6 +93,7 @@ bench: install-dev $(THUMBOR_STAMP)
 	$(BIN)/python bench/gc.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/upload.py --size-mb 256
+	$(BIN)/python bench/analytics.py --n 1000000
 
 # The full-size upload measurement from issue 4 (a 1 GiB file through the API to S3).
 bench-upload: install-dev

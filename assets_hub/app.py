@@ -41,6 +41,7 @@ from assets_hub.observability.middleware import ObservabilityMiddleware, route_t
 from assets_hub.observability.scrape import metrics_endpoint
 from assets_hub.security_headers import SecurityHeadersMiddleware
 from assets_hub.services import pack_jobs
+from assets_hub.services.analytics import retention_job
 from assets_hub.services.ingest import backfill_phash_quarters
 from assets_hub.services.presets import seed_presets
 from assets_hub.services.rights import sweep_expiries
@@ -164,13 +165,14 @@ async def _invalid_key(request: Request, exc: Exception) -> Response:
     return _error_response(request, 404, "There is nothing at this address.")
 
 
-async def _background_jobs(backends: Backends) -> None:
+async def _background_jobs(settings: Settings, backends: Backends) -> None:
     """The periodic work of the deployment, run by the holder of the background lease."""
     log.info("this process runs the background jobs (lease %s)", leases.BACKGROUND)
     jobs = [
         run_every(EXPIRY_SWEEP_S, sweep_expiries, "expiry-notices"),
         run_every(RECONCILE_S, reconcile_job(backends, RECONCILE_FULL_EVERY), "search-reconcile"),
         pack_jobs.run_worker(backends),
+        run_every(*retention_job(settings)),
         run_once(backfill_phash_quarters, "phash-quarters"),
     ]
     await asyncio.gather(*jobs)
@@ -198,7 +200,7 @@ def create_app(settings: Settings) -> Starlette:
                     writer.run(backends.indexer.run_as_writer), name="search-writer"
                 ),
                 asyncio.create_task(
-                    background.run(lambda: _background_jobs(backends)), name="background"
+                    background.run(lambda: _background_jobs(settings, backends)), name="background"
                 ),
             ]
             try:

@@ -123,6 +123,14 @@ class Settings:
         "Caption limits that differ from the built-in ones, e.g. x=280,bluesky=300 "
         "(platforms: x, bluesky, threads, instagram, facebook, linkedin).",
     )
+    download_retention_days: int = _setting(
+        395,
+        "Raw download events (asset, library, size, time; never a person) older than this many "
+        "days are deleted; the daily roll-ups behind the figures and open data are kept.",
+    )
+    open_data_refresh_s: int = _setting(
+        60, "The open data files are rebuilt from the roll-ups at most this often, in seconds."
+    )
     debug: bool = _setting(False, "Show tracebacks in responses. Never in production.")
     log_level: str = _setting("info", "Logging level: debug, info, warning, error.")
     log_format: str = _setting(
@@ -200,6 +208,10 @@ class Settings:
             problems[PREFIX + "PACK_MAX_RENDITIONS"] = "must be a positive number"
         if self.pack_keep_hours <= 0:
             problems[PREFIX + "PACK_KEEP_HOURS"] = "must be a positive number"
+        if self.download_retention_days < 1:
+            problems[PREFIX + "DOWNLOAD_RETENTION_DAYS"] = "must be at least 1 day"
+        if not 0 <= self.open_data_refresh_s <= 300:
+            problems[PREFIX + "OPEN_DATA_REFRESH_S"] = "must be between 0 and 300 seconds"
         if not 1 <= self.password_reset_expiry_min <= 30:
             problems[PREFIX + "PASSWORD_RESET_EXPIRY_MIN"] = "must be between 1 and 30 minutes"
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:

@@ -7,6 +7,7 @@ from starlette.routing import Route
 import assets_hub.ids  # noqa: F401  (registers the {name:id} path convertor)
 from assets_hub.api import (
     accounts,
+    analytics,
     asset_edits,
     assets,
     branding,
@@ -147,4 +148,5 @@ routes = [
         methods=["GET"],
         name="pack_job_download",
     ),
+    Route("/analytics/downloads", analytics.downloads, methods=["GET"], name="analytics_downloads"),
 ]

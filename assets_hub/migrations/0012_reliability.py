@@ -17,7 +17,7 @@ _KEY_INDEXES = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0009_phash_quarters")]
+    dependencies = [("models", "0011_analytics")]
 
     initial = False
 

@@ -2,6 +2,7 @@
 # Model docstrings become SQL table comments: Tortoise splits statements on ";", so none in them.
 
 from assets_hub.models.accounts import ApiToken, AuditEvent, LinkPurpose, OneTimeLink, Session
+from assets_hub.models.analytics import DownloadDaily, DownloadTotal
 from assets_hub.models.assets import (
     Asset,
     AssetVersion,
@@ -42,7 +43,9 @@ __all__ = [
     "CaseStudy",
     "Channel",
     "Consent",
+    "DownloadDaily",
     "DownloadEvent",
+    "DownloadTotal",
     "FeedToken",
     "Kind",
     "Lease",

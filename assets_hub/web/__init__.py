@@ -7,6 +7,7 @@ from starlette.routing import Route
 import assets_hub.ids  # noqa: F401  (registers the {name:id} path convertor)
 from assets_hub.web import (
     account_pages,
+    analytics_pages,
     campaign_pages,
     customise_pages,
     editor_pages,
@@ -218,4 +219,37 @@ routes = [
     ),
     Route("/posts/{asset_id}", campaign_pages.post_page, methods=["GET"], name="post_grab"),
     Route("/packs/{job_id}", pack_pages.pack_status, methods=["GET"], name="pack_status"),
+    # Usage figures and open data (analytics_pages).
+    Route("/editor/analytics", analytics_pages.dashboard, methods=["GET"], name="analytics"),
+    Route(
+        "/editor/analytics/{table}.csv",
+        analytics_pages.dashboard_csv,
+        methods=["GET"],
+        name="analytics_csv",
+    ),
+    Route(
+        "/library/analytics",
+        analytics_pages.library_figures,
+        methods=["GET"],
+        name="library_analytics",
+    ),
+    Route("/open-data", analytics_pages.open_data_page, methods=["GET"], name="open_data"),
+    Route(
+        "/open-data/downloads.csv",
+        analytics_pages.downloads_csv,
+        methods=["GET"],
+        name="open_data_csv",
+    ),
+    Route(
+        "/open-data/downloads.json",
+        analytics_pages.downloads_json,
+        methods=["GET"],
+        name="open_data_json",
+    ),
+    Route(
+        "/open-data/datapackage.json",
+        analytics_pages.datapackage,
+        methods=["GET"],
+        name="open_data_package",
+    ),
 ]

@@ -181,6 +181,15 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/campaigns/{slug}"): SIGNED_IN,
     ("GET", "/campaigns/{slug}/pack"): SIGNED_IN,
     ("GET", "/posts/{asset_id}"): SIGNED_IN,
+    # Usage figures and open data (api/analytics.py, web/analytics_pages.py).
+    ("GET", "/api/v1/analytics/downloads"): {LADMIN, EDITOR, ADMIN},
+    ("GET", "/editor/analytics"): {EDITOR, ADMIN},
+    ("GET", "/editor/analytics/{table}.csv"): {EDITOR, ADMIN},
+    ("GET", "/library/analytics"): SIGNED_IN,
+    ("GET", "/open-data"): EVERYONE,
+    ("GET", "/open-data/downloads.csv"): EVERYONE,
+    ("GET", "/open-data/downloads.json"): EVERYONE,
+    ("GET", "/open-data/datapackage.json"): EVERYONE,
 }
 
 
@@ -233,6 +242,7 @@ async def test_every_route_answers_every_role_as_the_matrix_says(
         "name": "x.atom",
         "token": "not-a-real-link",
         "job_id": "00000000-0000-4000-8000-000000000000",  # no such pack job
+        "table": "library",
     }
     problems = []
     for method, path in table:
