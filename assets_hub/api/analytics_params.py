@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-
-from starlette.datastructures import QueryParams
 
 from assets_hub.errors import BadRequest
 from assets_hub.services import analytics
@@ -13,7 +12,7 @@ from assets_hub.services.analytics import UsageQuery
 KNOWN = {"campaign", "from", "to", "group"}
 
 
-def _date(params: QueryParams, name: str) -> date | None:
+def _date(params: Mapping[str, str], name: str) -> date | None:
     raw = params.get(name, "").strip()
     if not raw:
         return None
@@ -24,7 +23,7 @@ def _date(params: QueryParams, name: str) -> date | None:
 
 
 async def usage_query_from(
-    params: QueryParams,
+    params: Mapping[str, str],
     *,
     library_id: int | None = None,
     default_group: str = "day",
