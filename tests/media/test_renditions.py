@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageStat
 
 from assets_hub.branding.brand import Brand
-from assets_hub.branding.compositor import _region_rects, overlay_for
+from assets_hub.branding.compositor import overlay_for
 from assets_hub.branding.overlays import DEFAULT_TEMPLATE, DEFAULT_TEMPLATE_DOCUMENT, parse_template
 from assets_hub.branding.presets import PRESETS, Preset
 from assets_hub.media import renditions
@@ -132,9 +132,14 @@ def test_overlay_pixels_stay_in_their_zones_in_the_final_png(brand: Brand) -> No
     )
     image = Image.open(io.BytesIO(result.data)).convert("RGB")
     expected = Image.new("RGB", image.size, (128, 128, 128))
-    x, y, w, h = _region_rects(DEFAULT_TEMPLATE, image.size, preset.safe_area)["band_fill"]
-    expected.paste((0x1D, 0x3C, 0x6E), (x, y, x + w, y + h))
     overlay = overlay_for(brand, DEFAULT_TEMPLATE, image.size, preset.safe_area, fields, None)
+    assert overlay.layout is not None and overlay.layout.band is not None
+    x, y, w, h = overlay.layout.band
+    expected.paste((0x1D, 0x3C, 0x6E), (x, y, x + w, y + h))
+    for plate in overlay.layout.plates:  # opaque plates in the brand colour
+        expected.paste(
+            (0x1D, 0x3C, 0x6E), (plate[0], plate[1], plate[0] + plate[2], plate[1] + plate[3])
+        )
     for left, top, width, height in overlay.slots.values():
         for im in (image, expected):
             im.paste((0, 0, 0), (left, top, left + width, top + height))

@@ -1,0 +1,212 @@
+"""The layout rules of issue 15, asserted on the layout reports of real renders.
+
+Every preset, a set of profiles (long name, no logo, light brand colour, Welsh name)  x  a
+photo whose subject is low on the left, with the longest event text the fields allow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import itertools
+import re
+from typing import Any
+
+import pytest
+from PIL import Image, ImageDraw
+
+from assets_hub.branding.brand import Brand
+from assets_hub.branding.layout import check_fit, overlaps
+from assets_hub.branding.overlays import LOCAL_FIELD_LIMITS
+from assets_hub.branding.presets import PRESETS, Preset
+from assets_hub.media.geometry import Focus
+from assets_hub.media.renditions import RenderRequest, render_with_layout
+from tests.branding.conftest import NAME_60, logo_png
+
+SOCIAL = [p for p in PRESETS.values() if not p.key.startswith("poster")]
+EVENT = {  # the sizes the issue reported as failing: title 108, date 26, time 27, extra 95
+    "event_title": "Family storytelling afternoon with songs, rhymes and crafts for children "
+    "under five and their grown-ups",
+    "event_date": "Saturday 14 September 2026",
+    "event_time": "10:30am to 12:00pm (drop in)",
+    "custom": "Free, no need to book. Step-free access via Park Row; ask staff for ear "
+    "defenders and a quiet room.",
+}
+
+
+def _profiles() -> dict[str, Brand]:
+    base = Brand(
+        "p",
+        1,
+        primary="#1d3c6e",
+        text="#ffd700",
+        fields={
+            "library_name": NAME_60,
+            "website": "https://library.example.org.uk/libraries",
+            "phone": "0113 000 0000",
+            "email": "hello@library.example.org.uk",
+            "address": "Central Library, Calverley Street, Leeds LS1 3AB",
+        },
+        logo=logo_png(),
+        qr_url="https://library.example.org.uk/events",
+    )
+    return {
+        "long-name": base,
+        "no-logo": dataclasses.replace(base, logo=None),
+        "light-colour": dataclasses.replace(base, primary="#ffe680", text="#ffffff"),
+        "welsh": dataclasses.replace(
+            base,
+            fields={
+                **base.fields,
+                "library_name": "Cardiff Central Library",
+                "library_name_cy": "Llyfrgell Ganolog Caerdydd",
+            },
+        ),
+    }
+
+
+PROFILES = _profiles()
+
+
+def _subject_low_left() -> bytes:
+    """A 3000 x 2000 landscape with a red subject low on the left (the focal area)."""
+    image = Image.new("RGB", (3000, 2000), (90, 140, 200))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 1300, 3000, 2000), fill=(60, 120, 60))
+    draw.ellipse((300, 1300, 900, 1900), fill=(220, 40, 40))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+SOURCE = _subject_low_left()
+FOCUS = Focus(0.2, 0.8, 0.2, 0.3)  # the red disc
+
+
+def _rect(box: dict[str, int]) -> tuple[int, int, int, int]:
+    return box["x"], box["y"], box["width"], box["height"]
+
+
+def _inside(inner: dict[str, int], outer: dict[str, int]) -> bool:
+    return (
+        outer["x"] <= inner["x"]
+        and outer["y"] <= inner["y"]
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"]
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"]
+    )
+
+
+def _report(preset: Preset, brand: Brand, fields: dict[str, str]) -> dict[str, Any]:
+    request = RenderRequest(
+        SOURCE,
+        "subject-low-left",
+        preset,
+        focus=FOCUS,
+        brand=brand,
+        local_fields=fields,
+        credit_line="Photo: A. Photographer, CC BY 4.0",
+        credit_required=True,
+    )
+    _, report = render_with_layout(request)
+    return report
+
+
+# Tokens that must stay whole on one line.
+TOKENS = [
+    "https://library.example.org.uk/libraries",
+    "0113 000 0000",
+    "hello@library.example.org.uk",
+    "LS1 3AB",
+]
+
+
+@pytest.mark.parametrize("profile", list(PROFILES))
+@pytest.mark.parametrize("preset", SOCIAL, ids=[p.key for p in SOCIAL])
+def test_every_rule_holds_on_the_report_of_a_real_render(preset: Preset, profile: str) -> None:
+    report = _report(preset, PROFILES[profile], EVENT)
+    photo, focal, safe = report["photo_area"], report["focal_region"], report["safe_zone"]
+    short = min(preset.width, preset.height)
+    # The subject is inside the photo area, and nothing covers it.
+    assert focal is not None and _inside(focal, photo)
+    for name in ("band", "logo", "qr"):
+        if report[name] is not None:
+            assert not overlaps(_rect(report[name]), _rect(focal)), name
+    for plate in report["plates"]:
+        assert not overlaps(_rect(plate), _rect(focal)), "plate"
+    for line in report["lines"]:
+        assert not overlaps(_rect(line["box"]), _rect(focal)), line["text"]
+    # Nothing outside the safe zone; the band is not on the photo.
+    for name in ("logo", "qr"):
+        if report[name] is not None:
+            assert _inside(report[name], safe), name
+    for line in report["lines"]:
+        assert _inside(line["box"], safe), line["text"]
+    if report["band"] is not None:
+        assert not overlaps(_rect(report["band"]), _rect(photo))
+    # Minimum sizes and hierarchy: credit ≥ 1.6% of the short side and ≥ 14 px.
+    sizes: dict[str, int] = {}
+    for line in report["lines"]:
+        sizes[line["role"]] = min(sizes.get(line["role"], 10**6), line["font_size"])
+        assert line["contrast_ok"], (line["text"], line["contrast"])
+        assert line["contrast"] >= (3.0 if line["large"] else 4.5)
+    assert sizes["credit"] >= max(14, 0.016 * short)
+    order = [r for r in ("name", "title", "when", "contact", "credit") if r in sizes]
+    assert order == ["name", "title", "when", "contact", "credit"]
+    assert all(sizes[a] > sizes[b] for a, b in itertools.pairwise(order)), sizes
+    # No token split across lines, and no separator at either end of a line.
+    text_lines = [line["text"].replace("\u00a0", " ") for line in report["lines"]]
+    joined = " ".join(text_lines)
+    for token in TOKENS:
+        assert token in joined
+        assert any(token in line for line in text_lines), token
+    for line in text_lines:
+        assert not re.match(r"^\s*·", line) and not re.search(r"·\s*$", line), line
+
+
+def test_the_subject_is_clear_of_the_band_and_in_the_photo_on_a_story() -> None:
+    report = _report(PRESETS["story"], PROFILES["long-name"], EVENT)
+    focal, photo, band = report["focal_region"], report["photo_area"], report["band"]
+    assert _inside(focal, photo)
+    assert focal["y"] + focal["height"] <= band["y"]
+
+
+def test_text_within_every_field_limit_fits_every_preset() -> None:
+    longest = {
+        name: ("Llyfrgell " * 40)[:limit].strip() for name, limit in LOCAL_FIELD_LIMITS.items()
+    }
+    assert check_fit(PROFILES["long-name"], EVENT, list(PRESETS.values())) == []
+    problems = check_fit(PROFILES["long-name"], longest, list(PRESETS.values()))
+    # Every field at its limit at once is more than a link card holds: the check names the
+    # field to shorten instead of "264 characters, at most 200".
+    for problem in problems:
+        assert problem.field in LOCAL_FIELD_LIMITS or problem.field == "library_name"
+        assert "shorten" in problem.message
+
+
+def test_a_plate_moves_off_the_subject_or_into_the_band() -> None:
+    fields = {"event_title": "Summer Reading Challenge"}
+    low = _report(PRESETS["instagram-square"], PROFILES["long-name"], fields)
+    assert low["placement"] == "template" and low["plates"]
+    high_subject = dataclasses.replace
+    del high_subject
+    request = RenderRequest(
+        SOURCE,
+        "top",
+        PRESETS["instagram-square"],
+        focus=Focus(0.2, 0.2, 0.3, 0.3),
+        brand=PROFILES["long-name"],
+        local_fields=fields,
+    )
+    _, top = render_with_layout(request)
+    assert top["placement"] in ("flipped", "band")
+    for plate in top["plates"]:
+        assert not overlaps(_rect(plate), _rect(top["focal_region"]))
+
+
+def test_without_a_logo_the_text_takes_its_place() -> None:
+    with_logo = _report(PRESETS["instagram-square"], PROFILES["long-name"], {})
+    without = _report(PRESETS["instagram-square"], PROFILES["no-logo"], {})
+    left = min(line["box"]["x"] for line in without["lines"] if line["role"] == "name")
+    assert left < 0.06 * 1080
+    logo_left = min(line["box"]["x"] for line in with_logo["lines"] if line["role"] == "name")
+    assert logo_left > with_logo["logo"]["x"] + with_logo["logo"]["width"]
