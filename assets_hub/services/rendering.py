@@ -29,6 +29,7 @@ from assets_hub.media.renditions import (
     RenderResult,
     master_suffices,
     render,
+    render_with_layout,
     rendition_key,
 )
 from assets_hub.models import (
@@ -238,6 +239,17 @@ async def render_now(backends: Backends, prepared: Prepared) -> RenderResult:
     source = await _source(backends, prepared)
     request = dataclasses.replace(prepared.request, source=source)
     return await run_blocking("pillow", render, request)
+
+
+async def layout_now(backends: Backends, prepared: Prepared) -> dict[str, object]:
+    """The layout report of the rendition ``prepared`` names (rendered, not stored): the boxes
+    of photo area, focal region, band, logo, QR code and each line of text (issue 15)."""
+    source = await _source(backends, prepared)
+    request = dataclasses.replace(prepared.request, source=source)
+    _, report = await run_blocking("pillow", render_with_layout, request)
+    report["asset_id"] = str(prepared.asset.id)
+    report["preset"] = prepared.preset.key
+    return report
 
 
 def storage_key_for(key: str, fmt: str) -> str:

@@ -387,3 +387,23 @@ async def test_renditions_of_hidden_unknown_or_fileless_assets_are_not_found(
     # Hidden from library staff (a draft), it is simply not there for them.
     staff = await crew.call("leeds", "GET", study_url, params=params)
     assert staff.status_code == 404 and staff.json()["error"] == "No asset with that id."
+
+
+async def test_layout_report_is_json_through_the_render_endpoint(crew: Crew) -> None:
+    url = f"/api/v1/assets/{crew.asset}/render"  # type: ignore[attr-defined]
+    params = {
+        "preset": "story",
+        "profile": str(crew.profile),  # type: ignore[attr-defined]
+        "layout": "json",
+        "field.event_title": "Summer Reading Challenge",
+    }
+    answer = await crew.call("leeds", "GET", url, params=params)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["frame"] == {"width": 1080, "height": 1920}
+    assert report["band"]["y"] == report["photo_area"]["height"]  # the band is below the photo
+    names = [line["text"] for line in report["lines"] if line["role"] == "name"]
+    assert names == ["Leeds Central Library"]
+    assert all(line["contrast_ok"] for line in report["lines"])
+    bad = await crew.call("leeds", "GET", url, params={**params, "layout": "xml"})
+    assert bad.status_code == 400 and "layout must be json" in bad.text
