@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint fmt bench bench-upload migrations install install-dev check clean docs
+.PHONY: run test lint fmt bench bench-upload migrations install install-dev check clean docs gallery
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +88,10 @@ $(THUMBOR_STAMP):
 	$(PYTHON) -m venv $(THUMBOR_VENV)
 	$(THUMBOR_VENV)/bin/pip install --quiet thumbor
 	touch $@
+
+# A contact sheet of branded renders (every social preset x profiles x test images).
+gallery: install-dev
+	$(BIN)/python bench/gallery.py
 
 # The full-size upload measurement from issue 4 (a 1 GiB file through the API to S3).
 bench-upload: install-dev

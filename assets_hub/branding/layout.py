@@ -24,6 +24,7 @@ rules it keeps (issue 15), which :func:`layout_report` lets tests and editors ch
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -136,7 +137,7 @@ def role_of(fields: tuple[str, ...]) -> str:
 def min_px(role: str, short: int, scale: float) -> int:
     """The smallest size (px) of ``role`` on a frame whose short side is ``short``."""
     spec = ROLES[role]
-    return max(3, round(spec.floor_px * scale), round(spec.min_size * short))
+    return max(3, round(spec.floor_px * scale), math.ceil(spec.min_size * short - 1e-9))
 
 
 def _slot_text(slot: TextSlot, values: Mapping[str, str]) -> tuple[str, str | None]:
@@ -211,9 +212,12 @@ def _stack(
     for item in items:
         spec = ROLES[item.role]
         low = min_px(item.role, short, scale)
-        lower = [size for level, size in elsewhere.items() if level > spec.level]
+        # Larger than every less important level elsewhere, leaving a px per level between.
+        lower = [
+            size + level - spec.level for level, size in elsewhere.items() if level > spec.level
+        ]
         if lower:
-            low = max(low, max(lower) + 1)
+            low = max(low, max(lower))
         high = max(low, round(spec.max_size * short * shrink))
         higher = [size for level, size in used.items() if level < spec.level]
         if higher:
@@ -383,25 +387,35 @@ def plan_layout(
     photo: Rect = (0, 0, w, h)
     if band is not None:
         vertical = band.edge in ("left", "right")
-        # Text column width: the live width less the logo and QR columns.
-        if vertical:
-            column = max(1, round(band.thickness * short) - 2 * pad)
-        else:
-            column = lw - 2 * pad
-            if logo_size:
-                column -= logo_size[0] + gap
-            if qr_side:
-                column -= qr_side + gap
         limit = MAX_BAND * (lw if vertical else lh) - 2 * pad
+        logo_left = template.logo is None or template.logo.box.x + template.logo.box.w / 2 <= 0.5
+        # Variants, tried in turn: logo | text | QR; then (a text-heavy band) logo above the
+        # QR code in one side column, which leaves the text a wider column and fewer lines.
+        variants = [False, True] if (logo_size and qr_side and not vertical) else [False]
         blocks: list[tuple[_Item, TextBlock]] = []
-        for shrink in (1.0, 0.85, 0.72, 0.6, 0.5, 0.0):
-            blocks = _stack(band_items, column, short, scale, shrink)
-            height = _stack_height(blocks)
+        paired = False
+        for paired in variants:
             if vertical:
-                height += (logo_size[1] + gap if logo_size else 0) + (
-                    qr_side + gap if qr_side else 0
-                )
-            if height <= limit:
+                column = max(1, round(band.thickness * short) - 2 * pad)
+            elif paired and logo_size:
+                column = lw - 2 * pad - max(logo_size[0], qr_side) - gap
+            else:
+                column = lw - 2 * pad
+                column -= logo_size[0] + gap if logo_size else 0
+                column -= qr_side + gap if qr_side else 0
+            fitted = False
+            for shrink in (1.0, 0.85, 0.72, 0.6, 0.5, 0.0):
+                blocks = _stack(band_items, column, short, scale, shrink)
+                height = _stack_height(blocks)
+                if vertical:
+                    height += logo_size[1] + gap if logo_size else 0
+                    height += qr_side + gap if qr_side else 0
+                elif paired and logo_size:
+                    height = max(height, logo_size[1] + gap + qr_side)
+                if height <= limit:
+                    fitted = True
+                    break
+            if fitted:
                 break
         else:
             tallest = max(blocks, key=lambda p: p[1].height, default=None)
@@ -421,7 +435,8 @@ def plan_layout(
             if qr_side:
                 qr_box = (bx + pad, ly + lh - pad - qr_side, qr_side, qr_side)
         else:
-            inner = max(content, logo_size[1] if logo_size else 0, qr_side)
+            sides = (logo_size[1] + gap + qr_side) if (paired and logo_size) else 0
+            inner = max(content, logo_size[1] if logo_size else 0, qr_side, sides)
             thickness = inner + 2 * pad
             if band.edge == "bottom":
                 top = ly + lh - thickness
@@ -431,32 +446,34 @@ def plan_layout(
                 top = ly
                 band_rect = (0, 0, w, ly + thickness)
                 photo = (0, band_rect[3], w, h - band_rect[3])
-            logo_left = (
-                template.logo is None or template.logo.box.x + template.logo.box.w / 2 <= 0.5
-            )
             x = lx + pad
             right = lx + lw - pad
-            if logo_size:
+            if paired and logo_size:
+                side_w = max(logo_size[0], qr_side)
+                sx = x if logo_left else right - side_w
+                y0 = top + pad + (inner - sides) // 2
+                logo_box = (sx + (side_w - logo_size[0]) // 2, y0, *logo_size)
+                qr_y = y0 + logo_size[1] + gap
+                qr_box = (sx + (side_w - qr_side) // 2, qr_y, qr_side, qr_side)
                 if logo_left:
-                    logo_box = (x, top + pad + (inner - logo_size[1]) // 2, *logo_size)
-                    x += logo_size[0] + gap
-                else:
-                    logo_box = (
-                        right - logo_size[0],
-                        top + pad + (inner - logo_size[1]) // 2,
-                        *logo_size,
-                    )
-                    right -= logo_size[0] + gap
-            if qr_side:
-                if (
-                    template.qr is not None
-                    and template.qr.box.x + template.qr.box.w / 2 < 0.5
-                    and not logo_left
-                ):
-                    qr_box = (x, top + pad + (inner - qr_side) // 2, qr_side, qr_side)
-                    x += qr_side + gap
-                else:
-                    qr_box = (right - qr_side, top + pad + (inner - qr_side) // 2, qr_side, qr_side)
+                    x += side_w + gap
+            else:
+                if logo_size:
+                    logo_y = top + pad + (inner - logo_size[1]) // 2
+                    if logo_left:
+                        logo_box = (x, logo_y, *logo_size)
+                        x += logo_size[0] + gap
+                    else:
+                        logo_box = (right - logo_size[0], logo_y, *logo_size)
+                        right -= logo_size[0] + gap
+                if qr_side:
+                    qr_y = top + pad + (inner - qr_side) // 2
+                    qr_left = template.qr is not None and template.qr.box.x < 0.5 and not logo_left
+                    if qr_left:
+                        qr_box = (x, qr_y, qr_side, qr_side)
+                        x += qr_side + gap
+                    else:
+                        qr_box = (right - qr_side, qr_y, qr_side, qr_side)
             y = top + pad + (inner - content) // 2
             _place_stack(texts, blocks, x, y, column, text_colour, band_colour)
 

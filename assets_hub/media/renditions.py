@@ -366,18 +366,11 @@ def _render(request: RenderRequest) -> tuple[RenderResult, dict[str, object]]:
             width = max(16, math.floor(preset.width * shrink))
             frame = (width, max(16, math.floor(width * preset.height / preset.width)))
             warnings.append(f"{message}; made at {frame[0]}×{frame[1]}")
+            # The whole layout scales with the smaller frame, its pixel floors too (a
+            # 512 px source cannot carry a story's text at full-size floors).
             scale = frame[0] / preset.width
-            safe = SafeArea(
-                *(
-                    round(v * scale)
-                    for v in (
-                        preset.safe_area.top,
-                        preset.safe_area.right,
-                        preset.safe_area.bottom,
-                        preset.safe_area.left,
-                    )
-                )
-            )
+            s = preset.safe_area
+            safe = SafeArea(*(round(v * scale) for v in (s.top, s.right, s.bottom, s.left)))
     plan = (
         full if (frame == full_frame) else plan_photo(request, source.upright, frame, safe, scale)
     )

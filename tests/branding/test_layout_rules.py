@@ -10,12 +10,14 @@ import dataclasses
 import io
 import itertools
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw
 
 from assets_hub.branding.brand import Brand
+from assets_hub.branding.fonts import load_font
 from assets_hub.branding.layout import check_fit, overlaps
 from assets_hub.branding.overlays import LOCAL_FIELD_LIMITS
 from assets_hub.branding.presets import PRESETS, Preset
@@ -81,6 +83,50 @@ def _subject_low_left() -> bytes:
 
 SOURCE = _subject_low_left()
 FOCUS = Focus(0.2, 0.8, 0.2, 0.3)  # the red disc
+WHOLE = Focus(0.5, 0.5, 1.0, 1.0)  # artwork: all of it is protected, so it is fitted whole
+PHOTOS = Path(__file__).resolve().parent.parent.parent.parent / "shared" / "bench-data" / "photos"
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.convert("RGB").save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def _banner() -> bytes:
+    """A 3000 x 1000 campaign banner: flat colour, title in type reaching both ends."""
+    image = Image.new("RGB", (3000, 1000), (230, 80, 40))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 760, 3000, 1000), fill=(40, 40, 90))
+    title = load_font("sans", 300, bold=True)
+    draw.text((80, 180), "LIBRARIES WEEK 2026", fill="white", font=title)
+    draw.text((80, 800), "Discover more at your library", fill="white", font=load_font("sans", 110))
+    return _jpeg(image)
+
+
+def _poster() -> bytes:
+    """A 1400 x 2000 poster: title at the top, a picture, a footer line."""
+    image = Image.new("RGB", (1400, 2000), (250, 240, 210))
+    draw = ImageDraw.Draw(image)
+    draw.text((90, 90), "READ", fill=(30, 60, 120), font=load_font("serif", 380, bold=True))
+    draw.ellipse((300, 700, 1100, 1500), fill=(60, 150, 90))
+    footer = load_font("sans", 95)
+    draw.text((90, 1760), "Summer Reading Challenge", fill=(30, 60, 120), font=footer)
+    return _jpeg(image)
+
+
+def images(photos: Path = PHOTOS) -> dict[str, tuple[bytes, Focus]]:
+    """The gallery's and these tests' images, with their focal areas."""
+    found = {"subject-low-left": (SOURCE, FOCUS)}
+    astronaut = photos / "astronaut-512.png"
+    if astronaut.exists():  # the public-domain portrait: the face in the upper middle
+        found["face"] = (astronaut.read_bytes(), Focus(0.5, 0.33, 0.36, 0.42))
+    found["wide-banner"] = (_banner(), WHOLE)
+    found["tall-poster"] = (_poster(), WHOLE)
+    return found
+
+
+IMAGES = images()
 
 
 def _rect(box: dict[str, int]) -> tuple[int, int, int, int]:
@@ -96,12 +142,16 @@ def _inside(inner: dict[str, int], outer: dict[str, int]) -> bool:
     )
 
 
-def _report(preset: Preset, brand: Brand, fields: dict[str, str]) -> dict[str, Any]:
+def _report(
+    preset: Preset, brand: Brand, fields: dict[str, str], image: str = "subject-low-left"
+) -> dict[str, Any]:
+    data, focus = IMAGES[image]
     request = RenderRequest(
-        SOURCE,
-        "subject-low-left",
+        data,
+        image,
         preset,
-        focus=FOCUS,
+        focus=focus,
+        allow_smaller=True,
         brand=brand,
         local_fields=fields,
         credit_line="Photo: A. Photographer, CC BY 4.0",
@@ -120,12 +170,15 @@ TOKENS = [
 ]
 
 
+@pytest.mark.parametrize("image", list(IMAGES))
 @pytest.mark.parametrize("profile", list(PROFILES))
 @pytest.mark.parametrize("preset", SOCIAL, ids=[p.key for p in SOCIAL])
-def test_every_rule_holds_on_the_report_of_a_real_render(preset: Preset, profile: str) -> None:
-    report = _report(preset, PROFILES[profile], EVENT)
+def test_every_rule_holds_on_the_report_of_a_real_render(
+    preset: Preset, profile: str, image: str
+) -> None:
+    report = _report(preset, PROFILES[profile], EVENT, image)
     photo, focal, safe = report["photo_area"], report["focal_region"], report["safe_zone"]
-    short = min(preset.width, preset.height)
+    short = min(report["frame"]["width"], report["frame"]["height"])
     # The subject is inside the photo area, and nothing covers it.
     assert focal is not None and _inside(focal, photo)
     for name in ("band", "logo", "qr"):
@@ -149,9 +202,11 @@ def test_every_rule_holds_on_the_report_of_a_real_render(preset: Preset, profile
         sizes[line["role"]] = min(sizes.get(line["role"], 10**6), line["font_size"])
         assert line["contrast_ok"], (line["text"], line["contrast"])
         assert line["contrast"] >= (3.0 if line["large"] else 4.5)
-    assert sizes["credit"] >= max(14, 0.016 * short)
+    # (A source too small for the preset is made smaller, its layout scaled as a whole.)
+    scale = report["frame"]["width"] / preset.width
+    assert sizes["credit"] >= max(14 * scale - 1, 0.016 * short)
     order = [r for r in ("name", "title", "when", "contact", "credit") if r in sizes]
-    assert order == ["name", "title", "when", "contact", "credit"]
+    assert order == ["name", "title", "when", "contact", "credit"], sizes
     assert all(sizes[a] > sizes[b] for a, b in itertools.pairwise(order)), sizes
     # No token split across lines, and no separator at either end of a line.
     text_lines = [line["text"].replace("\u00a0", " ") for line in report["lines"]]
