@@ -189,6 +189,8 @@ def transposed(size: tuple[int, int], swap: bool) -> tuple[int, int]:
     return (size[1], size[0]) if swap else size
 
 
+WHOLE = Focus(0.5, 0.5, 1.0, 1.0)  # the whole image protected: artwork is never cropped
+
 # A focal *point* protects a square this fraction of the source's short side around it; a
 # focal area (or a detected face box) is protected as it is. Either is grown by the margin
 # (a fraction of its own size, at least MIN_MARGIN of the short side) so a subject is never
@@ -248,9 +250,12 @@ def _start_free(
     return min(max(ideal, earliest), latest)
 
 
-def fit_whole(source: tuple[int, int], area: tuple[int, int]) -> Rect:
-    """The window that shows all of ``source`` in ``area`` (artwork): centred, never cut."""
-    scale = min(area[0] / source[0], area[1] / source[1])
+def fit_whole(
+    source: tuple[int, int], area: tuple[int, int], max_upscale: float = math.inf
+) -> Rect:
+    """The window that shows all of ``source`` in ``area`` (artwork): centred, never cut,
+    and scaled up no more than ``max_upscale`` (a small source is shown smaller instead)."""
+    scale = min(area[0] / source[0], area[1] / source[1], max_upscale)
     cw, ch = area[0] / scale, area[1] / scale
     return Rect((source[0] - cw) / 2, (source[1] - ch) / 2, cw, ch)
 

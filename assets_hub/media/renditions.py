@@ -47,6 +47,7 @@ from assets_hub.media.geometry import (
     Focus,
     Rect,
     crop_into,
+    fit_whole,
     focal_region,
     on_source,
     plan_crop,
@@ -106,6 +107,8 @@ class RenderRequest:
     * ``local_fields``: event title/date/time/custom typed by the library (validated here).
     * ``credit_line`` / ``credit_required``: licence credit; required credits that cannot be
       drawn refuse the render instead of silently dropping it.
+    * ``artwork``: fit the whole image into the photo area on its edge colour, never cropped
+      and never refused for size (it is shown smaller instead of upscaled past the limit).
     * ``preview``: a fast ~600 px version for live editing (not stored, not for download).
     * ``allow_smaller``: when the source is too small, render a smaller image (with a warning)
       instead of raising SourceTooSmall.
@@ -116,6 +119,7 @@ class RenderRequest:
     preset: Preset
     format: OutputFormat = "jpeg"
     focus: Focus | None = None
+    artwork: bool = False
     brand: Brand | None = None
     template: Template | None = None
     local_fields: Mapping[str, str] = field(default_factory=dict)
@@ -161,6 +165,7 @@ def _key_material(request: RenderRequest) -> dict[str, object]:
         "preset": asdict(request.preset),
         "format": request.format,
         "focus": asdict(request.focus) if request.focus else None,
+        "artwork": request.artwork,
         "brand": brand.fingerprint() if brand else None,
         "template": template.fingerprint if template else None,
         "fields": sorted(request.local_fields.items()),
@@ -292,7 +297,10 @@ def plan_photo(
             min(area[2], live[0] + live[2] - area[0]),
             min(area[3], live[1] + live[3] - area[1]),
         )
-        crop = crop_into(source, (area[2], area[3]), guarded, keep)
+        if request.artwork:
+            crop = fit_whole(source, (area[2], area[3]), request.preset.max_upscale)
+        else:
+            crop = crop_into(source, (area[2], area[3]), guarded, keep)
         focal = project(region, crop, area) if region else None
         last = PhotoPlan(layout, area, crop, region, focal)
         plates = layout.plates if layout else ()
@@ -354,8 +362,10 @@ def _render(request: RenderRequest) -> tuple[RenderResult, dict[str, object]]:
         message = (
             f"source is {source.upright[0]}×{source.upright[1]} px, too small for "
             f"{preset.name} ({preset.width}×{preset.height}) without upscaling more than "
-            f"{preset.max_upscale:g}×; upload a photo at least "
-            f"{math.ceil(full.crop.width * area_scale / preset.max_upscale)} px wide"
+            f"{preset.max_upscale:g}×; upload a photo of at least "
+            f"{math.ceil(source.upright[0] * area_scale / preset.max_upscale)}×"
+            f"{math.ceil(source.upright[1] * area_scale / preset.max_upscale)} px, "
+            "or mark the asset as artwork if it is a poster or banner (fitted whole)"
         )
         if not (request.allow_smaller or request.preview):
             raise SourceTooSmall(message)

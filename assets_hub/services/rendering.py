@@ -21,7 +21,7 @@ from assets_hub.backends import Backends
 from assets_hub.branding.brand import Brand
 from assets_hub.branding.overlays import Template, TemplateError, parse_template
 from assets_hub.errors import NotFound, Unprocessable
-from assets_hub.media.geometry import Focus
+from assets_hub.media.geometry import WHOLE, Focus
 from assets_hub.media.operations import decode_master
 from assets_hub.media.renditions import (
     RenderError,
@@ -104,10 +104,22 @@ class Prepared:
         return f"{stem}-{self.preset.key}{branded}{_EXTENSIONS[self.request.format]}"
 
 
-def _focus(asset: Asset) -> Focus | None:
-    if asset.focal_x is None or asset.focal_y is None:
+def _focus(asset: Asset, version: AssetVersion | None = None) -> Focus | None:
+    """What the crop protects: artwork whole; else the editors' focal point, which wins over
+    the subject found at ingest (faces, else a salient region); else None (saliency)."""
+    if asset.artwork:
+        return WHOLE
+    if asset.focal_x is not None and asset.focal_y is not None:
+        return Focus(asset.focal_x, asset.focal_y)
+    box = version.subject_box if version is not None else None
+    if not box:
         return None
-    return Focus(asset.focal_x, asset.focal_y)
+    try:
+        x, y = float(box["x"]), float(box["y"])  # type: ignore[arg-type]
+        w, h = float(box["width"]), float(box["height"])  # type: ignore[arg-type]
+        return Focus(min(1.0, x + w / 2), min(1.0, y + h / 2), w, h)
+    except (KeyError, TypeError, ValueError):
+        return None  # a box from an older detector: crop by saliency instead
 
 
 def _master_size(version: AssetVersion) -> tuple[int, int]:
@@ -164,7 +176,7 @@ async def prepare(
         profile_version = view.version
         brand = await brand_of(backends, profile_version)
     render_preset = to_render_preset(preset)
-    focus = _focus(asset)
+    focus = _focus(asset, version)
     use_master = master_suffices(_master_size(version), render_preset, focus)
     width, height = version.width or 0, version.height or 0
     if not use_master and max(width, height) <= MASTER_LONG_SIDE:
@@ -177,6 +189,7 @@ async def prepare(
             preset=render_preset,
             format=ask.format or render_preset.default_format,  # type: ignore[arg-type]
             focus=focus,
+            artwork=asset.artwork,
             brand=brand,
             template=await _template(asset) if brand else None,
             local_fields=ask.fields,

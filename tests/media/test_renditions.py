@@ -404,3 +404,21 @@ def test_a_resize_in_bands_equals_the_whole(
     assert sum(levels[3:]) <= out[0] * out[1] // 10_000
     seam = ImageChops.difference(banded, whole).crop((0, out[1] // 2 - 2, out[0], out[1] // 2 + 2))
     assert max(ImageStat.Stat(seam).mean) < 0.1  # a seam would differ all along those rows
+
+
+def test_artwork_is_fitted_whole_on_its_edge_colour_and_never_refused() -> None:
+    banner = Image.new("RGB", (800, 267), (230, 80, 40))
+    ImageDraw.Draw(banner).rectangle((0, 0, 799, 30), fill=(255, 255, 255))  # a top strip
+    ImageDraw.Draw(banner).rectangle((0, 236, 799, 266), fill=(0, 0, 0))  # a bottom strip
+    data = _png(banner)
+    for key in ("instagram-square", "story", "x-post"):
+        preset = PRESETS[key]
+        result = render(RenderRequest(data, "b", preset, format="png", artwork=True))
+        image = Image.open(io.BytesIO(result.data)).convert("RGB")
+        assert image.size == (preset.width, preset.height)  # not refused, not made smaller
+        colours = {c for _, c in image.getcolors(1 << 20) or []}
+        # Both strips survive: nothing of the banner was cut off.
+        assert any(c[0] > 240 and c[1] > 240 for c in colours)
+        assert any(max(c) < 15 for c in colours)
+    with pytest.raises(SourceTooSmall, match="or mark the asset as artwork"):
+        render(RenderRequest(data, "b", PRESETS["story"]))
