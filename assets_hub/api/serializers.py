@@ -75,6 +75,8 @@ def asset_json(
             "channels": asset.consent_channels,
         },
         "focal_point": ([asset.focal_x, asset.focal_y] if asset.focal_x is not None else None),
+        "artwork": asset.artwork,
+        "subject": version.subject_box if version is not None else None,
         "revision": asset.revision,
         "deleted_at": _iso(asset.deleted_at),
         "version": version_json(version),

@@ -296,6 +296,7 @@ async def upload_asset(
             expires_at=meta.expires_at,
             focal_x=meta.focal_point[0] if meta.focal_point else None,
             focal_y=meta.focal_point[1] if meta.focal_point else None,
+            artwork=meta.artwork,
             created_by=uploader,
         )
         for name in meta.tags:

@@ -77,6 +77,8 @@ async def update_metadata(
         changes["audience"] = list(meta.audience)
     if "focal_point" in given:
         changes["focal_x"], changes["focal_y"] = meta.focal_point or (None, None)
+    if "artwork" in given:
+        changes["artwork"] = meta.artwork
     if "kind" in given and meta.kind is not None:
         version = await AssetVersion.filter(asset=asset).order_by("-number").first()
         if version is not None:

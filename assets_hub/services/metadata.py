@@ -35,7 +35,7 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 EDITABLE = (
     "title", "description", "tags", "campaign", "kind", "audience", "alt_text", "credit",
     "licence", "licence_terms", "licence_expires_at", "language", "embargo_until", "expires_at",
-    "focal_point",
+    "focal_point", "artwork",
 )  # fmt: skip
 
 
@@ -63,6 +63,7 @@ class AssetMetadata:
     embargo_until: datetime | None = None
     expires_at: datetime | None = None
     focal_point: tuple[float, float] | None = None
+    artwork: bool = False  # fitted whole, never cropped (issue 15)
     given: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -159,6 +160,11 @@ def parse_metadata(
         else:
             meta.status = Status(raw_status)
     meta.focal_point = _focal_point(values.get("focal_point"), problems)
+    raw_artwork = values.get("artwork", False)
+    if raw_artwork in (True, False, "true", "false", "1", "0", "yes", "no", "on", ""):
+        meta.artwork = raw_artwork in (True, "true", "1", "yes", "on")
+    else:
+        problems.append("artwork: true or false")
     if problems:
         raise Unprocessable("Please correct: " + "; ".join(problems) + ".")
     return meta

@@ -407,3 +407,33 @@ async def test_layout_report_is_json_through_the_render_endpoint(crew: Crew) -> 
     assert all(line["contrast_ok"] for line in report["lines"])
     bad = await crew.call("leeds", "GET", url, params={**params, "layout": "xml"})
     assert bad.status_code == 400 and "layout must be json" in bad.text
+
+
+async def test_flat_artwork_is_suggested_at_upload_and_then_fitted_whole(crew: Crew) -> None:
+    banner = Image.new("RGB", (900, 300), (230, 80, 40))
+    banner.paste((40, 40, 90), (0, 230, 900, 300))
+    out = io.BytesIO()
+    banner.save(out, "PNG")
+    upload = await crew.call(
+        "editor",
+        "POST",
+        "/api/v1/assets",
+        data=PUBLISHABLE,
+        files={"file": ("banner.png", out.getvalue(), "image/png")},
+    )
+    assert upload.status_code == 201, upload.text
+    body = upload.json()
+    assert any("mark it as artwork" in w for w in body["warnings"])
+    assert body["artwork"] is False and body["subject"]["kind"] in ("faces", "salient")
+    url = f"/api/v1/assets/{body['id']}"
+    params = {"preset": "story", "profile": str(crew.profile)}  # type: ignore[attr-defined]
+    refused = await crew.call("editor", "GET", f"{url}/render", params=params)
+    assert refused.status_code == 422 and "mark the asset as artwork" in refused.text
+    marked = await crew.call(
+        "editor", "PATCH", url, json={"artwork": True, "revision": body["revision"]}
+    )
+    assert marked.status_code == 200 and marked.json()["artwork"] is True
+    made = await crew.call("editor", "GET", f"{url}/render", params=params)
+    assert made.status_code == 200, made.text
+    with Image.open(io.BytesIO(made.content)) as image:
+        assert image.size == (1080, 1920)
