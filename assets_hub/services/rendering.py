@@ -19,6 +19,7 @@ from tortoise.context import TortoiseContext
 from assets_hub.auth.principal import Principal, viewer_for
 from assets_hub.backends import Backends
 from assets_hub.branding.brand import Brand
+from assets_hub.branding.layout import FitProblem, check_fit
 from assets_hub.branding.overlays import Template, TemplateError, parse_template
 from assets_hub.errors import NotFound, Unprocessable
 from assets_hub.media.geometry import WHOLE, Focus
@@ -252,6 +253,24 @@ async def render_now(backends: Backends, prepared: Prepared) -> RenderResult:
     source = await _source(backends, prepared)
     request = dataclasses.replace(prepared.request, source=source)
     return await run_blocking("pillow", render, request)
+
+
+def fit_problems(request: RenderRequest) -> list[FitProblem]:
+    """The renderer's own fit check for a rendition (``prepare(...).request``); no pixels.
+
+    [] when its text fits; otherwise each problem names the slot and the field to shorten
+    (see :func:`assets_hub.branding.layout.check_fit`). Unbranded requests always fit.
+    """
+    if request.brand is None:
+        return []
+    return check_fit(
+        request.brand,
+        request.local_fields,
+        [request.preset],
+        template=request.template,
+        credit=request.credit_line,
+        credit_required=request.credit_required,
+    )
 
 
 async def layout_now(backends: Backends, prepared: Prepared) -> dict[str, object]:

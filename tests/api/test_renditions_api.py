@@ -437,3 +437,4 @@ async def test_flat_artwork_is_suggested_at_upload_and_then_fitted_whole(crew: C
     assert made.status_code == 200, made.text
     with Image.open(io.BytesIO(made.content)) as image:
         assert image.size == (1080, 1920)
+

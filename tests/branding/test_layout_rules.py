@@ -230,12 +230,9 @@ def test_text_within_every_field_limit_fits_every_preset() -> None:
         name: ("Llyfrgell " * 40)[:limit].strip() for name, limit in LOCAL_FIELD_LIMITS.items()
     }
     assert check_fit(PROFILES["long-name"], EVENT, list(PRESETS.values())) == []
-    problems = check_fit(PROFILES["long-name"], longest, list(PRESETS.values()))
-    # Every field at its limit at once is more than a link card holds: the check names the
-    # field to shorten instead of "264 characters, at most 200".
-    for problem in problems:
-        assert problem.field in LOCAL_FIELD_LIMITS or problem.field == "library_name"
-        assert "shorten" in problem.message
+    # Every field at its limit at once still fits every preset (the event moves into the
+    # band, sizes shrink to their minimums, lines reflow).
+    assert check_fit(PROFILES["long-name"], longest, list(PRESETS.values())) == []
 
 
 def test_a_plate_moves_off_the_subject_or_into_the_band() -> None:
@@ -265,3 +262,19 @@ def test_without_a_logo_the_text_takes_its_place() -> None:
     assert left < 0.06 * 1080
     logo_left = min(line["box"]["x"] for line in with_logo["lines"] if line["role"] == "name")
     assert logo_left > with_logo["logo"]["x"] + with_logo["logo"]["width"]
+
+
+def test_the_services_fit_check_answers_for_one_request() -> None:
+    from assets_hub.services.rendering import fit_problems
+
+    preset = PRESETS["facebook-link"]
+    # One 110-letter "word" can be neither shrunk nor broken into this card's width.
+    too_much = {"event_title": "Storytime" + "e" * 100}
+    crowded = RenderRequest(SOURCE, "v", preset, brand=PROFILES["long-name"], local_fields=too_much)
+    problems = fit_problems(crowded)
+    assert problems and all(p.preset == "facebook-link" for p in problems)
+    assert [(p.slot, p.field) for p in problems] == [("title", "event_title")]
+    assert "shorten event title" in problems[0].message
+    fine = RenderRequest(SOURCE, "v", preset, brand=PROFILES["long-name"], local_fields=EVENT)
+    assert fit_problems(fine) == []
+    assert fit_problems(RenderRequest(SOURCE, "v", preset)) == []
