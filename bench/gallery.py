@@ -31,11 +31,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--photos", type=Path, default=PHOTOS, help="the bench photos")
     args = parser.parse_args()
-    out: Path = args.out
+    page = build(args.out, args.photos)
+    print(f"wrote {page}")
+
+
+def build(out: Path, photos: Path = PHOTOS) -> Path:
+    """Render the contact sheet into ``out``; the path of its index.html."""
     out.mkdir(parents=True, exist_ok=True)
     presets = [p for p in PRESETS.values() if not p.key.startswith("poster")]
     rows = []
-    for image_name, (data, focus) in images(args.photos).items():
+    for image_name, (data, focus) in images(photos).items():
         for profile_name, brand in PROFILES.items():
             cells = []
             for preset in presets:
@@ -71,7 +76,7 @@ td,th{{vertical-align:top;padding:4px;border-bottom:1px solid #ccc}}p{{margin:2p
 <h1>Branded renders: every social preset × profile × test image</h1>
 <table><tr><th></th>{head}</tr>{"".join(rows)}</table></html>"""
     (out / "index.html").write_text(page)
-    print(f"wrote {out / 'index.html'} ({len(rows)} rows × {len(presets)} presets)")
+    return out / "index.html"
 
 
 if __name__ == "__main__":
