@@ -160,7 +160,11 @@ def decode_for(
 
 def edge_colour(image: Image.Image) -> tuple[int, int, int]:
     """The mean colour of ``image``'s outermost pixels: a background it can sit on."""
-    small = image.convert("RGB").resize((24, 24), Image.Resampling.BOX)
+    rgb = image.convert("RGB")
+    if min(rgb.size) <= 2:  # a strip (one edge) already: all of it
+        r, g, b = (round(v) for v in ImageStat.Stat(rgb).mean)
+        return r, g, b
+    small = rgb.resize((24, 24), Image.Resampling.BOX)
     ring = Image.new("L", small.size, 255)
     ring.paste(0, (1, 1, 23, 23))
     r, g, b = (round(v) for v in ImageStat.Stat(small, ring).mean)

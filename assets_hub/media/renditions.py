@@ -331,6 +331,17 @@ def _photo(pixels: Image.Image, crop: Rect, out: tuple[int, int]) -> Image.Image
     part, (x, y, w, h) = on_source(crop, pixels.size, out)
     scaled = crop_resize(pixels, part, (w, h))
     canvas = Image.new(scaled.mode, out, edge_colour(scaled))
+    # Each gap takes the colour of the edge it continues: a banner's top strip runs on above
+    # it and its bottom strip below, instead of one muddy average all round.
+    sides = {
+        (0, 0, out[0], y): scaled.crop((0, 0, w, 1)),
+        (0, y + h, out[0], out[1]): scaled.crop((0, h - 1, w, h)),
+        (0, y, x, y + h): scaled.crop((0, 0, 1, h)),
+        (x + w, y, out[0], y + h): scaled.crop((w - 1, 0, w, h)),
+    }
+    for (left, top, right, bottom), edge in sides.items():
+        if right > left and bottom > top:
+            canvas.paste(edge_colour(edge), (left, top, right, bottom))
     canvas.paste(scaled, (x, y))
     return canvas
 
