@@ -17,6 +17,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from PIL import Image, ImageDraw, ImageFont
@@ -121,6 +122,15 @@ def _break_word(word: str, font: ImageFont.FreeTypeFont, width: float) -> list[s
     return pieces
 
 
+@lru_cache(maxsize=16384)
+def measure(font: ImageFont.FreeTypeFont, text: str) -> float:
+    """``font.getlength(text)``, cached: shaping costs ~40 µs a word, and shrink-to-fit,
+    balancing and the layout's fallbacks measure the same words at the same sizes again and
+    again (fonts come from :func:`~assets_hub.branding.fonts.load_font`'s cache, so one
+    object per face and size)."""
+    return font.getlength(text)
+
+
 def wrap(
     text: str,
     font: ImageFont.FreeTypeFont,
@@ -141,14 +151,10 @@ def wrap(
     1000-character texts quadratic); each finished line is then measured as a whole and a
     word moves down if kerning or shaping across spaces made it too long after all.
     """
-    space = font.getlength(" ")
-    widths: dict[str, float] = {}
+    space = measure(font, " ")
 
     def length(word: str) -> float:
-        found = widths.get(word)
-        if found is None:
-            found = widths[word] = font.getlength(word)
-        return found
+        return measure(font, word)
 
     lines: list[str] = []
     for paragraph in text.split("\n"):
@@ -222,7 +228,7 @@ def _push(
     width: float,
 ) -> None:
     """Append ``words`` as a line, moving trailing words back to ``queue`` until it fits."""
-    while len(words) > 1 and font.getlength(" ".join(words)) > width:
+    while len(words) > 1 and measure(font, " ".join(words)) > width:
         queue.append(words.pop())
     lines.append(" ".join(words))
 
