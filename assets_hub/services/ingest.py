@@ -27,7 +27,6 @@ from assets_hub.media.inspect import (
 from assets_hub.media.keys import derived_key, original_key
 from assets_hub.media.sniff import PDF, SNIFF_BYTES, MediaType, sniff
 from assets_hub.media.strip import stripped_original, stripped_to_temp
-from assets_hub.media.subject import ARTWORK_FLAT_SHARE
 from assets_hub.models import Asset, AssetVersion, Campaign, Kind, Status, Tag, User
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
@@ -174,11 +173,6 @@ async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
             await run_blocking("files", stripped.close)
     stored = StoredFile(media, fields)
     stored.warnings, stored.similar = await _duplicate_warnings(digest, inspection.phash)
-    if (inspection.flat_share or 0) >= ARTWORK_FLAT_SHARE:
-        stored.warnings.append(
-            "This image is mostly flat colour, like a poster or banner: mark it as artwork "
-            "(artwork=true) so that no size crops it."
-        )
     return stored
 
 

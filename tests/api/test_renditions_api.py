@@ -423,7 +423,7 @@ async def test_flat_artwork_is_suggested_at_upload_and_then_fitted_whole(crew: C
     )
     assert upload.status_code == 201, upload.text
     body = upload.json()
-    assert any("mark it as artwork" in w for w in body["warnings"])
+    assert body["artwork_suggested"] is True  # mostly flat colour
     assert body["artwork"] is False and body["subject"]["kind"] in ("faces", "salient")
     url = f"/api/v1/assets/{body['id']}"
     params = {"preset": "story", "profile": str(crew.profile)}  # type: ignore[attr-defined]
@@ -433,8 +433,8 @@ async def test_flat_artwork_is_suggested_at_upload_and_then_fitted_whole(crew: C
         "editor", "PATCH", url, json={"artwork": True, "revision": body["revision"]}
     )
     assert marked.status_code == 200 and marked.json()["artwork"] is True
+    assert marked.json()["artwork_suggested"] is False
     made = await crew.call("editor", "GET", f"{url}/render", params=params)
     assert made.status_code == 200, made.text
     with Image.open(io.BytesIO(made.content)) as image:
         assert image.size == (1080, 1920)
-

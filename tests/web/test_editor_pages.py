@@ -487,7 +487,13 @@ def editor_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
         licence_expires_at=now + timedelta(days=3),
     )
     version = SimpleNamespace(
-        number=2, filename=canary, media_type=canary, size=1234, created_at=now, subject_box=None
+        number=2,
+        filename=canary,
+        media_type=canary,
+        size=1234,
+        created_at=now,
+        subject_box=None,
+        flat_share=0.9,
     )
     names = (
         "title", "description", "tags", "campaign", "kind", "alt_text", "credit", "licence",
