@@ -62,7 +62,10 @@ def _wants_layout(request: Request) -> bool:
     """``layout=json``: the layout report of the rendition instead of its image."""
     value = request.query_params.get("layout")
     if value not in (None, "json"):
-        raise BadRequest("layout must be json (the layout report) or left out (the image)")
+        raise BadRequest(
+            "layout must be json (the layout report), overlay (previews: the boxes drawn) "
+            "or left out (the image)"
+        )
     return value == "json"
 
 
@@ -104,6 +107,9 @@ async def preview(request: Request) -> Response:
     backends = backends_of(request)
     ask = render_ask(request.path_params["asset_id"], request.query_params, preview=True)
     prepared = await rendering.prepare(backends, require_principal(request), ask)
+    if request.query_params.get("layout") == "overlay":  # the preview with its boxes drawn
+        data = await rendering.layout_overlay_now(backends, prepared)
+        return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
     if _wants_layout(request):
         return JSONResponse(await rendering.layout_now(backends, prepared))
     result = await rendering.render_now(backends, prepared)

@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from PIL import Image, ImageDraw
+
 from assets_hub.branding.brand import Brand, clean_local_fields
 from assets_hub.branding.colour import contrast_ratio, readable_text_colour
 from assets_hub.branding.overlays import DEFAULT_TEMPLATE, Template, TextSlot
@@ -838,3 +840,37 @@ def layout_report(
             )
     report["lines"] = lines
     return report
+
+
+# --- the report drawn over a preview, for editors ----------------------------------------
+
+_REPORT_COLOURS = {
+    "safe_zone": (220, 0, 0),
+    "photo_area": (0, 90, 255),
+    "focal_region": (0, 200, 0),
+    "logo": (255, 140, 0),
+    "qr": (255, 140, 0),
+    "plates": (160, 0, 200),
+    "lines": (255, 0, 160),
+}
+
+
+def draw_report(image: Image.Image, report: Mapping[str, Any]) -> Image.Image:
+    """``image`` (the render the report describes) with the report's boxes outlined: safe
+    zone red, photo area blue, focal region green, logo and QR orange, text lines pink."""
+    out = image.convert("RGB")
+    draw = ImageDraw.Draw(out)
+    width = max(1, round(min(out.size) / 300))
+
+    def outline(box: Mapping[str, int] | None, colour: tuple[int, int, int]) -> None:
+        if box:
+            x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+            draw.rectangle((x, y, x + w - 1, y + h - 1), outline=colour, width=width)
+
+    for name in ("safe_zone", "photo_area", "focal_region", "logo", "qr"):
+        outline(report.get(name), _REPORT_COLOURS[name])
+    for plate in report.get("plates", []):
+        outline(plate, _REPORT_COLOURS["plates"])
+    for line in report.get("lines", []):
+        outline(line["box"], _REPORT_COLOURS["lines"])
+    return out

@@ -221,26 +221,15 @@ def with_margin(region: Rect, source: tuple[int, int]) -> Rect:
     return Rect(left, top, right - left, bottom - top)
 
 
-def _start(
+def _start_free(
     length: float, window: float, scale: float, lo: float, hi: float, keep: tuple[float, float]
 ) -> float:
     """Start of a ``window`` (source px) so that ``[lo, hi]`` lands in ``keep`` (area px).
 
-    ``scale`` is area px per source px. Centred in ``keep`` when it fits there; centred on the
-    region when the region is larger than ``keep``.
+    ``scale`` is area px per source px. The window stays on the source (centred on the
+    region) as far as that allows; it reaches past the source only to bring the region into
+    ``keep``, and a window larger than the source is centred on it.
     """
-    a, b = keep
-    centre = (lo + hi) / 2 - (a + b) / 2 / scale
-    earliest, latest = hi - b / scale, lo - a / scale
-    start = min(max(centre, earliest), latest) if earliest <= latest else centre
-    return min(max(start, 0.0), max(0.0, length - window))
-
-
-def _start_free(
-    length: float, window: float, scale: float, lo: float, hi: float, keep: tuple[float, float]
-) -> float:
-    """Like :func:`_start` for a window that may be larger than the source: the region in
-    ``keep``, and as much of the window on the source as that allows."""
     a, b = keep
     earliest, latest = hi - b / scale, lo - a / scale
     if window >= length:
@@ -303,8 +292,11 @@ def crop_into(
             cw,
             ch,
         )
-    left = _start(source[0], cw, scale, region.left, region.right, (k[0], k[2]))
-    top = _start(source[1], ch, scale, region.top, region.bottom, (k[1], k[3]))
+    # The window may reach past the source (filled there) when that is the only way to bring
+    # the region inside ``keep``: a face at the very top of a photo, made into a story whose
+    # top 250 px the platform covers, gets filler under the profile bar instead of the face.
+    left = _start_free(source[0], cw, scale, region.left, region.right, (k[0], k[2]))
+    top = _start_free(source[1], ch, scale, region.top, region.bottom, (k[1], k[3]))
     return Rect(left, top, cw, ch)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import re
 import weakref
 from collections import OrderedDict
@@ -19,7 +20,7 @@ from tortoise.context import TortoiseContext
 from assets_hub.auth.principal import Principal, viewer_for
 from assets_hub.backends import Backends
 from assets_hub.branding.brand import Brand
-from assets_hub.branding.layout import FitProblem, check_fit
+from assets_hub.branding.layout import FitProblem, check_fit, draw_report
 from assets_hub.branding.overlays import Template, TemplateError, parse_template
 from assets_hub.errors import NotFound, Unprocessable
 from assets_hub.media.geometry import WHOLE, Focus
@@ -282,6 +283,21 @@ async def layout_now(backends: Backends, prepared: Prepared) -> dict[str, object
     report["asset_id"] = str(prepared.asset.id)
     report["preset"] = prepared.preset.key
     return report
+
+
+async def layout_overlay_now(backends: Backends, prepared: Prepared) -> bytes:
+    """The rendition as PNG with its layout report's boxes outlined (for editors' previews)."""
+    source = await _source(backends, prepared)
+    request = dataclasses.replace(prepared.request, source=source)
+
+    def draw() -> bytes:
+        result, report = render_with_layout(request)
+        with Image.open(io.BytesIO(result.data)) as image:
+            out = io.BytesIO()
+            draw_report(image, report).save(out, "PNG", compress_level=1)
+        return out.getvalue()
+
+    return await run_blocking("pillow", draw)
 
 
 def storage_key_for(key: str, fmt: str) -> str:

@@ -438,3 +438,17 @@ async def test_flat_artwork_is_suggested_at_upload_and_then_fitted_whole(crew: C
     assert made.status_code == 200, made.text
     with Image.open(io.BytesIO(made.content)) as image:
         assert image.size == (1080, 1920)
+
+
+async def test_editors_see_the_layout_drawn_over_the_preview(crew: Crew) -> None:
+    url = f"/api/v1/assets/{crew.asset}/render/preview"  # type: ignore[attr-defined]
+    params = {"preset": "instagram-square", "profile": str(crew.profile), "layout": "overlay"}  # type: ignore[attr-defined]
+    drawn = await crew.call("leeds", "GET", url, params=params)
+    assert drawn.status_code == 200 and drawn.headers["content-type"] == "image/png"
+    report = (await crew.call("leeds", "GET", url, params={**params, "layout": "json"})).json()
+    with Image.open(io.BytesIO(drawn.content)) as image:
+        rgb = image.convert("RGB")
+        assert rgb.size == (report["frame"]["width"], report["frame"]["height"])
+        photo = report["photo_area"]
+        # The photo area's outline is drawn in blue along its top edge.
+        assert rgb.getpixel((photo["x"] + photo["width"] // 2, photo["y"])) == (0, 90, 255)

@@ -181,6 +181,7 @@ def test_every_rule_holds_on_the_report_of_a_real_render(
     short = min(report["frame"]["width"], report["frame"]["height"])
     # The subject is inside the photo area, and nothing covers it.
     assert focal is not None and _inside(focal, photo)
+    assert _inside(focal, safe)  # and not under the platform's bars
     for name in ("band", "logo", "qr"):
         if report[name] is not None:
             assert not overlaps(_rect(report[name]), _rect(focal)), name
