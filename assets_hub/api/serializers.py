@@ -83,6 +83,7 @@ def asset_json(
         },
         "focal_point": ([asset.focal_x, asset.focal_y] if asset.focal_x is not None else None),
         "artwork": asset.artwork,
+        "variant_of": str(asset.variant_of) if asset.variant_of else None,
         # Mostly flat colour (a poster, a banner): the editors are asked to mark it artwork.
         "artwork_suggested": not asset.artwork and looks_like_artwork(version),
         "subject": version.subject_box if version is not None else None,

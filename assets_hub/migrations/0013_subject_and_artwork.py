@@ -25,4 +25,9 @@ class Migration(migrations.Migration):
             name="artwork",
             field=fields.BooleanField(default=False),
         ),
+        ops.AddField(
+            model_name="Asset",
+            name="variant_of",
+            field=fields.UUIDField(null=True),
+        ),
     ]

@@ -93,6 +93,9 @@ class Asset(Model):
     focal_y = fields.FloatField(null=True)
     # Artwork (posters, banners, anything with type in it) is fitted whole, never cropped.
     artwork = fields.BooleanField(default=False)
+    # A per-aspect variant (square, portrait, story, landscape) of this artwork asset: each
+    # preset renders whichever of the artwork and its variants is closest to its shape.
+    variant_of = fields.UUIDField(null=True)
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="assets_created", null=True, on_delete=fields.SET_NULL
     )

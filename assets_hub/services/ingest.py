@@ -232,6 +232,17 @@ async def backfill_phash_quarters(batch: int = 500) -> int:
         filled += len(rows)
 
 
+async def artwork_to_vary(
+    target: uuid.UUID | None, *, own_id: uuid.UUID | None = None
+) -> uuid.UUID | None:
+    """``target`` when it is an artwork asset another asset may be a variant of; 422 if not."""
+    if target is None:
+        return None
+    if target == own_id or not await Asset.filter(id=target, artwork=True).exists():
+        raise Unprocessable("variant_of: no artwork asset with that id (mark it artwork first)")
+    return target
+
+
 async def campaign_by_slug(slug: str | None) -> Campaign | None:
     """The campaign with this slug (None for none); 422 listing the known slugs otherwise."""
     if slug is None:
@@ -291,6 +302,7 @@ async def upload_asset(
             focal_x=meta.focal_point[0] if meta.focal_point else None,
             focal_y=meta.focal_point[1] if meta.focal_point else None,
             artwork=meta.artwork,
+            variant_of=await artwork_to_vary(meta.variant_of),
             created_by=uploader,
         )
         for name in meta.tags:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
+import math
 import re
 import weakref
 from collections import OrderedDict
@@ -22,6 +23,7 @@ from assets_hub.backends import Backends
 from assets_hub.branding.brand import Brand
 from assets_hub.branding.layout import FitProblem, check_fit, draw_report
 from assets_hub.branding.overlays import Template, TemplateError, parse_template
+from assets_hub.branding.presets import Preset as RenderPreset
 from assets_hub.errors import NotFound, Unprocessable
 from assets_hub.media.geometry import WHOLE, Focus
 from assets_hub.media.operations import decode_master
@@ -69,6 +71,7 @@ _STORED: weakref.WeakKeyDictionary[TortoiseContext, OrderedDict[str, Rendition]]
 )
 _STORED_MAX = 4096
 _TEMPLATE_CHOICE = "template_choice__template"  # joined to the asset by prepare()
+ONLY_IMAGES = "Only images have renditions; download the original instead."
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,28 @@ def _master_size(version: AssetVersion) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+async def closest_variant(
+    asset: Asset, version: AssetVersion, preset: RenderPreset
+) -> AssetVersion:
+    """The current version of whichever of the artwork and its per-aspect variants (assets
+    whose ``variant_of`` is it) is closest in shape to ``preset``; the artwork's own metadata
+    (licence, credit, consent) still applies."""
+    variants = await Asset.filter(variant_of=asset.id, deleted_at=None).values_list("id", flat=True)
+    if not variants:
+        return version
+    candidates = [version]
+    for variant_id in variants:
+        current = await AssetVersion.filter(asset_id=variant_id).order_by("-number").first()
+        if current is not None and current.master_key and current.width and current.height:
+            candidates.append(current)
+    target = math.log(preset.width / preset.height)
+
+    def distance(v: AssetVersion) -> float:
+        return abs(math.log((v.width or 1) / (v.height or 1)) - target)
+
+    return min(candidates, key=distance)  # ties: the artwork itself (first)
+
+
 async def _template(asset: Asset) -> Template | None:
     # prepare() read the asset with its template choice joined (None: the default template).
     choice = asset.template_choice
@@ -161,7 +186,7 @@ async def prepare(
     viewer = viewer or viewer_for(principal)
     asset, version = await asset_and_version(ask.asset_id, viewer, joined=(_TEMPLATE_CHOICE,))
     if not version.master_key:
-        raise Unprocessable("Only images have renditions; download the original instead.")
+        raise Unprocessable(ONLY_IMAGES)
     preset = await active_preset(ask.preset)
     channels = asset.consent_channels
     if channels is not None and preset.channel not in channels:
@@ -178,12 +203,17 @@ async def prepare(
         profile_version = view.version
         brand = await brand_of(backends, profile_version)
     render_preset = to_render_preset(preset)
+    if asset.artwork:
+        version = await closest_variant(asset, version, render_preset)
+    master_key = version.master_key
+    if not master_key:  # never for a variant: they are chosen only with a master
+        raise Unprocessable(ONLY_IMAGES)
     focus = _focus(asset, version)
     use_master = master_suffices(_master_size(version), render_preset, focus)
     width, height = version.width or 0, version.height or 0
     if not use_master and max(width, height) <= MASTER_LONG_SIDE:
         use_master = True  # the original is no larger than the master: nothing to gain
-    source_key = version.master_key if use_master else version.storage_key
+    source_key = master_key if use_master else version.storage_key
     try:
         request = RenderRequest(
             source=b"",

@@ -8,6 +8,7 @@ import copy
 import io
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -452,3 +453,43 @@ async def test_editors_see_the_layout_drawn_over_the_preview(crew: Crew) -> None
         photo = report["photo_area"]
         # The photo area's outline is drawn in blue along its top edge.
         assert rgb.getpixel((photo["x"] + photo["width"] // 2, photo["y"])) == (0, 90, 255)
+
+
+async def test_each_preset_renders_the_closest_per_aspect_variant_of_an_artwork(
+    crew: Crew,
+) -> None:
+    async def upload(size: tuple[int, int], colour: str, **extra: object) -> dict[str, Any]:
+        out = io.BytesIO()
+        Image.new("RGB", size, colour).save(out, "PNG")
+        answer = await crew.call(
+            "editor",
+            "POST",
+            "/api/v1/assets",
+            data={**PUBLISHABLE, **extra},
+            files={"file": ("art.png", out.getvalue(), "image/png")},
+        )
+        assert answer.status_code == 201, answer.text
+        return dict(answer.json())
+
+    wide = await upload((1800, 600), "#e05028", artwork="true")
+    tall = await upload((900, 1600), "#2850e0", artwork="true", variant_of=wide["id"])
+    assert tall["variant_of"] == wide["id"]
+    refused = await crew.call(
+        "editor",
+        "PATCH",
+        f"/api/v1/assets/{tall['id']}",
+        json={"variant_of": tall["id"], "revision": tall["revision"]},
+    )
+    assert refused.status_code == 422 and "variant_of" in refused.text
+    url = f"/api/v1/assets/{wide['id']}/render"
+    colours = {}
+    for preset in ("story", "web-banner"):
+        params = {"preset": preset, "format": "png"}
+        made = await crew.call("editor", "GET", url, params=params)
+        assert made.status_code == 200, made.text
+        with Image.open(io.BytesIO(made.content)) as image:
+            colours[preset] = image.convert("RGB").getpixel((image.width // 2, image.height // 2))
+    red, _, blue = colours["story"]
+    assert blue > 200 and red < 60  # the tall (blue) variant
+    red, _, blue = colours["web-banner"]
+    assert red > 200 and blue < 60  # the wide (red) artwork itself
