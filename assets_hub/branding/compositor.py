@@ -1,10 +1,11 @@
-"""Build the branded overlay for a frame and lay it over a rendition; pure, blocking.
+"""Draw a layout (:mod:`assets_hub.branding.layout`) and lay it over a rendition; pure, blocking.
 
-The overlay (band, scaled logo, laid-out text, QR code, plates) depends only on the brand,
-template, frame size, safe area and fields, never on the photo, so one layer serves every
-asset rendered for the same library, template and preset: :func:`overlay_for` keeps recent
-layers in a small LRU cache bounded by bytes. The layer is kept as pieces: the opaque band,
-copied onto the photo, and the rest cropped to its content and blended.
+The overlay (band, scaled logo, laid-out text, QR code, plates) depends on the brand,
+template, frame size, safe area, fields and the plates' placement (chosen by the renderer
+from where the subject is), never on the photo's pixels, so one layer serves every asset
+rendered for the same library, template, preset and placement: :func:`overlay_for` keeps
+recent layers in a small LRU cache bounded by bytes. Every piece is opaque (the band beside
+the photo, plates on it), so applying the overlay is a copy, never a blend.
 """
 
 from __future__ import annotations

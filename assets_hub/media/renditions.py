@@ -6,13 +6,17 @@ benchmarkable. Callers run it in the "pillow" thread pool
 (``await run_blocking("pillow", render, request)``) behind single-flight on
 :func:`rendition_key` (DOS-01).
 
-Pipeline: open the source (header only) → plan the cover crop around the focus in upright
-source pixels → decode (letting libjpeg downscale in the DCT when the source is much larger
-than needed) on a second core while this one builds (or reuses) the overlay (band, logo, text,
-QR) → move the crop to a saliency estimate when there is no focus → crop+resize in one
-reduce()+bicubic pass, in bands of rows on both cores, only where the overlay's opaque band
-does not hide the photo → convert to sRGB → lay the overlay on top → encode without metadata,
-with an sRGB profile, searching JPEG/WebP quality to meet the preset's byte budget.
+Pipeline: open the source (header only) → lay out the frame (:mod:`~assets_hub.branding.layout`:
+the band beside the photo, as tall as its content) and crop the source into the photo area
+around the focal region with a margin, inside the safe zone; if a plate would cover the
+region, move it to the other side or into the band → decode (letting libjpeg downscale in
+the DCT when the source is much larger than needed) on a second core while this one draws
+(or reuses) the overlay → move the crop to a saliency estimate when there is no focus →
+crop+resize in one reduce()+bicubic pass, in bands of rows on both cores; artwork and
+regions larger than the area are fitted whole on their edge colours → convert to sRGB →
+copy the overlay's opaque pieces on → encode without metadata, with an sRGB profile,
+searching JPEG/WebP quality to meet the preset's byte budget. :func:`render_with_layout`
+also returns the layout report (the boxes the rules are checked on).
 """
 
 from __future__ import annotations
