@@ -35,7 +35,7 @@ from PIL import Image, ImageDraw
 
 from assets_hub.branding.brand import Brand, clean_local_fields
 from assets_hub.branding.colour import contrast_ratio, readable_text_colour
-from assets_hub.branding.overlays import DEFAULT_TEMPLATE, Template, TextSlot
+from assets_hub.branding.overlays import DEFAULT_TEMPLATE, Box, Template, TextSlot
 from assets_hub.branding.presets import Preset, SafeArea
 from assets_hub.branding.qr import QUIET_ZONE_MODULES, qr_matrix
 from assets_hub.branding.text import TextBlock, clean_text, fit_text, protect_tokens
@@ -349,6 +349,9 @@ def plan_layout(
     band_items, photo_items = _items(
         template, brand, values, credit if template.credit else None, placement == "band"
     )
+    if template.band is None:  # an overlay-only template: all its text on the photo's plate
+        photo_items = sorted(band_items + photo_items, key=lambda i: ROLES[i.role].level)
+        band_items = []
     band_colour = (
         brand.secondary if template.band and template.band.colour == "secondary" else brand.primary
     )
@@ -381,6 +384,10 @@ def plan_layout(
             module_px = 0
         qr_side = total * module_px
 
+    if template.band is None and (logo_size or qr_side):
+        # Logo and QR code go beside the photo, in the band; a template without one loses them.
+        warnings.append("logo and QR code left out: this template has no band to hold them")
+        logo_size, qr_side = None, 0
     band = template.band
     texts: list[PlacedText] = []
     logo_box: Rect | None = None
@@ -557,6 +564,9 @@ def _place_stack(
     return y
 
 
+_PLATE_BOX = Box(0.04, 0.04, 0.92, 0.3)  # a plate for text the template placed nowhere
+
+
 def _plates(
     template: Template,
     items: list[_Item],
@@ -573,10 +583,10 @@ def _plates(
     right = min(px + pw, live[0] + live[2])
     bottom = min(py + ph, live[1] + live[3])
     area = (left, top, right - left, bottom - top)
-    first = next(s for s in template.text if s.key == items[0].key)
-    zone_x = area[0] + round(first.box.x * area[2])
-    zone_w = max(1, round(first.box.w * area[2]))
-    margin = round(first.box.y * area[3])
+    first = next((s.box for s in template.text if s.key == items[0].key), _PLATE_BOX)
+    zone_x = area[0] + round(first.x * area[2])
+    zone_w = max(1, round(first.w * area[2]))
+    margin = round(first.y * area[3])
     # Levels already used in the band cap the plate's sizes (the name stays the largest).
     above = {ROLES[t.role].level: t.block.size for t in band_texts}
     placed: list[tuple[_Item, TextBlock]] = []

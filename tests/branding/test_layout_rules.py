@@ -279,3 +279,29 @@ def test_the_services_fit_check_answers_for_one_request() -> None:
     fine = RenderRequest(SOURCE, "v", preset, brand=PROFILES["long-name"], local_fields=EVENT)
     assert fit_problems(fine) == []
     assert fit_problems(RenderRequest(SOURCE, "v", preset)) == []
+
+
+def test_a_template_without_a_band_puts_all_its_text_on_a_plate() -> None:
+    from assets_hub.branding.overlays import DEFAULT_TEMPLATE_DOCUMENT, parse_template
+
+    document = {**DEFAULT_TEMPLATE_DOCUMENT, "band": None, "logo": None, "qr": None}
+    document["text"] = [
+        {**slot, "region": "frame", "plate": True} for slot in DEFAULT_TEMPLATE_DOCUMENT["text"]
+    ]
+    document["credit"] = {**DEFAULT_TEMPLATE_DOCUMENT["credit"], "region": "frame"}
+    request = RenderRequest(
+        SOURCE,
+        "v",
+        PRESETS["instagram-square"],
+        focus=FOCUS,
+        brand=PROFILES["long-name"],
+        template=parse_template(document),
+        local_fields={"event_title": "Storytime"},
+        credit_line="Photo: A. Photographer",
+    )
+    _, report = render_with_layout(request)
+    roles = {line["role"] for line in report["lines"]}
+    assert {"name", "title", "contact", "credit"} <= roles
+    assert report["band"] is None and report["plates"]
+    for plate in report["plates"]:
+        assert not overlaps(_rect(plate), _rect(report["focal_region"]))
