@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint fmt bench bench-upload migrations install install-dev check clean docs image-check
+.PHONY: run test lint fmt bench bench-upload migrations install install-dev check clean docs image-check gallery ocr-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ $(CSS_BUILD): $(NPM_STAMP) $(wildcard static/scss/*.scss)
 frontend: $(CSS_BUILD)
 install: frontend
 install-dev: frontend
-test: browser-deps
+test: browser-deps ocr-deps
 
 # The browser tests drive Debian's Chromium: as root, install it when it is missing.
 browser-deps:
@@ -52,6 +52,15 @@ browser-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else \
 	  echo "browser-deps: /usr/bin/chromium is missing; as root: apt-get install chromium"; \
+	fi
+
+# The OCR tests of branded renders read them with Debian's tesseract: as root, install it.
+ocr-deps:
+	@if [ -x /usr/bin/tesseract ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr; \
+	else \
+	  echo "ocr-deps: /usr/bin/tesseract is missing; as root: apt-get install tesseract-ocr"; \
 	fi
 
 # The demo banner, mails and feed links name the address served here, unless it is set
@@ -94,6 +103,10 @@ bench: install-dev $(THUMBOR_STAMP)
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/upload.py --size-mb 256
 	$(BIN)/python bench/analytics.py --n 1000000
+
+# A contact sheet of branded renders (every social preset x profiles x test images).
+gallery: install-dev
+	$(BIN)/python bench/gallery.py
 
 # The full-size upload measurement from issue 4 (a 1 GiB file through the API to S3).
 bench-upload: install-dev

@@ -24,7 +24,7 @@ from assets_hub.services.rendering import RenderAsk
 from assets_hub.services.visibility import Viewer
 from assets_hub.storage_responses import rendition_response
 
-_PARAMS = {"preset", "profile", "format", "allow_smaller"}
+_PARAMS = {"preset", "profile", "format", "allow_smaller", "layout"}
 MAX_FIELDS = 10
 FORMATS = ("jpeg", "png", "webp", "pdf", "docx")
 RENDER_PARAMS = (
@@ -81,6 +81,17 @@ def render_ask(asset_id: str, params: QueryParams | dict[str, Any], *, preview: 
     return RenderAsk(asset_id, plain["preset"], profile, fmt, fields, preview, smaller)
 
 
+def _wants_layout(request: Request) -> bool:
+    """``layout=json``: the layout report of the rendition instead of its image."""
+    value = request.query_params.get("layout")
+    if value not in (None, "json"):
+        raise BadRequest(
+            "layout must be json (the layout report), overlay (previews: the boxes drawn) "
+            "or left out (the image)"
+        )
+    return value == "json"
+
+
 @requires(Policy.CATALOGUE)
 @operation(
     "A rendition for a preset, branded with a profile (or a branded PDF or Word document)",
@@ -98,6 +109,8 @@ async def render(request: Request) -> Response:
     if ask.format in ("pdf", "docx"):
         return await _document(request, ask)
     prepared = await rendering.prepare(backends, principal, ask)
+    if _wants_layout(request) and principal is not None:
+        return JSONResponse(await rendering.layout_now(backends, prepared))
     if principal is None:
         # Visitors of a public catalogue get renditions that already exist, never new work.
         found = await rendering.stored(prepared, backends)
@@ -129,6 +142,11 @@ async def preview(request: Request) -> Response:
     backends = backends_of(request)
     ask = render_ask(request.path_params["asset_id"], args_of(request), preview=True)
     prepared = await rendering.prepare(backends, require_principal(request), ask)
+    if request.query_params.get("layout") == "overlay":  # the preview with its boxes drawn
+        data = await rendering.layout_overlay_now(backends, prepared)
+        return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
+    if _wants_layout(request):
+        return JSONResponse(await rendering.layout_now(backends, prepared))
     result = await rendering.render_now(backends, prepared)
     headers = {
         "Cache-Control": "no-store",

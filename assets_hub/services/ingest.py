@@ -156,6 +156,8 @@ async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
             "phash": inspection.phash,
             **quarter_fields(inspection.phash),
             "text": inspection.text or "",
+            "subject_box": inspection.subject,
+            "flat_share": inspection.flat_share,
         }
         for column, (name, data, content_type) in derived.items():
             if data is None:
@@ -260,6 +262,17 @@ async def backfill_phash_quarters(batch: int = 500) -> int:
         filled += len(rows)
 
 
+async def artwork_to_vary(
+    target: uuid.UUID | None, *, own_id: uuid.UUID | None = None
+) -> uuid.UUID | None:
+    """``target`` when it is an artwork asset another asset may be a variant of; 422 if not."""
+    if target is None:
+        return None
+    if target == own_id or not await Asset.filter(id=target, artwork=True).exists():
+        raise Unprocessable("variant_of: no artwork asset with that id (mark it artwork first)")
+    return target
+
+
 async def campaign_by_slug(slug: str | None) -> Campaign | None:
     """The campaign with this slug (None for none); 422 listing the known slugs otherwise."""
     if slug is None:
@@ -295,17 +308,19 @@ async def upload_asset(
     orphans that `assets-hub gc` removes after its grace period.
     """
     campaign = await campaign_by_slug(meta.campaign)
+    variant_of = await artwork_to_vary(meta.variant_of)
     # Everything the metadata can be refused for is checked before the first byte is stored:
     # a refusal must not leave files behind (nor cost a write).
     if upload.size:
-        draft = _new_asset(meta, kind_for(sniff(upload.head[:SNIFF_BYTES]), meta.kind), None, None)
+        kind = kind_for(sniff(upload.head[:SNIFF_BYTES]), meta.kind)
+        draft = _new_asset(meta, kind, None, None, None)
         if meta.status is Status.PUBLISHED:
             refuse_unpublishable(publish_problems(draft))  # a new asset has no composed post
     stored = await store_file(backends, upload)
     kind = kind_for(stored.media, meta.kind)
     now = datetime.now(UTC)
     async with in_transaction():
-        asset = _new_asset(meta, kind, campaign, uploader)
+        asset = _new_asset(meta, kind, campaign, uploader, variant_of)
         await asset.save()
         await attach_tags(asset, meta.tags)
         await AssetVersion.create(asset=asset, number=1, uploaded_by=uploader, **stored.fields)
@@ -338,7 +353,11 @@ async def upload_asset(
 
 
 def _new_asset(
-    meta: AssetMetadata, kind: Kind, campaign: Campaign | None, uploader: User | None
+    meta: AssetMetadata,
+    kind: Kind,
+    campaign: Campaign | None,
+    uploader: User | None,
+    variant_of: uuid.UUID | None,
 ) -> Asset:
     """The asset as a draft, not yet saved (the publish rules can be checked on it)."""
     return Asset(
@@ -358,6 +377,8 @@ def _new_asset(
         expires_at=meta.expires_at,
         focal_x=meta.focal_point[0] if meta.focal_point else None,
         focal_y=meta.focal_point[1] if meta.focal_point else None,
+        artwork=meta.artwork,
+        variant_of=variant_of,
         created_by=uploader,
     )
 

@@ -12,7 +12,7 @@ from assets_hub.models import Asset, AssetVersion, Status, User
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
 from assets_hub.services.assets import NO_ASSET, asset_uuid
-from assets_hub.services.ingest import campaign_by_slug, kind_for
+from assets_hub.services.ingest import artwork_to_vary, campaign_by_slug, kind_for
 from assets_hub.services.metadata import AssetMetadata
 from assets_hub.services.rights import issue_takedowns
 from assets_hub.services.rules import check_publishable
@@ -78,6 +78,10 @@ async def update_metadata(
         changes["audience"] = list(meta.audience)
     if "focal_point" in given:
         changes["focal_x"], changes["focal_y"] = meta.focal_point or (None, None)
+    if "artwork" in given:
+        changes["artwork"] = meta.artwork
+    if "variant_of" in given:
+        changes["variant_of"] = await artwork_to_vary(meta.variant_of, own_id=asset.id)
     if "kind" in given and meta.kind is not None:
         version = await AssetVersion.filter(asset=asset).order_by("-number").first()
         if version is not None:

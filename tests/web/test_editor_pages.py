@@ -480,13 +480,20 @@ def editor_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
         campaign=SimpleNamespace(name=canary),
         focal_x=0.25,
         focal_y=0.5,
+        artwork=False,
         alt_text=canary,
         created_at=now,
         licence=canary,
         licence_expires_at=now + timedelta(days=3),
     )
     version = SimpleNamespace(
-        number=2, filename=canary, media_type=canary, size=1234, created_at=now
+        number=2,
+        filename=canary,
+        media_type=canary,
+        size=1234,
+        created_at=now,
+        subject_box=None,
+        flat_share=0.9,
     )
     names = (
         "title", "description", "tags", "campaign", "kind", "alt_text", "credit", "licence",
