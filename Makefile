@@ -44,6 +44,7 @@ frontend: $(CSS_BUILD)
 install: frontend
 install-dev: frontend
 test: browser-deps
+test: replica-deps
 
 # The browser tests drive Debian's Chromium: as root, install it when it is missing.
 browser-deps:
@@ -52,6 +53,16 @@ browser-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else \
 	  echo "browser-deps: /usr/bin/chromium is missing; as root: apt-get install chromium"; \
+	fi
+
+# The replica test (tests/replicas/) puts Debian's nginx in front of two app processes.
+.PHONY: replica-deps
+replica-deps:
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
+	else \
+	  echo "replica-deps: nginx is missing; as root: apt-get install nginx-light"; \
 	fi
 
 # The demo banner, mails and feed links name the address served here, unless it is set

@@ -84,7 +84,8 @@ class Settings:
     rate_limit_url: str = _setting(
         "async+memory://",
         "Where sign-in throttling counters live: async+memory:// (one process) or "
-        "async+redis://HOST:6379 (shared by every replica).",
+        "async+redis://HOST:6379 (shared by every replica; ?key_prefix=NAME keeps deployments "
+        "that share one Redis apart).",
     )
     session_idle_staff_min: int = _setting(
         30, "Idle timeout of editors' and admins' sessions, in minutes."
