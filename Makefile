@@ -6,6 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .PHONY: run test lint fmt bench bench-upload migrations install install-dev check clean docs image-check
+.PHONY: deploy-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -122,6 +123,10 @@ check: install
 # temporary folder and the final stage's COPY lines replayed (no Docker engine needed).
 image-check:
 	$(PYTHON) deploy/check_image.py
+
+# The Kubernetes manifests against the API's schemas, unknown fields refused (fails on any).
+deploy-check: install-dev
+	$(BIN)/kubernetes-validate --strict --quiet deploy/kubernetes/*.yaml
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
