@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from assets_hub.branding import presets as seed
@@ -30,25 +31,31 @@ EDITABLE = (
 
 
 async def seed_presets() -> int:
-    """Insert seed presets that are missing (admins' edits and removals are kept)."""
+    """Insert seed presets that are missing (admins' edits and removals are kept).
+
+    Replicas starting together all run this: a key another one inserted first is skipped.
+    """
     added = 0
     for preset in seed.PRESETS.values():
         if await Preset.exists(key=preset.key):
             continue
         s = preset.safe_area
-        await Preset.create(
-            key=preset.key,
-            name=preset.name,
-            width=preset.width,
-            height=preset.height,
-            dpi=preset.dpi,
-            byte_budget=preset.byte_budget,
-            safe_area=[s.top, s.right, s.bottom, s.left],
-            formats=list(preset.formats),
-            default_format=preset.default_format,
-            max_upscale=preset.max_upscale,
-            channel=CHANNELS.get(preset.key, "social"),
-        )
+        try:
+            await Preset.create(
+                key=preset.key,
+                name=preset.name,
+                width=preset.width,
+                height=preset.height,
+                dpi=preset.dpi,
+                byte_budget=preset.byte_budget,
+                safe_area=[s.top, s.right, s.bottom, s.left],
+                formats=list(preset.formats),
+                default_format=preset.default_format,
+                max_upscale=preset.max_upscale,
+                channel=CHANNELS.get(preset.key, "social"),
+            )
+        except IntegrityError:  # the unique key: another process seeded it meanwhile
+            continue
         added += 1
     return added
 
