@@ -75,6 +75,7 @@ def stack(
             "ASSETS_HUB_SECRET_KEY": secrets.token_hex(32),
             "ASSETS_HUB_BASE_URL": balancer,
             "ASSETS_HUB_LOG_LEVEL": "warning",
+            "ASSETS_HUB_PACK_SYNC_MAX_RENDITIONS": "1",  # two images make a background pack
         }
     )
 
@@ -87,11 +88,12 @@ def stack(
             "ASSETS_HUB_METRICS_DIR": str(base / f"metrics-{index}"),
         }
 
-    email = f"editor.{uuid.uuid4().hex[:8]}@example.org"
+    email = f"admin.{uuid.uuid4().hex[:8]}@example.org"
     password = secrets.token_urlsafe(16)
     setup = replica_env(0)
     run_cli(setup, "migrate")
-    run_cli(setup, "create-user", "--email", email, "--role", "editor", "--password", password)
+    # An admin: editors' and library admins' rights both (campaigns, libraries, profiles).
+    run_cli(setup, "create-user", "--email", email, "--role", "admin", "--password", password)
     token = run_cli(setup, "create-token", "--email", email).strip().splitlines()[-1]
     # Before serving: a CLI command opens the search index, which a replica then holds.
     target = f"target.{uuid.uuid4().hex[:8]}@example.org"

@@ -169,3 +169,18 @@ class Stack:
     target: str  # the throttling test's own account (same password)
     env: dict[str, str]
     logs: Path
+
+
+@contextlib.contextmanager
+def worker(env: Mapping[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`assets-hub worker` beside the replicas (same settings) until the block ends."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own CLI
+            [*cli(), "worker"], env=dict(env), stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        time.sleep(1.0)
+        assert process.poll() is None, f"the worker exited:\n{log_path.read_text()[-3000:]}"
+        yield process
+    finally:
+        _stop(process)
