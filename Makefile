@@ -102,6 +102,7 @@ bench: install-dev $(THUMBOR_STAMP)
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/packs.py
 	$(BIN)/python bench/duplicates.py --n 20000
+	$(BIN)/python bench/gc.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/upload.py --size-mb 256
 

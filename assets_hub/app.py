@@ -17,10 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from tortoise.exceptions import DBConnectionError, OperationalError
 
-from assets_hub import api, health, web
+from assets_hub import api, db, health, web
 from assets_hub.api.feeds import campaign_feed
-from assets_hub.api.openapi import openapi
+from assets_hub.api.openapi import allowed_methods, openapi
 from assets_hub.api.renders import follow_link
 from assets_hub.auth.middleware import AuthMiddleware
 from assets_hub.auth.policy import undeclared_routes
@@ -126,9 +127,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         404: "There is nothing at this address.",
         405: "This address does not accept that method.",
     }
-    return _error_response(
+    response = _error_response(
         request, exc.status_code, messages.get(exc.status_code, str(exc.detail)) or "Error"
     )
+    if exc.status_code == 405:  # every method the address takes, from all its routes
+        response.headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
+    return response
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -137,6 +141,22 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     log.error("unhandled error ref=%s on %s", reference, where, exc_info=exc)
     return _error_response(
         request, 500, "Something went wrong on our side; nothing was saved.", reference=reference
+    )
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    """503 when the database is busy or unreachable (F10-F12); anything else stays a 500.
+
+    Also used by DatabaseContextMiddleware for failures outside the routes (authentication).
+    """
+    if not db.is_unavailable(exc):
+        raise exc
+    log.warning("database unavailable on %s: %s", request.url.path, exc)
+    return _error_response(
+        request,
+        503,
+        "The database is busy or temporarily unavailable; nothing was changed. "
+        "Please try again shortly.",
     )
 
 
@@ -204,6 +224,8 @@ def create_app(settings: Settings) -> Starlette:
             AppError: _app_error,
             HTTPException: _http_error,
             InvalidKey: _invalid_key,
+            OperationalError: database_error,
+            DBConnectionError: database_error,
             Exception: _unexpected,
         },
     )

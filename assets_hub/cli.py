@@ -311,6 +311,39 @@ def gc(grace_minutes: int | None) -> None:
 
 
 @main.command()
+@click.option("--repair", is_flag=True, help="Mend what can be mended (see the report).")
+@click.option(
+    "--grace-minutes",
+    type=int,
+    default=None,
+    help="Unreferenced files younger than this are not drift (default: the orphan setting).",
+)
+def verify(repair: bool, grace_minutes: int | None) -> None:
+    """Compare storage, database and search index; report drift (exit 1), --repair mends it."""
+    from datetime import timedelta
+
+    from assets_hub.services.verify import verify as run_verify
+
+    settings = _settings()
+
+    async def run() -> Any:
+        async with open_backends(settings) as backends:
+            grace = timedelta(minutes=grace_minutes) if grace_minutes is not None else None
+            return await run_verify(backends, repair=repair, grace=grace)
+
+    report = _run_app(run)
+    for finding in report.findings:
+        state = " [repaired]" if finding.repaired else ""
+        click.echo(f"{finding.kind}: {finding.subject} {finding.detail}".rstrip() + state)
+    click.echo(
+        f"checked {report.checked_objects} version(s): {len(report.findings)} difference(s), "
+        f"{len(report.unrepaired)} not repaired"
+    )
+    if report.unrepaired:
+        sys.exit(1)
+
+
+@main.command()
 def reindex() -> None:
     """Rebuild the whole search index from the database, aside, then swap it in."""
     from tqdm import tqdm

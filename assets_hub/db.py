@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext, _current_context
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 from tortoise.migrations.api import migrate as run_migrations
 
 from assets_hub.errors import BackendUnavailable, ConfigError
@@ -129,3 +130,35 @@ async def migrate(database_url: str) -> None:
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:300]
+
+
+# What SQLite says when another writer holds the lock past busy_timeout, or its disk is full
+# (SQLITE_FULL rolls the statement back; the file stays intact, F17 c).
+_BUSY_WORDS = (
+    "database is locked",
+    "database is busy",
+    "database table is locked",
+    "database or disk is full",
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database is busy or unreachable right now (503, not a bug).
+
+    A lock held past busy_timeout (SQLite), a lost or refused connection (PostgreSQL restarted
+    or down), raised through Tortoise or straight from the driver: the request may succeed
+    later. Constraint violations and the like are not.
+    """
+    names = {kind.__name__ for kind in type(exc).__mro__}
+    if isinstance(exc, (DBConnectionError, ConnectionError, TimeoutError)) or names & _LOST:
+        return True
+    if not isinstance(exc, OperationalError) or isinstance(exc, IntegrityError):
+        return False
+    if any(words in str(exc).lower() for words in _BUSY_WORDS):
+        return True
+    cause = exc.__cause__ or exc.__context__
+    return cause is not None and cause is not exc and is_unavailable(cause)
+
+
+# asyncpg's "the connection is gone" errors, by name (asyncpg is only there for PostgreSQL).
+_LOST = frozenset({"PostgresConnectionError", "CannotConnectNowError"})

@@ -57,6 +57,10 @@ class Settings:
     orphan_grace_min: int = _setting(
         60, "Stored files no database row refers to are removed by `gc` after this many minutes."
     )
+    storage_min_free_mb: int = _setting(
+        1024,
+        "`/readyz` warns when local storage has less free space than this, in MiB (0: never).",
+    )
     search_timeout_s: float = _setting(2.0, "Longest wait for the search engine, in seconds.")
     indexer_interval_s: float = _setting(
         1.0, "How often the search indexer looks for outbox rows, in seconds."

@@ -15,6 +15,10 @@ from assets_hub.auth.policy import PRINCIPAL_KEY, is_metrics_bearer
 from assets_hub.auth.sessions import COOKIE_NAME, resolve_session
 from assets_hub.auth.tokens import resolve_token
 
+# Probes answer without looking at credentials: a load balancer's stale token must never make
+# a healthy process look down.
+UNAUTHENTICATED_PATHS = frozenset({"/healthz", "/readyz"})
+
 
 class AuthMiddleware:
     """Puts the Principal (or None) in the scope for the route policies to check."""
@@ -24,7 +28,11 @@ class AuthMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = scope.get("state", {})
-        if scope["type"] != "http" or "settings" not in state:
+        if (
+            scope["type"] != "http"
+            or "settings" not in state
+            or scope["path"] in UNAUTHENTICATED_PATHS
+        ):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])

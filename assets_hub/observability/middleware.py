@@ -36,7 +36,7 @@ def _templates(routes: Iterable[BaseRoute], prefix: str = "") -> dict[int, str]:
                 found.update(_templates(route.routes, prefix + route.path))
             found[id(route)] = prefix + route.path + "/{path}"
         elif isinstance(route, Route):
-            found[id(route)] = prefix + route.path
+            found[id(route)] = prefix + route.path_format  # {id}, not {id:id}
     return found
 
 

@@ -211,7 +211,9 @@ async def create_post(data: dict[str, Any], actor: User) -> Asset:
 
 
 async def update_post(asset: Asset, data: dict[str, Any], actor: User, revision: int) -> Asset:
-    row = await SocialPost.get(asset=asset)
+    row = await SocialPost.get_or_none(asset=asset)
+    if row is None:  # another kind of asset: this address does not name a post
+        raise NotFound("This asset is not a social post.")
     content = _clean(data, row)
     await _check_images(content["images"])
     async with in_transaction():

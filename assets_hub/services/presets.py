@@ -78,9 +78,12 @@ def to_render_preset(row: Preset) -> seed.Preset:
     )
 
 
+MAX_KEY = 40  # the column's length: a longer key names no preset (the ORM would refuse it)
+
+
 async def active_preset(key: str) -> Preset:
     """The active preset ``key``; 404 listing the valid keys otherwise."""
-    row = await Preset.get_or_none(key=key, is_active=True)
+    row = await Preset.get_or_none(key=key, is_active=True) if len(key) <= MAX_KEY else None
     if row is None:
         keys = await Preset.filter(is_active=True).values_list("key", flat=True)
         raise NotFound(f"Unknown preset {key[:40]!r}; choose one of: {', '.join(map(str, keys))}.")
@@ -94,7 +97,7 @@ async def all_presets() -> list[Preset]:
 
 async def preset_by_key(key: str) -> Preset:
     """The preset ``key``, active or not (admins may switch one back on); 404 otherwise."""
-    row = await Preset.get_or_none(key=key)
+    row = await Preset.get_or_none(key=key) if len(key) <= MAX_KEY else None
     if row is None:
         raise NotFound(f"There is no preset {key[:40]!r}.")
     return row

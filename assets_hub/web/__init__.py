@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+import assets_hub.ids  # noqa: F401  (registers the {name:id} path convertor)
 from assets_hub.web import (
     account_pages,
     campaign_pages,
@@ -97,7 +98,7 @@ routes = [
         name="editor_version_add",
     ),
     Route(
-        "/editor/assets/{asset_id}/versions/{number}/restore",
+        "/editor/assets/{asset_id}/versions/{number:id}/restore",
         editor_pages.restore_version,
         methods=["POST"],
         name="editor_version_restore",
@@ -109,7 +110,7 @@ routes = [
         name="editor_consent_add",
     ),
     Route(
-        "/editor/assets/{asset_id}/consents/{consent_id}/withdraw",
+        "/editor/assets/{asset_id}/consents/{consent_id:id}/withdraw",
         editor_pages.withdraw_consent,
         methods=["POST"],
         name="editor_consent_withdraw",
@@ -164,7 +165,7 @@ routes = [
     Route("/library/staff", library_pages.staff_page, methods=["GET"], name="library_staff"),
     Route("/library/staff", library_pages.invite_staff, methods=["POST"], name="library_invite"),
     Route(
-        "/library/notices/{notice_id}/done",
+        "/library/notices/{notice_id:id}/done",
         library_pages.notice_done,
         methods=["POST"],
         name="library_notice_done",
@@ -182,25 +183,25 @@ routes = [
         name="library_profile_create",
     ),
     Route(
-        "/library/profiles/{profile_id}",
+        "/library/profiles/{profile_id:id}",
         library_pages.profile_page,
         methods=["GET"],
         name="library_profile",
     ),
     Route(
-        "/library/profiles/{profile_id}",
+        "/library/profiles/{profile_id:id}",
         library_pages.save_profile,
         methods=["POST"],
         name="library_profile_save",
     ),
     Route(
-        "/library/profiles/{profile_id}/logo",
+        "/library/profiles/{profile_id:id}/logo",
         library_pages.upload_logo,
         methods=["POST"],
         name="library_profile_logo",
     ),
     Route(
-        "/library/profiles/{profile_id}/preview",
+        "/library/profiles/{profile_id:id}/preview",
         library_pages.profile_preview,
         methods=["GET"],
         name="library_profile_preview",
@@ -208,9 +209,9 @@ routes = [
     # Campaigns, social post grab pages and the home page (campaign_pages, home_pages).
     Route("/home", home_pages.home_page, methods=["GET"], name="home"),
     Route("/campaigns", campaign_pages.campaigns_list, methods=["GET"], name="campaigns"),
-    Route("/campaigns/{slug}", campaign_pages.campaign_page, methods=["GET"], name="campaign"),
+    Route("/campaigns/{slug:slug}", campaign_pages.campaign_page, methods=["GET"], name="campaign"),
     Route(
-        "/campaigns/{slug}/pack",
+        "/campaigns/{slug:slug}/pack",
         campaign_pages.campaign_pack,
         methods=["GET"],
         name="campaign_pack",

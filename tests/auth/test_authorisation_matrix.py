@@ -191,7 +191,7 @@ def _route_table(routes: list[object], prefix: str = "") -> list[tuple[str, str]
             found += _route_table(list(route.routes), prefix + route.path)
         elif isinstance(route, Route):
             for method in sorted((route.methods or set()) - {"HEAD"}):
-                found.append((method, prefix + route.path))
+                found.append((method, prefix + route.path_format))  # {id} without ":id"
     return found
 
 
