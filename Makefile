@@ -6,6 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .PHONY: run test lint fmt bench bench-upload migrations install install-dev check clean docs image-check gallery ocr-deps
+.PHONY: deploy-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +44,7 @@ $(CSS_BUILD): $(NPM_STAMP) $(wildcard static/scss/*.scss)
 frontend: $(CSS_BUILD)
 install: frontend
 install-dev: frontend
-test: browser-deps ocr-deps
+test: browser-deps ocr-deps replica-deps
 
 # The browser tests drive Debian's Chromium: as root, install it when it is missing.
 browser-deps:
@@ -61,6 +62,16 @@ ocr-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr; \
 	else \
 	  echo "ocr-deps: /usr/bin/tesseract is missing; as root: apt-get install tesseract-ocr"; \
+	fi
+
+# The replica test (tests/replicas/) puts Debian's nginx in front of two app processes.
+.PHONY: replica-deps
+replica-deps:
+	@if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
+	else \
+	  echo "replica-deps: nginx is missing; as root: apt-get install nginx-light"; \
 	fi
 
 # The demo banner, mails and feed links name the address served here, unless it is set
@@ -126,6 +137,10 @@ check: install
 # temporary folder and the final stage's COPY lines replayed (no Docker engine needed).
 image-check:
 	$(PYTHON) deploy/check_image.py
+
+# The Kubernetes manifests against the API's schemas, unknown fields refused (fails on any).
+deploy-check: install-dev
+	$(BIN)/kubernetes-validate --strict --quiet deploy/kubernetes/*.yaml
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

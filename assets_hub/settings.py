@@ -89,7 +89,8 @@ class Settings:
         "async+memory://",
         "Where sign-in throttling counters live: async+memory:// (each process counts on "
         "its own, also each serve --workers worker) or async+redis://HOST:6379 (shared by "
-        "every worker and replica).",
+        "every worker and replica; ?key_prefix=NAME keeps deployments that share one Redis "
+        "apart).",
     )
     session_idle_staff_min: int = _setting(
         30, "Idle timeout of editors' and admins' sessions, in minutes."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -31,8 +32,14 @@ class LoginThrottle:
     """Counts failed sign-ins and uploads in moving windows (memory, or Redis for replicas)."""
 
     def __init__(self, url: str) -> None:
+        # limits takes key_prefix only as an argument; from the URL it lets deployments (and
+        # test runs) share one Redis without sharing counters.
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        options = {"key_prefix": query.pop("key_prefix")} if "key_prefix" in query else {}
+        bare = urlunsplit(parts._replace(query=urlencode(query)))
         try:
-            storage = storage_from_string(url)
+            storage = storage_from_string(bare, **options)
         except Exception as exc:
             raise ConfigError("ASSETS_HUB_RATE_LIMIT_URL", f"cannot use {url!r}: {exc}") from exc
         self._limiter = MovingWindowRateLimiter(storage)

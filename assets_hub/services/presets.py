@@ -31,7 +31,10 @@ EDITABLE = (
 
 
 async def seed_presets() -> int:
-    """Insert seed presets that are missing (admins' edits and removals are kept)."""
+    """Insert seed presets that are missing (admins' edits and removals are kept).
+
+    Replicas starting together all run this: a key another one inserted first is skipped.
+    """
     added = 0
     for preset in seed.PRESETS.values():
         if await Preset.exists(key=preset.key):
