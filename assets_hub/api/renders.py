@@ -37,6 +37,16 @@ RENDER_PARAMS = (
         "If-None-Match", {"type": "string"}, "A rendition's ETag: 304 if unchanged", where="header"
     ),
 )
+LAYOUT = Param(
+    "layout",
+    {"type": "string", "enum": ["json"]},
+    "json: the layout report of this rendition (boxes, font sizes, contrast) instead of it",
+)
+PREVIEW_LAYOUT = Param(
+    "layout",
+    {"type": "string", "enum": ["json", "overlay"]},
+    "json: the layout report; overlay: the preview with the report's boxes drawn on it",
+)
 MEDIA_TYPES = (
     "image/jpeg",
     "image/png",
@@ -82,21 +92,17 @@ def render_ask(asset_id: str, params: QueryParams | dict[str, Any], *, preview: 
 
 
 def _wants_layout(request: Request) -> bool:
-    """``layout=json``: the layout report of the rendition instead of its image."""
-    value = request.query_params.get("layout")
-    if value not in (None, "json"):
-        raise BadRequest(
-            "layout must be json (the layout report), overlay (previews: the boxes drawn) "
-            "or left out (the image)"
-        )
-    return value == "json"
+    """``layout=json``: the layout report of the rendition instead of its image (the
+    declaration has already refused any other value)."""
+    return bool(args_of(request).get("layout") == "json")
 
 
 @requires(Policy.CATALOGUE)
 @operation(
     "A rendition for a preset, branded with a profile (or a branded PDF or Word document)",
     *RENDITION,
-    params=RENDER_PARAMS,
+    json_reply(200, "The layout report (layout=json)", {"type": "object"}),
+    params=(*RENDER_PARAMS, LAYOUT),
     errors=[422, 429],
 )
 async def render(request: Request) -> Response:
@@ -134,7 +140,9 @@ async def render(request: Request) -> Response:
 @operation(
     "A small unstored rendition for a live preview",
     *(binary_reply("The preview", t, "X-Render-Warnings") for t in MEDIA_TYPES[:3]),
-    params=RENDER_PARAMS[:-1],
+    binary_reply("The preview with its layout boxes (layout=overlay)", "image/png"),
+    json_reply(200, "The layout report (layout=json)", {"type": "object"}),
+    params=(*RENDER_PARAMS[:-1], PREVIEW_LAYOUT),
     errors=[422, 429],
 )
 async def preview(request: Request) -> Response:
@@ -142,7 +150,7 @@ async def preview(request: Request) -> Response:
     backends = backends_of(request)
     ask = render_ask(request.path_params["asset_id"], args_of(request), preview=True)
     prepared = await rendering.prepare(backends, require_principal(request), ask)
-    if request.query_params.get("layout") == "overlay":  # the preview with its boxes drawn
+    if args_of(request).get("layout") == "overlay":  # the preview with its boxes drawn
         data = await rendering.layout_overlay_now(backends, prepared)
         return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
     if _wants_layout(request):

@@ -61,6 +61,16 @@ METADATA: dict[str, Schema] = {
         "maxItems": 2,
         "description": "x,y from 0 to 1",
     },
+    "artwork": {
+        "type": ["boolean", "string"],
+        "enum": [True, False, "true", "false", "1", "0", "yes", "no", "on", ""],
+        "description": "Fitted whole, never cropped (posters, banners, anything with type)",
+    },
+    "variant_of": {
+        "type": ["string", "null"],
+        "maxLength": 36,
+        "description": "The id of the artwork asset this is a per-aspect variant of",
+    },
 }
 STATUS_ON_UPLOAD: Schema = {"type": "string", "enum": [s.value for s in meta.UPLOAD_STATUSES]}
 REVISION: Schema = {

@@ -18,11 +18,6 @@ from tests.servers import REGION, SeaweedFS, free_ports
 
 REDIS_URL = os.environ.get("ASSETS_HUB_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
-# Search on the embedded index needs one writer and many readers across processes (issue 19,
-# another branch). Until then each replica keeps an index of its own and search is not
-# asserted; set True to share one index directory and run test_search_sees_the_other_replica.
-SHARED_SEARCH = False
-
 
 def _redis_answers(url: str) -> bool:
     parts = urlsplit(url)
@@ -80,7 +75,7 @@ def stack(
     )
 
     def replica_env(index: int) -> dict[str, str]:
-        search = base / ("search" if SHARED_SEARCH else f"search-{index}")
+        search = base / "search"  # one index: one writer (a lease), every process reads
         return {
             **common,
             "ASSETS_HUB_SEARCH_URL": f"embedded://{search}",

@@ -25,7 +25,6 @@ import pytest
 
 from tests.conftest import PUBLISHABLE, make_jpeg
 from tests.observability.test_metrics import parse, value
-from tests.replicas.conftest import SHARED_SEARCH
 from tests.replicas.stack import Stack, cli, run_cli, worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.s3]
@@ -167,11 +166,6 @@ def test_a_rendition_made_by_one_replica_is_served_by_the_other_without_renderin
     assert httpx.get(served[0].headers["location"], timeout=30).content == first_bytes
 
 
-@pytest.mark.skipif(
-    not SHARED_SEARCH,
-    reason="embedded search has one writer per index directory: the one-writer-many-readers "
-    "mode (issue 19) is not merged; set SHARED_SEARCH in tests/replicas/conftest.py",
-)
 def test_search_sees_an_asset_indexed_by_the_other_replica(stack: Stack) -> None:
     first, second = stack.replicas
     asset = _upload(first, stack, "Lighthouse knitting circle")
