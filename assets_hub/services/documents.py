@@ -7,6 +7,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from tortoise.expressions import Q
+
 from assets_hub.auth.principal import Principal
 from assets_hub.backends import Backends
 from assets_hub.branding.brand import Brand, clean_local_fields
@@ -162,6 +164,42 @@ async def case_study_of(backends: Backends, asset: Asset) -> CaseStudy:
         licence=asset.licence,
         language="en-GB" if asset.language == "en" else asset.language,
     )
+
+
+async def case_study_page(asset: Asset, viewer_filter: Q) -> tuple[CaseStudy, list[str]]:
+    """The case study for its HTML page: images the viewer may see, each with its app URL.
+
+    The page links the images (their previews), so no image bytes are read: each
+    ``CaseImage`` gets a one-byte stand-in, which only the PDF and .docx makers would use.
+    """
+    row = await CaseStudyRow.get_or_none(asset=asset)
+    if row is None:
+        raise NotFound("This asset is not a case study.")
+    images: list[CaseImage] = []
+    urls: list[str] = []
+    for entry in row.images:
+        source = await Asset.filter(viewer_filter, id=entry.get("asset_id")).first()
+        version = (
+            await AssetVersion.filter(asset_id=entry.get("asset_id")).order_by("-number").first()
+        )
+        if source is None or version is None or not version.preview_key:
+            continue  # hidden or removed since: the page goes on without it
+        images.append(CaseImage(b"-", source.alt_text or source.title, entry.get("caption", "")))
+        urls.append(f"/api/v1/assets/{source.id}/preview")
+    study = CaseStudy(
+        title=asset.title,
+        library_featured=row.library_featured,
+        summary=row.summary,
+        body_markdown=row.body_markdown,
+        pull_quote=row.pull_quote,
+        pull_quote_by=row.pull_quote_by,
+        figures=tuple(OutcomeFigure(f["label"], f["value"]) for f in row.figures),
+        images=tuple(images),
+        credit=asset.credit,
+        licence=asset.licence,
+        language="en-GB" if asset.language == "en" else asset.language,
+    )
+    return study, urls
 
 
 def check_zone(zone_data: object, page_sizes: list[tuple[float, float]]) -> dict[str, object]:

@@ -62,6 +62,11 @@ CONFLICT = (
     "saved: reload the page to see the latest version, then make your changes again."
 )
 _IMAGE_KINDS = frozenset({Kind.IMAGE, Kind.LOGO, Kind.SOCIAL_POST})
+# Kinds whose content is edited on a page of its own (no stored file): its address prefix.
+CONTENT_EDITORS = {
+    Kind.CASE_STUDY: ("/editor/case-studies", "case study's text, figures, quote and images"),
+    Kind.SOCIAL_POST: ("/editor/posts", "post's captions, hashtags, link, images and window"),
+}
 
 
 @dataclass
@@ -159,13 +164,13 @@ async def _render_editor(
     asset = await Asset.get(id=asset.id)  # the state after any partial change
     await asset.fetch_related("campaign", "tags")
     versions = await AssetVersion.filter(asset=asset).order_by("-number")
-    if not versions:
-        raise NotFound("The asset has no stored file.")
+    version = versions[0] if versions else None  # None: a case study or a post (no file)
     done = request.query_params.get("done", "")
-    focal = FocalBox.for_version(versions[0])
     context = {
         "asset": asset,
-        "version": versions[0],
+        "version": version,
+        "content_editor": CONTENT_EDITORS.get(asset.kind, ("", ""))[0],
+        "content_label": CONTENT_EDITORS.get(asset.kind, ("", ""))[1],
         "versions": versions,
         "consents": await Consent.filter(asset=asset).order_by("id"),
         "problems": publish_problems(asset),
@@ -174,10 +179,10 @@ async def _render_editor(
         "consent_form": consent_form or {"reference": "", "channels": [], "is_child": False},
         "revision": asset.revision if revision is None else revision,
         "notice": DONE.get(done, "") if not errors else "",
-        "focal": focal,
-        "can_focus": asset.kind in _IMAGE_KINDS and bool(versions[0].thumbnail_key),
+        "focal": FocalBox.for_version(version) if version else None,
+        "can_focus": asset.kind in _IMAGE_KINDS and bool(version and version.thumbnail_key),
         "actions": actions_for(asset.status),
-        "branded": asset.kind in _IMAGE_KINDS,
+        "branded": asset.kind in _IMAGE_KINDS and version is not None,
         "overlay_choices": [(t.key, t.name) for t in await overlay_templates.list_templates()],
         "overlay": getattr(await overlay_templates.template_of(asset), "key", ""),
         **await field_choices(),

@@ -547,6 +547,8 @@ def editor_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
             "can_focus": True,
             "actions": [(canary, canary)],
             "branded": True,
+            "content_editor": canary,
+            "content_label": canary,
             "overlay_choices": [(canary, canary)],
             "overlay": canary,
             **choices,
