@@ -7,6 +7,7 @@ from starlette.routing import Route
 from assets_hub.web import (
     account_pages,
     campaign_pages,
+    content_pages,
     customise_pages,
     editor_pages,
     home_pages,
@@ -50,6 +51,26 @@ routes = [
     # The campaign team's pages (editor_pages): upload, edit, review queue, audit log.
     Route("/editor/upload", editor_pages.upload, methods=["GET", "POST"], name="upload"),
     Route("/editor/review", editor_pages.review_page, methods=["GET"], name="review"),
+    # Content without a file (content_pages): case studies and ready-made social posts.
+    Route(
+        "/editor/case-studies/new",
+        content_pages.new_case_study,
+        methods=["GET", "POST"],
+        name="case_study_new",
+    ),
+    Route(
+        "/editor/case-studies/{asset_id}",
+        content_pages.edit_case_study,
+        methods=["GET", "POST"],
+        name="case_study_edit",
+    ),
+    Route("/editor/posts/new", content_pages.new_post, methods=["GET", "POST"], name="post_new"),
+    Route(
+        "/editor/posts/{asset_id}",
+        content_pages.edit_post,
+        methods=["GET", "POST"],
+        name="post_edit",
+    ),
     Route("/editor/audit", editor_pages.audit_log, methods=["GET"], name="editor_audit"),
     Route(
         "/editor/assets/{asset_id}",

@@ -45,6 +45,7 @@ ACTIONS = ("submit", "publish", "withdraw", "archive")
 # Confirmation banners after a redirect: fixed texts only, never text from the request.
 DONE = {
     "saved": "Your changes were saved.",
+    "created": "It was saved as a draft. Check the details below, then submit or publish it.",
     "focal": "The focal point was saved.",
     "template": "The overlay template was chosen; the next downloads use it.",
     "submit": "The asset was sent for review.",

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
+from tests.auth.conftest import csrf_token
 from tests.web.test_campaign_pages import Site, make_post, site
 
 __all__ = ["site"]  # the fixture, shared with the campaign page tests
@@ -119,3 +121,142 @@ async def test_the_staff_copy_holds_the_hashtags_and_the_link(site: Site) -> Non
     )
     assert "#LibrariesWeek" in threads.json()["caption"]
     assert "#ReadMore" not in threads.json()["caption"]  # Threads takes one topic tag
+
+
+# ---- the editors for case studies and posts ---------------------------------------------
+
+
+async def test_an_editor_writes_a_case_study_in_the_pages(site: Site) -> None:
+    editor = await site.browser("editor@example.org")
+    token = await csrf_token(editor)
+    form = await editor.get("/editor/case-studies/new")
+    assert form.status_code == 200 and 'name="body_markdown"' in form.text
+    refused = await editor.post(
+        "/editor/case-studies/new",
+        data={"csrf_token": token, "title": "", "summary": "Typed text stays"},
+    )
+    assert refused.status_code == 422, refused.text
+    assert "govuk-error-summary" in refused.text and 'href="#title"' in refused.text
+    assert "Typed text stays" in refused.text
+    made = await editor.post(
+        "/editor/case-studies/new",
+        data={
+            "csrf_token": token,
+            "title": "Storytime at Leeds",
+            "campaign": "libraries-week",
+            "licence": "own-work",
+            "library_featured": "Leeds Central Library",
+            "summary": "Toddlers and parents every Monday.",
+            "body_markdown": "## How\n\nSongs and **stories**.",
+            "pull_quote": "My son asks for it every week.",
+            "figure-1-label": "Families",
+            "figure-1-value": "120",
+            "image-1": site.image,
+            "image-1-caption": "The bus",
+        },
+    )
+    assert made.status_code == 303, made.text
+    asset_id = made.headers["location"].split("/")[3].split("?")[0]
+    edit = await editor.get(f"/editor/case-studies/{asset_id}")
+    assert "Songs and **stories**." in html.unescape(edit.text)
+    revision = re.search(r'name="revision" value="(\d+)"', edit.text)[1]  # type: ignore[index]
+    saved = await editor.post(
+        f"/editor/case-studies/{asset_id}",
+        data={
+            "csrf_token": token,
+            "revision": revision,
+            "title": "Storytime at Leeds",
+            "summary": "Toddlers and parents every Monday and Friday.",
+            "body_markdown": "## How\n\nSongs and **stories**.",
+            "figure-1-label": "Families",
+            "figure-1-value": "150",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    page = await editor.get(f"/assets/{asset_id}")
+    assert "Monday and Friday" in page.text and "150" in page.text
+
+
+async def test_an_editor_makes_a_post_with_hashtags_and_errors_on_fields(site: Site) -> None:
+    editor = await site.browser("editor@example.org")
+    token = await csrf_token(editor)
+    form = await editor.get("/editor/posts/new")
+    assert form.status_code == 200
+    assert 'data-counting="x-weighted"' in form.text and 'name="window_start-day"' in form.text
+    base = {
+        "csrf_token": token,
+        "title": "Week post",
+        "campaign": "libraries-week",
+        "licence": "own-work",
+        "caption-default": "Visit {library_name} https://example.org/x",
+        "hashtags": "#LibrariesWeek ReadMore",
+        "link": "ftp://wrong",
+        "image-1": site.image,
+        "image-1-alt": "The {library_name} bus",
+        "window_start-day": "31",
+        "window_start-month": "2",
+        "window_start-year": "2027",
+    }
+    refused = await editor.post("/editor/posts/new", data=base)
+    assert refused.status_code == 422
+    assert 'href="#window_start-day"' in refused.text and "real date" in refused.text
+    base.update({"window_start-day": "1", "window_start-month": "3"})
+    refused = await editor.post("/editor/posts/new", data=base)
+    assert refused.status_code == 422
+    assert 'href="#link"' in refused.text and 'id="link-error"' in refused.text
+    # X counts a link as 23: "Visit  " (the {library_name} left out) + 23, then the post's
+    # link on its own line as typed ("ftp://…" is no link to X): 7 + 23 + 2 + 11.
+    assert re.search(
+        r'data-platform="x"[^>]*>X: <span class="app-counts__n">43</span>', refused.text
+    )
+    base["link"] = "https://librariesweek.example.org"
+    made = await editor.post("/editor/posts/new", data=base)
+    assert made.status_code == 303, made.text
+    post_id = made.headers["location"].split("/")[3].split("?")[0]
+    published = await site.http.post(f"/api/v1/assets/{post_id}/publish", headers=site.editor_auth)
+    assert published.status_code == 200, published.text
+    member = await site.browser("leeds-member@example.org")
+    grab = await member.get(f"/posts/{post_id}", params={"platform": "x"})
+    caption = html.unescape(re.search(r'id="caption"[^>]*>(.*?)</textarea>', grab.text, re.S)[1])  # type: ignore[index]
+    assert "#LibrariesWeek #ReadMore" in caption and "Leeds Central Library" in caption
+
+
+def journey_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
+    """Canary contexts for this issue's templates (tests/web/test_templates.py)."""
+    from types import SimpleNamespace
+
+    from assets_hub.social.platforms import PLATFORMS
+    from assets_hub.web.content_forms import PlatformCount, case_study_values, post_values
+
+    asset = SimpleNamespace(id=canary, title=canary, revision=1)
+    choices = {
+        "campaigns": [(canary, canary)],
+        "licences": [(canary, canary)],
+        "images": [(canary, canary)],
+    }
+    study = dict.fromkeys(case_study_values(None, None), canary)
+    post = dict.fromkeys(post_values(None, None, dict(PLATFORMS)), canary)
+    count = PlatformCount("x", canary, canary, 280, 300)
+    return {
+        "content/case_study.html": {
+            "asset": None,
+            "values": study,
+            "errors": dict.fromkeys(("content", "title", "image-1", "figure-1-label"), canary),
+            "revision": canary,
+            "figure_rows": range(1, 3),
+            "image_rows": range(1, 3),
+            **choices,
+        },
+        "content/post.html": {
+            "asset": asset,
+            "values": post,
+            "errors": dict.fromkeys(("content", "caption-default", "window_start-day"), canary),
+            "revision": canary,
+            "platforms": dict(PLATFORMS),
+            "counts": {"default": [count], "x": [count]},
+            "image_rows": range(1, 3),
+            "counts_list": None,  # the template's own macros (defined in it, so shadowed)
+            "date_input": None,
+            **choices,
+        },
+    }
