@@ -65,11 +65,20 @@ _HEADINGS = {
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
+    if _browser_navigation(request):
+        return False  # a link a page offered: a person reads the answer, never raw JSON
     return path.startswith(("/api/", "/r/", "/feeds/")) or path in (
         "/healthz",
         "/readyz",
         "/openapi.json",
     )
+
+
+def _browser_navigation(request: Request) -> bool:
+    """A browser following a link (download buttons point at the API), not a program."""
+    if request.headers.get("sec-fetch-mode") == "navigate":
+        return True
+    return request.headers.get("accept", "").startswith("text/html")
 
 
 def _error_response(

@@ -17,6 +17,7 @@ with an sRGB profile, searching JPEG/WebP quality to meet the preset's byte budg
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping
@@ -200,6 +201,17 @@ def _overlay(
         raise RenderError(str(exc), slot=exc.slot) from None
     except ValueError as exc:  # an unusable logo
         raise RenderError(str(exc)) from None
+
+
+def check_text_fits(request: RenderRequest) -> None:
+    """Lay out the request's text as the download and its preview would, touching no photo
+    pixels: RenderError (with ``slot``) when text must be shown and does not fit.
+
+    The customise page asks this before it offers a link, so what it offers downloads.
+    """
+    for preview in (False, True):
+        frame, safe, scale = output_size(request.preset, preview)
+        _overlay(dataclasses.replace(request, preview=preview), frame, safe, scale)
 
 
 def render(request: RenderRequest) -> RenderResult:

@@ -19,7 +19,7 @@ from tortoise.context import TortoiseContext
 from assets_hub.auth.principal import Principal, viewer_for
 from assets_hub.backends import Backends
 from assets_hub.branding.brand import Brand
-from assets_hub.branding.overlays import Template, TemplateError, parse_template
+from assets_hub.branding.overlays import DEFAULT_TEMPLATE, Template, TemplateError, parse_template
 from assets_hub.errors import NotFound, Unprocessable
 from assets_hub.media.geometry import Focus
 from assets_hub.media.operations import decode_master
@@ -27,6 +27,7 @@ from assets_hub.media.renditions import (
     RenderError,
     RenderRequest,
     RenderResult,
+    check_text_fits,
     master_suffices,
     render,
     rendition_key,
@@ -238,6 +239,19 @@ async def render_now(backends: Backends, prepared: Prepared) -> RenderResult:
     source = await _source(backends, prepared)
     request = dataclasses.replace(prepared.request, source=source)
     return await run_blocking("pillow", render, request)
+
+
+async def check_fit(prepared: Prepared) -> None:
+    """The renderer's own text fit check as a dry run (no photo read or resampled):
+    RenderError with the slot when the download would fail on text that does not fit."""
+    await run_blocking("pillow", check_text_fits, prepared.request)
+
+
+def slot_fields(prepared: Prepared, slot: str) -> tuple[str, ...]:
+    """The fields a text slot of the rendition's template draws (none when unknown)."""
+    template = prepared.request.template or DEFAULT_TEMPLATE
+    found = next((s for s in template.text if s.key == slot), None)
+    return tuple(found.fields) if found else ()
 
 
 def storage_key_for(key: str, fmt: str) -> str:

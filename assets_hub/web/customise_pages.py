@@ -26,6 +26,7 @@ from assets_hub.auth.policy import Policy, require_principal, requires
 from assets_hub.auth.principal import Principal
 from assets_hub.branding.overlays import LOCAL_FIELD_LIMITS
 from assets_hub.errors import AppError, Unprocessable
+from assets_hub.media.renditions import RenderError
 from assets_hub.models import Library, Preset
 from assets_hub.services import assets as asset_service
 from assets_hub.services import branding, rendering
@@ -147,6 +148,25 @@ def error_field(message: str) -> str:
     return "preset"
 
 
+def fit_error(
+    choices: Choices, slot: str, slot_fields: Sequence[str], size: str
+) -> tuple[str, str]:
+    """Where to show text that does not fit, and what to do: on the longest local field the
+    slot draws (the one worth shortening), else on the sizes (the profile's own text)."""
+    typed = [f for f in LOCAL_FIELDS if f.name in slot_fields and choices.fields[f.name]]
+    if not typed:
+        return "preset", (
+            f"Your library's details do not fit on {size}: choose another size, "
+            "or shorten them in your branding profile"
+        )
+    longest = max(typed, key=lambda f: field_length(choices.fields[f.name]))
+    others = [f.label.lower() for f in typed if f is not longest]
+    also = f" (or the {' and '.join(others)})" if others else ""
+    return longest.name, (
+        f"{longest.label} is too long to fit on {size} with your branding: shorten it{also}"
+    )
+
+
 def _query(choices: Choices, preset: str) -> str:
     pairs = [("preset", preset)]
     if choices.profile != NO_PROFILE:
@@ -201,9 +221,21 @@ async def customise_page(request: Request) -> Response:
     if not choices.errors:
         for key in choices.presets:
             try:
-                await rendering.prepare(
+                prepared = await rendering.prepare(
                     request.state.backends, principal, ask_for(str(asset.id), choices, key)
                 )
+                await rendering.check_fit(prepared)  # what would download, not just the ask
+            except RenderError as exc:
+                if exc.slot is None:
+                    choices.errors.setdefault(error_field(exc.message), exc.message)
+                    continue
+                name, message = fit_error(
+                    choices,
+                    exc.slot,
+                    rendering.slot_fields(prepared, exc.slot),
+                    prepared.preset.name,
+                )
+                choices.errors.setdefault(name, message)
             except AppError as exc:
                 choices.errors.setdefault(error_field(exc.message), exc.message)
     by_key = {p.key: p for p in presets}

@@ -260,3 +260,46 @@ def journey_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
             **choices,
         },
     }
+
+
+# ---- customise: what the preview shows is what downloads ---------------------------------
+
+LONG_EVENT = {
+    "event_title": "Grand opening of the refurbished children's library " * 2,  # 106
+    "event_date": "Saturday 12 July and Sunday 13 July 2026",  # 40
+    "event_time": "10am to 12 noon, then 2pm to 4pm daily",
+    "custom": "Free, no need to book; everyone welcome, bring the family along " * 3,  # 195
+}
+
+
+async def test_customise_refuses_text_that_does_not_fit_before_offering_a_download(
+    site: Site,
+) -> None:
+    member = await site.browser("leeds-member@example.org")
+    params = {"profile": str(site.profile), "preset": "x-post", **LONG_EVENT}
+    page = await member.get(f"/assets/{site.image}/customise", params=params)
+    assert page.status_code == 400, page.text
+    assert "govuk-error-summary" in page.text
+    assert re.search(r'href="#(event_title|custom)">[^<]*too long to fit on', page.text)
+    assert "/render?" not in page.text  # no download link offered
+    short = {"profile": str(site.profile), "preset": "x-post", "event_title": "Storytime"}
+    fine = await member.get(f"/assets/{site.image}/customise", params=short)
+    assert fine.status_code == 200, fine.text
+    link = html.unescape(re.search(r'href="(/api/v1/assets/[^"]+/render\?[^"]+)"', fine.text)[1])  # type: ignore[index]
+    assert (await member.get(link)).status_code == 200
+
+
+async def test_a_refused_download_link_answers_a_page_not_json(site: Site) -> None:
+    member = await site.browser("leeds-member@example.org")
+    query = {"profile": str(site.profile), "preset": "x-post"}
+    query |= {f"field.{k}": v for k, v in LONG_EVENT.items()}
+    url = f"/api/v1/assets/{site.image}/render"
+    as_program = await member.get(url, params=query)
+    assert as_program.status_code == 422
+    assert as_program.headers["content-type"].startswith("application/json")
+    as_browser = await member.get(
+        url, params=query, headers={"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
+    )
+    assert as_browser.status_code == 422
+    assert as_browser.headers["content-type"].startswith("text/html")
+    assert "does not fit" in as_browser.text and "govuk-" in as_browser.text
