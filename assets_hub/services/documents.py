@@ -23,6 +23,7 @@ from assets_hub.models import CaseStudy as CaseStudyRow
 from assets_hub.services.branding import profile_for
 from assets_hub.services.downloads import member_copy
 from assets_hub.services.inflight import single_flight
+from assets_hub.services.metadata import LICENCES
 from assets_hub.services.rendering import brand_of, storage_key_for
 from assets_hub.threads import run_blocking
 
@@ -196,7 +197,7 @@ async def case_study_page(asset: Asset, viewer_filter: Q) -> tuple[CaseStudy, li
         figures=tuple(OutcomeFigure(f["label"], f["value"]) for f in row.figures),
         images=tuple(images),
         credit=asset.credit,
-        licence=asset.licence,
+        licence=LICENCES.get(asset.licence, (asset.licence, False))[0],
         language="en-GB" if asset.language == "en" else asset.language,
     )
     return study, urls

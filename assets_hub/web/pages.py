@@ -109,7 +109,7 @@ async def asset_page(request: Request) -> Response:
         context.update(profiles=choices, profile=profile, profile_error=error)
     if asset.kind is Kind.CASE_STUDY:
         study, urls = await documents.case_study_page(asset, viewer.asset_filter())
-        context["study_html"] = Markup(casestudy_html(study, urls, title_level=2))  # noqa: S704 - sanitised by nh3
+        context["study_html"] = Markup(casestudy_html(study, urls, title_level=1))  # noqa: S704 - sanitised by nh3
     elif asset.kind is Kind.SOCIAL_POST:
         context["post_images"] = await posts.post_images(asset, viewer)
     return templates.TemplateResponse(

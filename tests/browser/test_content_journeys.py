@@ -1,0 +1,173 @@
+"""Issue 16's journeys in a real browser: a case study written, published and downloaded as
+PDF and .docx by a library; a post made with hashtags whose copied caption holds them;
+customise refusing text that would not fit. axe-core checks every page visited.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import EDITOR, MEMBER, Journey
+
+pytestmark = pytest.mark.browser
+
+X_COUNT_IS = (
+    "n => document.querySelector("
+    "'#caption-default-counts li[data-platform=x] .app-counts__n').textContent === n"
+)
+VILLAGE = "Library bus visiting the village"  # the live server's published photo
+
+
+def wait_until(
+    journey: Journey, expression: str, arg: object = None, timeout_s: float = 15
+) -> None:
+    """Poll a JS function of ``arg`` (the strict CSP forbids wait_for_function's eval)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if journey.page.evaluate(expression, arg):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"never true: {expression}")
+
+
+def _save(journey: Journey, selector: str) -> Path:
+    with journey.page.expect_download() as info:
+        journey.page.click(selector)
+    download = info.value
+    path = journey.folder / f"download-{download.suggested_filename}"
+    download.save_as(path)
+    return path
+
+
+def _select_by_text(journey: Journey, selector: str, text: str) -> None:
+    journey.page.select_option(selector, label=text)
+
+
+def _publish(journey: Journey) -> str:
+    """On the editor's asset page: publish; the asset id from the address."""
+    page = journey.page
+    page.click("button:has-text('Publish')")
+    page.wait_for_url(re.compile(r".*/editor/assets/[^/?]+\?done=publish$"))
+    return page.url.split("/editor/assets/")[1].split("?")[0]
+
+
+def test_a_case_study_is_written_published_and_downloaded_by_a_library(
+    journey: Journey, more_journeys
+) -> None:
+    page = journey.page
+    journey.sign_in(*EDITOR)
+    journey.goto("/editor/upload")
+    page.click("a:has-text('write a case study')")
+    page.wait_for_url(re.compile(r".*/editor/case-studies/new$"))
+    journey.check("new case study form")
+    page.click("button:has-text('Create case study')")
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert page.locator("#title-error").is_visible()
+    journey.check("case study errors")
+    page.fill("#title", "Reading friends in Leeds")
+    page.select_option("#campaign", "libraries-week")
+    page.select_option("#licence", "own-work")
+    page.fill("#library_featured", "Leeds Central Library")
+    page.fill("#summary", "Volunteers read with older people every week.")
+    page.fill("#body_markdown", "## What we did\n\nWe paired **forty** volunteers with readers.")
+    page.fill("#pull_quote", "It gave me my Thursdays back.")
+    page.fill("#pull_quote_by", "A reader")
+    page.fill("#figure-1-label", "Volunteers")
+    page.fill("#figure-1-value", "40")
+    _select_by_text(journey, "#image-1", VILLAGE)
+    page.fill("#image-1-caption", "The bus on the green")
+    page.click("button:has-text('Create case study')")
+    page.wait_for_url(re.compile(r".*/editor/assets/.*done=created$"))
+    journey.check("case study saved as a draft")
+    study = _publish(journey)
+    journey.check("case study published")
+
+    member = more_journeys("member")
+    member.sign_in(*MEMBER)
+    member.goto("/?q=Reading+friends")
+    member.page.click("a:has-text('Reading friends in Leeds')")
+    member.page.wait_for_url(re.compile(rf".*/assets/{study}$"))
+    assert member.page.locator("blockquote").inner_text().strip() == "It gave me my Thursdays back."
+    assert member.page.locator(".app-case-study strong", has_text="forty").count() == 1
+    member.check("case study page")
+    pdf = _save(member, "a:has-text('Download branded PDF')")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.suffix == ".pdf"
+    docx = _save(member, "a:has-text('Download as Word')")
+    assert docx.suffix == ".docx" and zipfile.is_zipfile(docx)
+    with zipfile.ZipFile(docx) as archive:
+        assert "It gave me my Thursdays back." in archive.read("word/document.xml").decode()
+
+
+def test_a_post_made_with_hashtags_is_copied_with_them(journey: Journey, more_journeys) -> None:
+    page = journey.page
+    journey.sign_in(*EDITOR)
+    journey.goto("/editor/posts/new")
+    journey.check("new post form")
+    page.fill("#title", "Hashtag journey post")
+    page.select_option("#campaign", "libraries-week")
+    page.select_option("#licence", "own-work")
+    page.fill("#caption-default", "Pop into {library_name} this week 📚")
+    # The live count: X counts the emoji as 2 and leaves {library_name} out.
+    wait_until(journey, X_COUNT_IS, "22")
+    page.fill("#hashtags", "#LibrariesWeek #ReadMore")
+    page.fill("#link", "https://librariesweek.example.org")
+    wait_until(journey, X_COUNT_IS, "47")
+    _select_by_text(journey, "#image-1", VILLAGE)
+    page.fill("#image-1-alt", "The {library_name} mobile library on a village green")
+    journey.check("post form filled, counts live")
+    page.click("button:has-text('Create post')")
+    page.wait_for_url(re.compile(r".*/editor/assets/.*done=created$"))
+    post = _publish(journey)
+
+    member = more_journeys("member")
+    member.page.context.grant_permissions(
+        ["clipboard-read", "clipboard-write"], origin=member.base_url
+    )
+    member.sign_in(*MEMBER)
+    member.goto(f"/assets/{post}")
+    member.check("post asset page")
+    member.page.click("a:has-text('Get this post ready to share')")
+    member.page.wait_for_url(re.compile(rf".*/posts/{post}.*"))
+    member.page.click(".app-page-tabs__link:has-text('X')")
+    member.page.wait_for_url(re.compile(r".*platform=x.*"))
+    member.check("grab page for X")
+    member.page.click("button[data-copy=caption]")
+    wait_until(member, "id => document.getElementById(id).innerText === 'Copied'", "caption-status")
+    copied = member.page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("Pop into Leeds Libraries this week 📚")
+    assert copied.endswith("https://librariesweek.example.org #LibrariesWeek #ReadMore"), copied
+
+
+def test_customise_with_text_that_would_not_fit_offers_no_download(journey: Journey) -> None:
+    page = journey.page
+    journey.sign_in(*MEMBER)
+    journey.goto("/?q=village")
+    page.click(f"a:has-text('{VILLAGE}')")
+    page.click("a:has-text('Customise and download')")
+    page.wait_for_url(re.compile(r".*/customise$"))
+    journey.check("customise page")
+    page.fill("#event_title", "Grand opening of the refurbished children's library " * 2)
+    page.fill("#event_date", "Saturday 12 July and Sunday 13 July 2026")
+    page.fill("#event_time", "10am to 12 noon, then 2pm to 4pm daily")
+    page.fill("#custom", "Free, no need to book; everyone welcome, bring the family along " * 3)
+    # With JavaScript the page asks the server as people type: the links go at once.
+    wait_until(journey, "() => document.querySelectorAll('#download-list a').length === 0")
+    wait_until(
+        journey, "() => document.getElementById('preview-status').textContent.includes('too long')"
+    )
+    # The script's own fetch of the page answered 400 (the form's errors), as it should.
+    journey.problems[:] = [
+        p for p in journey.problems if "400 for" not in p or "/customise?" not in p
+    ]
+    page.click("button:has-text('Update preview and downloads')")
+    page.wait_for_load_state()
+    assert page.locator(".govuk-error-summary").is_visible()
+    error = page.locator(".govuk-error-message").first.inner_text()
+    assert "too long to fit" in error, error
+    assert page.locator("a:has-text('Download ')").count() == 0
+    journey.check("customise refuses text that would not fit")
