@@ -303,3 +303,39 @@ async def test_a_refused_download_link_answers_a_page_not_json(site: Site) -> No
     assert as_browser.status_code == 422
     assert as_browser.headers["content-type"].startswith("text/html")
     assert "does not fit" in as_browser.text and "govuk-" in as_browser.text
+
+
+# ---- packs --------------------------------------------------------------------------------
+
+
+async def test_a_pack_holds_each_file_once_with_documents_and_named_sizes(site: Site) -> None:
+    import io
+    import zipfile
+
+    await _case_study(site)
+    member = await site.browser("leeds-member@example.org")
+    redirect = await member.get(
+        "/campaigns/libraries-week/pack",
+        params={"profile": str(site.profile), "preset": ["x-post", "instagram-square"]},
+    )
+    assert redirect.status_code == 303, redirect.text
+    got = await member.get(redirect.headers["location"], follow_redirects=True)
+    assert got.status_code == 200, got.text[:500]
+    with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
+        names = archive.namelist()
+        images = [n for n in names if n.endswith(".jpg")]
+        # The photo is on its own in the campaign and in the post: packed once per size.
+        assert len(images) == 2, names
+        assert not any("-2." in n for n in names), names
+        bodies = [archive.read(n) for n in images]
+        assert len(set(bodies)) == len(bodies)
+        assert "documents/Reading friends in Leeds.pdf" in names, names
+        assert "documents/Reading friends in Leeds.docx" in names, names
+        assert archive.read("documents/Reading friends in Leeds.pdf").startswith(b"%PDF")
+        readme = archive.read("README.txt").decode()
+        captions = archive.read("captions.txt").decode()
+    assert "x-post/   X post (1200 × 675 pixels)" in readme, readme
+    assert "instagram-square/   Instagram square" in readme, readme
+    assert "#LibrariesWeek" in captions and "https://librariesweek.example.org" in captions
+    post_images = re.search(r"Images: (.*)", captions)[1]  # type: ignore[index]
+    assert all(p in images for p in post_images.split(", ")), (post_images, images)
