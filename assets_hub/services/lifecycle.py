@@ -57,6 +57,11 @@ async def update_metadata(
 ) -> Asset:
     """Apply the fields the caller sent (``meta.given``); 412 if the asset changed meanwhile."""
     given = meta.given
+    if "expires_at" in given and meta.expires_at is not None and meta.expires_at <= utcnow():
+        raise Unprocessable(
+            "Please correct: expires_at: the expiry must be in the future; to stop libraries "
+            "using the asset now, withdraw it instead."
+        )
     changes: dict[str, object] = {}
     simple = (
         "title",

@@ -339,3 +339,32 @@ async def test_a_pack_holds_each_file_once_with_documents_and_named_sizes(site: 
     assert "#LibrariesWeek" in captions and "https://librariesweek.example.org" in captions
     post_images = re.search(r"Images: (.*)", captions)[1]  # type: ignore[index]
     assert all(p in images for p in post_images.split(", ")), (post_images, images)
+
+
+# ---- errors that say what to do -------------------------------------------------------------
+
+
+async def test_a_past_expiry_is_refused_as_past_not_as_unpublishable(site: Site) -> None:
+    asset = await site.http.get(f"/api/v1/assets/{site.image}", headers=site.editor_auth)
+    revision = asset.json()["revision"]
+    refused = await site.http.patch(
+        f"/api/v1/assets/{site.image}",
+        json={"expires_at": "2020-01-01T00:00:00Z", "revision": revision},
+        headers=site.editor_auth,
+    )
+    assert refused.status_code == 422, refused.text
+    assert "must be in the future" in refused.json()["error"]
+    assert "cannot be published" not in refused.json()["error"]
+    editor = await site.browser("editor@example.org")
+    page = await editor.get(f"/editor/assets/{site.image}")
+    form_revision = re.search(r'name="revision" value="(\d+)"', page.text)[1]  # type: ignore[index]
+    posted = await editor.post(
+        f"/editor/assets/{site.image}",
+        data={
+            "csrf_token": await csrf_token(editor),
+            "revision": form_revision,
+            "expires_at": "2020-01-01",
+        },
+    )
+    assert posted.status_code == 422
+    assert 'href="#expires_at"' in posted.text and "must be in the future" in posted.text
