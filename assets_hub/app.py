@@ -38,6 +38,7 @@ from assets_hub.jobs import run_every, run_once
 from assets_hub.security_headers import SecurityHeadersMiddleware
 from assets_hub.services import pack_jobs
 from assets_hub.services.ingest import backfill_phash_quarters
+from assets_hub.services.notice_mail import mail_pending_notices
 from assets_hub.services.presets import seed_presets
 from assets_hub.services.rights import sweep_expiries
 from assets_hub.services.search_admin import apply_synonyms, reconcile_job
@@ -46,6 +47,7 @@ from assets_hub.web.templating import STATIC_DIR, templates
 
 log = logging.getLogger(__name__)
 EXPIRY_SWEEP_S = 60.0  # visibility changes at the exact second; notices follow within a minute
+NOTICE_MAIL_S = 30.0  # takedown notices reach the library admins' inboxes within a minute
 RECONCILE_S = 300.0  # index drift (e.g. a search engine that lost its data) repaired within 5 min
 RECONCILE_FULL_EVERY = 12  # the id-by-id comparison hourly; the cheap digest in between
 
@@ -159,6 +161,10 @@ def create_app(settings: Settings) -> Starlette:
                 asyncio.create_task(backends.indexer.run(), name="search-indexer"),
                 asyncio.create_task(
                     run_every(EXPIRY_SWEEP_S, sweep_expiries, "expiry-notices"), name="expiries"
+                ),
+                asyncio.create_task(
+                    run_every(NOTICE_MAIL_S, lambda: mail_pending_notices(settings), "notice-mail"),
+                    name="notice-mail",
                 ),
                 asyncio.create_task(
                     run_every(

@@ -96,14 +96,21 @@ def _rendition_source(
     preset: str,
     profile_id: int,
     on_rendition: OnRendition | None,
+    names: dict[int, str],
 ) -> Callable[[], AsyncIterator[bytes]]:
-    """Rendered lazily while the zip is written: memory stays flat, nothing is built up front."""
+    """Rendered lazily while the zip is written: memory stays flat, nothing is built up front.
+
+    ``names`` (filled once the pack is planned) gives each source its path in the pack: the
+    download is recorded under that name, so a takedown notice names the file as saved.
+    """
 
     async def chunks() -> AsyncIterator[bytes]:
         ask = RenderAsk(asset_id, preset, profile_id, allow_smaller=True)
         prepared = await rendering.prepare(backends, principal, ask)
         rendition = await rendering.get_or_render(backends, prepared)
-        await rendering.record(principal, prepared, library_id=principal.library_id)
+        await rendering.record(
+            principal, prepared, library_id=principal.library_id, filename=names.get(id(chunks))
+        )
         async for chunk in backends.storage.read(rendition.storage_key):
             yield chunk
         if on_rendition is not None:
@@ -176,6 +183,7 @@ async def plan_campaign_pack(
         labels[key] = f"{preset.name} ({preset.width} × {preset.height} pixels)"
     labels[DOCUMENTS_FOLDER] = "fact sheets and case studies, with your branding"
     made: dict[object, list[PackFile]] = {}
+    names: dict[int, str] = {}  # id(source) -> its path in the pack, once planned
 
     def files(asset: Asset) -> list[PackFile]:
         """One list per asset: a photo in two posts (or also on its own) is packed once."""
@@ -185,7 +193,7 @@ async def plan_campaign_pack(
                     key,
                     "jpg",
                     _rendition_source(
-                        backends, principal, str(asset.id), key, profile_id, on_rendition
+                        backends, principal, str(asset.id), key, profile_id, on_rendition, names
                     ),
                 )
                 for key in presets
@@ -257,6 +265,7 @@ async def plan_campaign_pack(
         )
     except PackTooLarge as exc:
         raise Unprocessable(f"The pack is too large: {exc}") from None
+    names.update({id(p.entry.source): p.path for p in plan.entries})
     return CampaignPack(plan, len(plan.entries) - len(TEXT_FILES))
 
 

@@ -334,9 +334,16 @@ async def _render_and_store(backends: Backends, prepared: Prepared) -> Rendition
 
 
 async def record(
-    principal: Principal | None, prepared: Prepared, *, library_id: int | None
+    principal: Principal | None,
+    prepared: Prepared,
+    *,
+    library_id: int | None,
+    filename: str | None = None,
 ) -> None:
-    """The download event: asset, version, library, preset, branded; no personal data."""
+    """The download event: asset, version, library, preset, branded; no personal data.
+
+    ``filename``: the name the library got, when not the download's own (a pack's path).
+    """
     if principal is None and library_id is None:
         return
     await downloads.record_event(
@@ -345,7 +352,7 @@ async def record(
         library_id=library_id,
         preset=prepared.preset.key,
         branded=prepared.profile_version is not None,
-        filename=prepared.filename,
+        filename=filename or prepared.filename,
     )
 
 
