@@ -15,6 +15,7 @@ from assets_hub.web import (
     pack_pages,
     pages,
     preset_pages,
+    self_service_pages,
     static_pages,
     template_pages,
 )
@@ -238,4 +239,30 @@ routes = [
     ),
     Route("/posts/{asset_id}", campaign_pages.post_page, methods=["GET"], name="post_grab"),
     Route("/packs/{job_id}", pack_pages.pack_status, methods=["GET"], name="pack_status"),
+    # Self-service (self_service_pages): API tokens, feed tokens, search synonyms.
+    Route(
+        "/account/tokens",
+        self_service_pages.api_tokens,
+        methods=["GET", "POST"],
+        name="account_tokens",
+    ),
+    Route(
+        "/account/tokens/{token_id}/revoke",
+        self_service_pages.revoke_api_token,
+        methods=["POST"],
+        name="account_token_revoke",
+    ),
+    Route("/library/feeds", self_service_pages.feed_tokens, methods=["GET", "POST"], name="feeds"),
+    Route(
+        "/library/feeds/{token_id}/revoke",
+        self_service_pages.revoke_feed_token,
+        methods=["POST"],
+        name="feed_revoke",
+    ),
+    Route(
+        "/editor/synonyms",
+        self_service_pages.synonyms,
+        methods=["GET", "POST"],
+        name="synonyms",
+    ),
 ]

@@ -225,6 +225,7 @@ def journey_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
     """Canary contexts for this issue's templates (tests/web/test_templates.py)."""
     from types import SimpleNamespace
 
+    from assets_hub.services.visibility import utcnow
     from assets_hub.social.platforms import PLATFORMS
     from assets_hub.web.content_forms import PlatformCount, case_study_values, post_values
 
@@ -237,7 +238,26 @@ def journey_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
     study = dict.fromkeys(case_study_values(None, None), canary)
     post = dict.fromkeys(post_values(None, None, dict(PLATFORMS)), canary)
     count = PlatformCount("x", canary, canary, 280, 300)
+    token = SimpleNamespace(
+        id=1, name=canary, prefix=canary, last_used_at=None, revoked_at=None, created_at=utcnow()
+    )
     return {
+        "account/tokens.html": {
+            "tokens": [token],
+            "new_token": canary,
+            "values": {"name": canary, "expires_days": canary},
+            "errors": {"name": canary},
+            "notice": canary,
+        },
+        "library/feeds.html": {
+            "feeds": [token],
+            "new_token": canary,
+            "base_url": canary,
+            "values": {"name": canary},
+            "errors": {"name": canary},
+            "notice": canary,
+        },
+        "search/synonyms.html": {"text": canary, "errors": {"synonyms": canary}, "notice": canary},
         "content/case_study.html": {
             "asset": None,
             "values": study,
@@ -368,3 +388,68 @@ async def test_a_past_expiry_is_refused_as_past_not_as_unpublishable(site: Site)
     )
     assert posted.status_code == 422
     assert 'href="#expires_at"' in posted.text and "must be in the future" in posted.text
+
+
+# ---- self-service: tokens, feeds, synonyms, did you mean ---------------------------------
+
+
+async def test_an_api_token_is_made_shown_once_and_revoked_in_the_pages(site: Site) -> None:
+    member = await site.browser("leeds-member@example.org")
+    token = await csrf_token(member)
+    refused = await member.post("/account/tokens", data={"csrf_token": token, "name": ""})
+    assert refused.status_code == 422 and 'href="#name"' in refused.text
+    made = await member.post(
+        "/account/tokens", data={"csrf_token": token, "name": "Newsroom script"}
+    )
+    assert made.status_code == 201, made.text
+    assert made.headers["cache-control"] == "private, no-store"
+    secret = re.search(r'id="new-token" type="text" value="([^"]+)"', made.text)[1]  # type: ignore[index]
+    auth = {"Authorization": f"Bearer {secret}"}
+    assert (await site.http.get("/api/v1/me", headers=auth)).status_code == 200
+    listing = await member.get("/account/tokens")
+    assert "Newsroom script" in listing.text and secret not in listing.text  # shown once
+    revoke = re.search(r'action="(/account/tokens/\d+/revoke)"', listing.text)[1]  # type: ignore[index]
+    done = await member.post(revoke, data={"csrf_token": token})
+    assert done.status_code == 303
+    assert (await site.http.get("/api/v1/me", headers=auth)).status_code == 401
+    assert "Revoked" in (await member.get("/account/tokens")).text
+
+
+async def test_a_library_admin_makes_and_revokes_a_feed_token(site: Site) -> None:
+    member = await site.browser("leeds-member@example.org")
+    assert (await member.get("/library/feeds")).status_code == 403
+    admin = await site.browser("leeds-admin@example.org")
+    token = await csrf_token(admin)
+    made = await admin.post("/library/feeds", data={"csrf_token": token, "name": "Buffer"})
+    assert made.status_code == 201, made.text
+    address = html.unescape(re.search(r'id="json-url" type="text" value="([^"]+)"', made.text)[1])  # type: ignore[index]
+    feed_path = address.split("testserver", 1)[1].replace("CAMPAIGN", "libraries-week")
+    feed = await site.http.get(feed_path)
+    assert feed.status_code == 200, feed.text
+    assert "Leeds Central Library" in feed.text and "{library_name}" not in feed.text
+    listing = await admin.get("/library/feeds")
+    revoke = re.search(r'action="(/library/feeds/\d+/revoke)"', listing.text)[1]  # type: ignore[index]
+    assert (await admin.post(revoke, data={"csrf_token": token})).status_code == 303
+    assert (await site.http.get(feed_path)).status_code == 404
+
+
+async def test_editors_set_synonyms_in_the_pages_and_search_uses_them(site: Site) -> None:
+    editor = await site.browser("editor@example.org")
+    token = await csrf_token(editor)
+    bad = await editor.post("/editor/synonyms", data={"csrf_token": token, "synonyms": "kids"})
+    assert bad.status_code == 422 and "line 1" in bad.text
+    saved = await editor.post(
+        "/editor/synonyms", data={"csrf_token": token, "synonyms": "coach: bus, minibus"}
+    )
+    assert saved.status_code == 303, saved.text
+    assert "coach: bus, minibus" in (await editor.get("/editor/synonyms")).text
+    member = await site.browser("leeds-member@example.org")
+    found = await member.get("/", params={"q": "coach"})
+    assert "<mark>Bus</mark> at the fair" in found.text  # found through its synonym
+
+
+async def test_search_offers_did_you_mean_on_thin_results(site: Site) -> None:
+    member = await site.browser("leeds-member@example.org")
+    page = await member.get("/", params={"q": "fiar"})
+    assert page.status_code == 200
+    assert 'id="did-you-mean"' in page.text and ">fair</a>" in page.text, page.text[-3000:]

@@ -81,7 +81,8 @@ def _search() -> dict[str, Any]:
             assets=[asset],
             versions={asset.id: _version()},
             highlights={},
-            total=60,
+            total=3,
+            suggestion=CANARY,
             facets={"kind": {CANARY: 3}, "campaign": {CANARY: 2}, "tags": {CANARY: 1}},
         ),
         # What pages.py passes: engine highlights with only <mark> kept.
