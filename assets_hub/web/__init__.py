@@ -86,6 +86,12 @@ routes = [
         name="editor_focal_point",
     ),
     Route(
+        "/editor/assets/{asset_id}/brand-zone",
+        editor_pages.set_brand_zone,
+        methods=["POST"],
+        name="editor_brand_zone",
+    ),
+    Route(
         "/editor/assets/{asset_id}/template",
         editor_pages.choose_template,
         methods=["POST"],

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from assets_hub.errors import Unprocessable
 from assets_hub.models import Asset, AssetVersion, Campaign, Kind, Status
 from assets_hub.services.lifecycle import TRANSITIONS
 from assets_hub.services.metadata import AUDIENCES, LICENCES
@@ -226,3 +227,61 @@ def actions_for(status: Status) -> list[tuple[str, str]]:
         "archive": "Archive",
     }
     return [(action, text) for action, text in texts.items() if status in TRANSITIONS[action][0]]
+
+
+ZONE_PAGES = (("last", "The last page"), ("first", "The first page"), ("all", "Every page"))
+
+
+def zone_from_form(form: Any) -> dict[str, Any]:
+    """The brand zone form as the service's JSON: percentages from the page's top-left
+    corner become fractions; four empty boxes mean the default footer strip."""
+    pages = str(form.get("zone-pages", "last"))
+    if pages not in {key for key, _ in ZONE_PAGES}:
+        raise Unprocessable("brand zone: choose which pages carry the branding")
+    raw = [str(form.get(f"zone-{n}", "")).strip() for n in ("x", "y", "width", "height")]
+    if not any(raw):
+        return {"pages": pages, "rect": None}
+    try:
+        x, y, width, height = (float(v) / 100 for v in raw)
+    except ValueError:
+        raise Unprocessable(
+            "brand zone: enter four numbers from 0 to 100 (per cent of the page), "
+            "or leave all four empty for the footer strip"
+        ) from None
+    rect = {"x": x, "y": y, "width": width, "height": height, "unit": "fraction"}
+    return {"pages": pages, "rect": rect}
+
+
+def zone_form_view(layout: Any, typed: Mapping[str, str] | None) -> dict[str, Any]:
+    """The zone editor's values (per cent, as typed after a refusal) and the SVG box."""
+    zone = layout.zone
+    rect = zone.get("rect")
+    width_pt, height_pt = layout.page_sizes[-1] if layout.page_sizes else (595.0, 842.0)
+    if rect is None:
+        box = {"x": 0.0, "y": 90.0, "width": 100.0, "height": 10.0}
+    elif rect.get("unit") == "pt":
+        box = {
+            "x": 100 * rect["x"] / width_pt,
+            "y": 100 * rect["y"] / height_pt,
+            "width": 100 * rect["width"] / width_pt,
+            "height": 100 * rect["height"] / height_pt,
+        }
+    else:
+        box = {k: 100 * float(rect[k]) for k in ("x", "y", "width", "height")}
+    shown = {
+        k: f"{v:g}" if rect is not None else ""
+        for k, v in ((k, round(v, 1)) for k, v in box.items())
+    }
+    if typed is not None:
+        shown = {k: str(typed.get(f"zone-{k}", "")) for k in box}
+    return {
+        "pages": str(zone.get("pages", "last")) if isinstance(zone.get("pages"), str) else "last",
+        "page_choices": ZONE_PAGES,
+        "values": shown,
+        "box": {k: round(v, 2) for k, v in box.items()},
+        "default": rect is None,
+        "page_count": len(layout.page_sizes),
+        "aspect": round(height_pt / width_pt, 4) if width_pt else 1.414,
+        "form_fields": layout.form_fields,
+        "fillable": layout.fillable,
+    }

@@ -19,7 +19,15 @@ from assets_hub.api.assets import acting_user, backends_of, default_title, read_
 from assets_hub.auth.policy import Policy, read_small_form, require_principal, requires
 from assets_hub.errors import AppError, BadRequest, NotFound, Unprocessable
 from assets_hub.models import Asset, AssetVersion, Consent, Kind
-from assets_hub.services import audit, ingest, lifecycle, overlay_templates, review, rights
+from assets_hub.services import (
+    audit,
+    documents,
+    ingest,
+    lifecycle,
+    overlay_templates,
+    review,
+    rights,
+)
 from assets_hub.services.metadata import parse_metadata
 from assets_hub.services.rules import publish_problems
 from assets_hub.uploads import SpooledFile
@@ -38,6 +46,8 @@ from assets_hub.web.editor_forms import (
     form_values,
     problem_errors,
     upload_values,
+    zone_form_view,
+    zone_from_form,
 )
 from assets_hub.web.templating import templates
 
@@ -47,6 +57,7 @@ DONE = {
     "saved": "Your changes were saved.",
     "created": "It was saved as a draft. Check the details below, then submit or publish it.",
     "focal": "The focal point was saved.",
+    "zone": "The brand zone was saved; the next branded downloads use it.",
     "template": "The overlay template was chosen; the next downloads use it.",
     "submit": "The asset was sent for review.",
     "publish": "The asset is published.",
@@ -184,11 +195,22 @@ async def _render_editor(
         "can_focus": asset.kind in _IMAGE_KINDS and bool(version and version.thumbnail_key),
         "actions": actions_for(asset.status),
         "branded": asset.kind in _IMAGE_KINDS and version is not None,
+        "zone": await _zone_view(request, asset, version, errors or {}),
         "overlay_choices": [(t.key, t.name) for t in await overlay_templates.list_templates()],
         "overlay": getattr(await overlay_templates.template_of(asset), "key", ""),
         **await field_choices(),
     }
     return templates.TemplateResponse(request, "editor/asset.html", context, status_code=status)
+
+
+async def _zone_view(
+    request: Request, asset: Asset, version: AssetVersion | None, errors: dict[str, str]
+) -> dict[str, Any] | None:
+    """The brand zone editor's state for a fact sheet (None for other kinds)."""
+    if asset.kind is not Kind.DOCUMENT or version is None:
+        return None
+    layout = await documents.fact_sheet_layout(backends_of(request), asset)
+    return zone_form_view(layout, None)
 
 
 def _revision(form: Any) -> int:
@@ -267,6 +289,29 @@ async def set_focal_point(request: Request) -> Response:
         return await _render_editor(request, asset, errors=errors, status=exc.status_code)
     await ingest.index_soon(backends_of(request), asset.id)
     return _done_redirect(asset.id, "focal")
+
+
+@requires(Policy.EDITOR)
+async def set_brand_zone(request: Request) -> Response:
+    """Where libraries' branding goes on a fact sheet: drawn on the preview or typed."""
+    asset = await lifecycle.editable_asset(request.path_params["asset_id"])
+    form = await read_small_form(request)
+    revision = _revision(form)
+    try:
+        zone = zone_from_form(form)
+        await documents.save_brand_zone(
+            backends_of(request),
+            asset,
+            zone,
+            expected_revision=revision,
+            actor=await acting_user(request),
+        )
+    except AppError as exc:
+        message = CONFLICT if exc.status_code == 412 else exc.message
+        errors = {"zone-x": "Brand zone: " + message.removeprefix("brand zone: ")}
+        return await _render_editor(request, asset, errors=errors, status=exc.status_code)
+    await ingest.index_soon(backends_of(request), asset.id)
+    return _done_redirect(asset.id, "zone")
 
 
 @requires(Policy.EDITOR)

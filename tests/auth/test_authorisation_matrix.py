@@ -148,6 +148,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
         for path in (
             "",
             "/focal-point",
+            "/brand-zone",
             "/template",
             "/submit",
             "/publish",

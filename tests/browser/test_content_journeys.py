@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import EDITOR, MEMBER, Journey
+from tests.browser.conftest import EDITOR, MEMBER, Journey, LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -171,3 +171,102 @@ def test_customise_with_text_that_would_not_fit_offers_no_download(journey: Jour
     assert "too long to fit" in error, error
     assert page.locator("a:has-text('Download ')").count() == 0
     journey.check("customise refuses text that would not fit")
+
+
+def test_an_api_token_is_made_and_revoked_in_the_pages(journey: Journey) -> None:
+    import httpx
+
+    page = journey.page
+    journey.sign_in(*MEMBER)
+    page.click(".govuk-service-navigation__link:has-text('API tokens')")
+    page.wait_for_url(re.compile(r".*/account/tokens$"))
+    journey.check("API tokens page")
+    page.fill("#name", "Browser journey script")
+    page.click("button:has-text('Make token')")
+    secret = page.locator("#new-token").input_value()
+    assert secret.startswith("ahk_")
+    journey.check("token shown once")
+    me = httpx.get(f"{journey.base_url}/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.status_code == 200 and me.json()["email"] == MEMBER[0]
+    journey.goto("/account/tokens")
+    assert page.locator("#new-token").count() == 0  # never shown again
+    page.click("button:has-text('Revoke Browser journey script')")
+    page.wait_for_url(re.compile(r".*done=revoked$"))
+    assert page.locator(".govuk-notification-banner--success").is_visible()
+    journey.check("token revoked")
+    gone = httpx.get(f"{journey.base_url}/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert gone.status_code == 401
+
+
+@pytest.fixture(scope="module")
+def fact_sheet_id(live_server: LiveServer) -> str:
+    """A published two-page fact sheet in the campaign, uploaded by the editor's token."""
+    import httpx
+
+    from tests.browser.test_social_journey import _editor_token
+    from tests.documents.conftest import fact_sheet
+
+    token = _editor_token(live_server)
+    fields = {
+        "title": "Why libraries matter: facts",
+        "campaign": "libraries-week",
+        "licence": "own-work",
+        "audience": "everyone",
+        "status": "published",
+    }
+    with httpx.Client(
+        base_url=live_server.url, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
+        made = http.post(
+            "/api/v1/assets",
+            data=fields,
+            files={"file": ("facts.pdf", fact_sheet(2), "application/pdf")},
+        )
+    assert made.status_code == 201, made.text
+    sheet: str = made.json()["id"]
+    return sheet
+
+
+def test_a_fact_sheet_zone_is_drawn_and_a_library_downloads_it_branded(
+    journey: Journey, more_journeys, fact_sheet_id: str
+) -> None:
+    import pypdfium2 as pdfium
+
+    page = journey.page
+    journey.sign_in(*EDITOR)
+    journey.goto(f"/editor/assets/{fact_sheet_id}")
+    preview = page.locator(".app-zone")
+    preview.scroll_into_view_if_needed()
+    wait_until(
+        journey,
+        "img => img.complete && img.naturalWidth > 0",
+        page.locator(".app-zone__page").element_handle(),
+    )
+    journey.check("fact sheet editor with the default zone")
+    box = preview.bounding_box()
+    assert box is not None
+    # Drag a box across the top of the first page: 10 % in, 5 % down, 80 % wide, 10 % high.
+    page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.05)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.1, steps=4)
+    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.15, steps=4)
+    page.mouse.up()
+    assert abs(float(page.locator("#zone-x").input_value()) - 10) < 1.5
+    assert abs(float(page.locator("#zone-width").input_value()) - 80) < 1.5
+    page.select_option("#zone-pages", "first")
+    journey.check("zone drawn")
+    page.click("button:has-text('Save brand zone')")
+    page.wait_for_url(re.compile(r".*done=zone$"))
+    journey.check("zone saved")
+
+    member = more_journeys("member")
+    member.sign_in(*MEMBER)
+    member.goto(f"/assets/{fact_sheet_id}")
+    member.check("fact sheet page for a library")
+    pdf = _save(member, "a:has-text('Download branded PDF')")
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        first = document[0].get_textpage().get_text_range()
+    finally:
+        document.close()
+    assert "Leeds Libraries" in first, first[:500]

@@ -453,3 +453,67 @@ async def test_search_offers_did_you_mean_on_thin_results(site: Site) -> None:
     page = await member.get("/", params={"q": "fiar"})
     assert page.status_code == 200
     assert 'id="did-you-mean"' in page.text and ">fair</a>" in page.text, page.text[-3000:]
+
+
+# ---- fact sheets: the brand zone in the pages, the branded PDF for libraries ---------------
+
+
+def _pdf_texts(data: bytes) -> list[str]:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    try:
+        return [page.get_textpage().get_text_range() for page in document]
+    finally:
+        document.close()
+
+
+async def test_a_fact_sheet_zone_is_set_in_the_pages_and_libraries_get_it_branded(
+    site: Site,
+) -> None:
+    from tests.conftest import PUBLISHABLE
+    from tests.documents.conftest import fact_sheet
+
+    upload = await site.http.post(
+        "/api/v1/assets",
+        data={**PUBLISHABLE, "title": "Library facts", "campaign": "libraries-week"},
+        files={"file": ("facts.pdf", fact_sheet(2), "application/pdf")},
+        headers=site.editor_auth,
+    )
+    assert upload.status_code == 201, upload.text
+    sheet = upload.json()["id"]
+    editor = await site.browser("editor@example.org")
+    page = await editor.get(f"/editor/assets/{sheet}")
+    assert page.status_code == 200 and 'id="zone-form"' in page.text
+    assert f'src="/api/v1/assets/{sheet}/preview"' in page.text
+    revision = re.search(r'name="revision" value="(\d+)"', page.text)[1]  # type: ignore[index]
+    token = await csrf_token(editor)
+    outside = {"zone-pages": "first", "zone-x": "50", "zone-y": "80", "zone-width": "60"}
+    refused = await editor.post(
+        f"/editor/assets/{sheet}/brand-zone",
+        data={"csrf_token": token, "revision": revision, **outside, "zone-height": "10"},
+    )
+    assert refused.status_code == 422 and 'href="#zone-x"' in refused.text
+    saved = await editor.post(
+        f"/editor/assets/{sheet}/brand-zone",
+        data={
+            "csrf_token": token,
+            "revision": revision,
+            "zone-pages": "first",
+            "zone-x": "10",
+            "zone-y": "80",
+            "zone-width": "80",
+            "zone-height": "12",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    again = await editor.get(f"/editor/assets/{sheet}")
+    assert '<rect x="10.0" y="80.0" width="80.0" height="12.0">' in again.text
+    member = await site.browser("leeds-member@example.org")
+    asset_page = await member.get(f"/assets/{sheet}")
+    link = f"/api/v1/assets/{sheet}/render?format=pdf&profile={site.profile}"
+    assert link in _links(asset_page.text) and "Download branded PDF" in asset_page.text
+    branded = await member.get(link)
+    assert branded.status_code == 200, branded.text
+    first, second = _pdf_texts(branded.content)
+    assert "Leeds Central Library" in first and "Leeds Central Library" not in second
