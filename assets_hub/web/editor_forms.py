@@ -93,6 +93,23 @@ def upload_values(fields: Mapping[str, str], lists: Mapping[str, list[str]]) -> 
     return form_values(merged, UPLOAD_FIELDS)
 
 
+MAX_PER_FILE = 200
+
+
+def per_file_values(fields: Mapping[str, str], count: int) -> list[dict[str, str]]:
+    """The details typed beside each chosen file (``title-0``, ``alt_text-0``…), in file
+    order; empty boxes fall back to the details for every file."""
+    rows: list[dict[str, str]] = []
+    for n in range(min(count, MAX_PER_FILE)):
+        row = {}
+        for name in ("title", "alt_text"):
+            value = str(fields.get(f"{name}-{n}", "")).strip()
+            if value:
+                row[name] = value
+        rows.append(row)
+    return rows + [{} for _ in range(count - len(rows))]
+
+
 def field_errors(message: str, *, prefix: str = "", fallback: str = "metadata") -> dict[str, str]:
     """A service's "Please correct: a: ...; b: ...." message as {field id: message}.
 

@@ -44,6 +44,7 @@ from assets_hub.web.editor_forms import (
     field_errors,
     focal_from_form,
     form_values,
+    per_file_values,
     problem_errors,
     upload_values,
     zone_form_view,
@@ -89,7 +90,9 @@ class FileResult:
     asset_id: str | None = None
     error: str = ""
     warnings: list[str] = field(default_factory=list)
-    similar: list[str] = field(default_factory=list)
+    similar: list[tuple[str, str]] = field(default_factory=list)  # (asset id, title)
+    alt_text: str = ""
+    revision: int = 0
 
 
 def _done_redirect(asset_id: object, done: str) -> RedirectResponse:
@@ -117,7 +120,8 @@ async def upload(request: Request) -> Response:
             errors["file"] = "Files: choose one or more files to upload"
         if errors:
             return await _upload_page(request, values, errors, [], status=422)
-        results = await _ingest_each(request, files, values)
+        per_file = per_file_values(form.fields, len(files))
+        results = await _ingest_each(request, files, values, per_file)
     finally:
         form.close()
     refused = {f"result-{n}": f"{r.filename}: {r.error}" for n, r in enumerate(results) if r.error}
@@ -126,22 +130,35 @@ async def upload(request: Request) -> Response:
 
 
 async def _ingest_each(
-    request: Request, files: list[SpooledFile], values: dict[str, Any]
+    request: Request,
+    files: list[SpooledFile],
+    values: dict[str, Any],
+    per_file: list[dict[str, str]],
 ) -> list[FileResult]:
-    """One asset per file: a refused file spoils nothing else (like POST /assets/batch)."""
+    """One asset per file: a refused file spoils nothing else (like POST /assets/batch).
+
+    ``per_file[n]`` (title, alt text typed for the n-th file) wins over the shared details.
+    """
     backends = backends_of(request)
     uploader = await acting_user(request)
     results = []
-    for spooled in files:
+    for n, spooled in enumerate(files):
         entry = FileResult(filename=spooled.filename[:255] or "(no name)")
         try:
-            meta = parse_metadata(values, default_title=default_title(spooled))
+            own = {**values, **per_file[n]}
+            meta = parse_metadata(own, default_title=default_title(spooled))
             created = await ingest.upload_asset(backends, spooled, meta, uploader=uploader)
         except AppError as exc:
             entry.error = exc.message
         else:
             entry.asset_id, entry.warnings = str(created.asset.id), created.warnings
-            entry.similar = created.similar
+            entry.alt_text = created.asset.alt_text
+            entry.revision = created.asset.revision
+            titles = {
+                str(i): t
+                for i, t in await Asset.filter(id__in=created.similar).values_list("id", "title")
+            }
+            entry.similar = [(str(i), str(titles.get(i, "another asset"))) for i in created.similar]
             await backends.throttle.count_upload(uploader.id)
         results.append(entry)
     return results
