@@ -270,3 +270,45 @@ def test_a_fact_sheet_zone_is_drawn_and_a_library_downloads_it_branded(
     finally:
         document.close()
     assert "Leeds Libraries" in first, first[:500]
+
+
+def test_a_multi_file_upload_gives_each_file_its_own_alt_text(
+    journey: Journey, tmp_path: Path, live_server: LiveServer
+) -> None:
+    import httpx
+
+    from tests.browser.test_social_journey import _editor_token
+    from tests.conftest import make_jpeg
+
+    page = journey.page
+    journey.sign_in(*EDITOR)
+    journey.goto("/editor/upload")
+    first, second = tmp_path / "reading-corner.jpg", tmp_path / "story-time.jpg"
+    first.write_bytes(make_jpeg((900, 600), "#336699"))
+    second.write_bytes(make_jpeg((900, 600), "#993366"))
+    page.set_input_files("#file", [str(first), str(second)])
+    assert page.locator("#alt_text-1").is_visible()
+    page.fill("#alt_text-0", "Armchairs and beanbags in the reading corner")
+    page.fill("#alt_text-1", "A librarian reading a picture book to toddlers")
+    page.select_option("#licence", "own-work")
+    journey.check("two files, an alt text each")
+    page.click("button:has-text('Upload files')")
+    wait_until(
+        journey,
+        "() => document.getElementById('upload-progress-heading').textContent"
+        " === '2 of 2 files uploaded'",
+    )
+    journey.check("both uploaded with progress")
+    links = page.locator("#upload-progress-list a[href^='/editor/assets/']")
+    hrefs = links.evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    ids = [href.rsplit("/", 1)[1] for href in hrefs]
+    assert len(ids) == 2
+    token = _editor_token(live_server)
+    with httpx.Client(
+        base_url=journey.base_url, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
+        alts = {http.get(f"/api/v1/assets/{i}").json()["alt_text"] for i in ids}
+    assert alts == {
+        "Armchairs and beanbags in the reading corner",
+        "A librarian reading a picture book to toddlers",
+    }
