@@ -50,7 +50,6 @@ _NAVIGATION: tuple[tuple[str, str, frozenset[str] | None], ...] = (
     ("My library", "my_library", frozenset({"library_admin", "library_member"})),
     ("Audit log", "editor_audit", frozenset({"editor", "admin", "library_admin"})),
     ("Synonyms", "synonyms", frozenset({"editor", "admin"})),
-    ("API tokens", "account_tokens", None),
 )
 
 

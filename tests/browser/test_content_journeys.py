@@ -178,7 +178,7 @@ def test_an_api_token_is_made_and_revoked_in_the_pages(journey: Journey) -> None
 
     page = journey.page
     journey.sign_in(*MEMBER)
-    page.click(".govuk-service-navigation__link:has-text('API tokens')")
+    page.click("a.app-signout__link:has-text('API tokens')")
     page.wait_for_url(re.compile(r".*/account/tokens$"))
     journey.check("API tokens page")
     page.fill("#name", "Browser journey script")
@@ -312,3 +312,29 @@ def test_a_multi_file_upload_gives_each_file_its_own_alt_text(
         "Armchairs and beanbags in the reading corner",
         "A librarian reading a picture book to toddlers",
     }
+
+
+SMALL_TARGETS = (Path(__file__).resolve().parent / "small_targets.js").read_text()
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/editor/posts/new", "/editor/case-studies/new", "/account/tokens"]
+)
+def test_at_320_px_the_navigation_folds_behind_a_menu_button(
+    narrow_journey: Journey, path: str
+) -> None:
+    page = narrow_journey.page
+    narrow_journey.sign_in(*EDITOR)
+    narrow_journey.goto(path)
+    toggle = page.locator(".govuk-service-navigation__toggle")
+    assert toggle.is_visible() and not page.locator("#navigation").is_visible()
+    narrow_journey.check(f"320px {path}, menu closed")
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.locator("#navigation a", has_text="Upload").is_visible()
+    narrow_journey.check(f"320px {path}, menu open")
+    widths = page.evaluate(
+        "({scroll: document.documentElement.scrollWidth, view: window.innerWidth})"
+    )
+    assert widths["scroll"] <= widths["view"], f"horizontal scrolling at 320px: {widths}"
+    assert page.evaluate(SMALL_TARGETS) == [], path
