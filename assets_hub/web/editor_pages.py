@@ -460,6 +460,7 @@ async def review_page(request: Request) -> Response:
     context = {
         **vars(queue),
         "problems": {a.id: publish_problems(a) for a in queue.waiting},
+        "approvers": await review.approvers(queue.waiting),
         "days_until": days_until,
         "deleted": deleted,
         "notice": DONE.get(request.query_params.get("done", ""), ""),

@@ -571,6 +571,7 @@ def editor_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
             "expiring_licences": [asset],
             "today": now.date(),
             "problems": {asset.id: [canary]},
+            "approvers": {asset.id: canary},
             "days_until": lambda day, today: 3,
             "deleted": canary,
             "notice": canary,

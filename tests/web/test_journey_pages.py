@@ -517,3 +517,58 @@ async def test_a_fact_sheet_zone_is_set_in_the_pages_and_libraries_get_it_brande
     assert branded.status_code == 200, branded.text
     first, second = _pdf_texts(branded.content)
     assert "Leeds Central Library" in first and "Leeds Central Library" not in second
+
+
+# ---- four-eyes publishing ------------------------------------------------------------------
+
+
+async def test_four_eyes_publishing_needs_someone_other_than_the_uploader(
+    settings: Any,
+) -> None:
+    import dataclasses
+
+    from assets_hub.models import Role
+    from tests.auth.conftest import PASSWORD_HASH, sign_in
+    from tests.conftest import PUBLISHABLE, app_client, make_jpeg, make_user, token_for
+
+    async with app_client(dataclasses.replace(settings, four_eyes=True)) as http:
+        maker = await make_user(
+            http, Role.EDITOR, email="maker@example.org", password_hash=PASSWORD_HASH
+        )
+        await make_user(http, Role.EDITOR, email="checker@example.org", password_hash=PASSWORD_HASH)
+        auth = {"Authorization": f"Bearer {await token_for(http, maker)}"}
+        self_published = await http.post(
+            "/api/v1/assets",
+            data={**PUBLISHABLE, "title": "Published by its uploader"},
+            files={"file": ("x.jpg", make_jpeg(), "image/jpeg")},
+            headers=auth,
+        )
+        assert self_published.status_code == 403, self_published.text
+        made = await http.post(
+            "/api/v1/assets",
+            data={**PUBLISHABLE, "title": "Needs a second look", "status": "draft"},
+            files={"file": ("x.jpg", make_jpeg(), "image/jpeg")},
+            headers=auth,
+        )
+        assert made.status_code == 201, made.text
+        asset_id = made.json()["id"]
+        refused = await http.post(f"/api/v1/assets/{asset_id}/publish", headers=auth)
+        assert refused.status_code == 403, refused.text
+        assert "maker@example.org" in refused.json()["error"]
+        checker = httpx_client(http)
+        assert (await sign_in(checker, "checker@example.org")).status_code == 303
+        queue = await checker.get("/editor/review")
+        assert "anyone on the campaign team except maker@example.org" in queue.text
+        token = await csrf_token(checker)
+        published = await checker.post(
+            f"/editor/assets/{asset_id}/publish", data={"csrf_token": token}
+        )
+        assert published.status_code == 303, published.text
+        await checker.aclose()
+
+
+def httpx_client(http: Any) -> Any:
+    """Another cookie jar on the same in-process app."""
+    import httpx
+
+    return httpx.AsyncClient(transport=http._transport, base_url="https://testserver")
