@@ -26,6 +26,7 @@ EDIT_FIELDS = (
 # The upload form describes every file it sends alike, so no title or description there.
 UPLOAD_FIELDS = tuple(f for f in EDIT_FIELDS if f not in ("title", "description"))
 DATE_FIELDS = ("licence_expires_at", "embargo_until", "expires_at")
+_DATE_PARTS = ("day", "month", "year")
 LABELS = {
     "title": "Title",
     "description": "Description",
@@ -76,7 +77,26 @@ def form_values(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
             values[name] = [str(v) for v in items]
         elif items:
             values[name] = str(items[-1])
+        elif name in DATE_FIELDS and _getlist(form, f"{name}-year"):
+            values[name] = date_from_parts(form, name)
     return values
+
+
+def date_from_parts(form: Any, name: str) -> str:
+    """A GOV.UK date input (``name-day``, ``-month``, ``-year``, and the time the field
+    had, kept in ``name-time``) as the ISO text the metadata parser reads; "" when empty.
+
+    Parts that are not a date are passed on as typed, so the parser's error names the field.
+    """
+    parts = [str((_getlist(form, f"{name}-{p}") or [""])[-1]).strip() for p in _DATE_PARTS]
+    day, month, year = parts
+    if not any(parts):
+        return ""
+    time = str((_getlist(form, f"{name}-time") or [""])[-1]).strip()
+    if not all(p.isdigit() for p in parts):
+        return f"{year}-{month}-{day}"
+    text = f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+    return f"{text}T{time}" if re.fullmatch(r"\d{2}:\d{2}", time) else text
 
 
 def _getlist(form: Any, name: str) -> list[Any]:

@@ -572,3 +572,28 @@ def httpx_client(http: Any) -> Any:
     import httpx
 
     return httpx.AsyncClient(transport=http._transport, base_url="https://testserver")
+
+
+async def test_dates_are_govuk_date_inputs_and_keep_their_time(site: Site) -> None:
+    editor = await site.browser("editor@example.org")
+    page = await editor.get(f"/editor/assets/{site.image}")
+    assert 'name="expires_at-day"' in page.text and 'name="embargo_until-year"' in page.text
+    revision = re.search(r'name="revision" value="(\d+)"', page.text)[1]  # type: ignore[index]
+    token = await csrf_token(editor)
+    parts = {"expires_at-day": "30", "expires_at-month": "6", "expires_at-year": "2031"}
+    saved = await editor.post(
+        f"/editor/assets/{site.image}",
+        data={"csrf_token": token, "revision": revision, **parts, "expires_at-time": "17:30"},
+    )
+    assert saved.status_code == 303, saved.text
+    body = (await site.http.get(f"/api/v1/assets/{site.image}", headers=site.editor_auth)).json()
+    assert body["expires_at"].startswith("2031-06-30T17:30")
+    again = await editor.get(f"/editor/assets/{site.image}")
+    assert 'name="expires_at-day" type="text" inputmode="numeric" value="30"' in again.text
+    assert 'name="expires_at-time" value="17:30"' in again.text
+    revision = re.search(r'name="revision" value="(\d+)"', again.text)[1]  # type: ignore[index]
+    wrong = {"expires_at-day": "31", "expires_at-month": "2", "expires_at-year": "2031"}
+    refused = await editor.post(
+        f"/editor/assets/{site.image}", data={"csrf_token": token, "revision": revision, **wrong}
+    )
+    assert refused.status_code == 422 and 'href="#expires_at"' in refused.text
