@@ -51,6 +51,12 @@ routes = [
     ),
     # The campaign team's pages (editor_pages): upload, edit, review queue, audit log.
     Route("/editor/upload", editor_pages.upload, methods=["GET", "POST"], name="upload"),
+    Route(
+        "/editor/upload/alt-text",
+        editor_pages.upload_alt_texts,
+        methods=["POST"],
+        name="upload_alt_texts",
+    ),
     Route("/editor/review", editor_pages.review_page, methods=["GET"], name="review"),
     # Content without a file (content_pages): case studies and ready-made social posts.
     Route(

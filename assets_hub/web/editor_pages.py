@@ -34,6 +34,7 @@ from assets_hub.uploads import SpooledFile
 from assets_hub.web.account_pages import safe_next
 from assets_hub.web.editor_forms import (
     EDIT_FIELDS,
+    MAX_PER_FILE,
     FocalBox,
     actions_for,
     asset_form_values,
@@ -59,6 +60,7 @@ DONE = {
     "created": "It was saved as a draft. Check the details below, then submit or publish it.",
     "focal": "The focal point was saved.",
     "zone": "The brand zone was saved; the next branded downloads use it.",
+    "alt": "The alt text of each picture was saved.",
     "template": "The overlay template was chosen; the next downloads use it.",
     "submit": "The asset was sent for review.",
     "publish": "The asset is published.",
@@ -127,6 +129,35 @@ async def upload(request: Request) -> Response:
     refused = {f"result-{n}": f"{r.filename}: {r.error}" for n, r in enumerate(results) if r.error}
     status = 422 if len(refused) == len(results) else 200
     return await _upload_page(request, values, refused, results, status=status)
+
+
+@requires(Policy.EDITOR)
+async def upload_alt_texts(request: Request) -> Response:
+    """After a multi-file upload without JavaScript: one alt text per new asset, saved each
+    with its own revision check; then the review queue, or the page again with errors."""
+    form = await read_small_form(request)
+    actor = await acting_user(request)
+    errors: dict[str, str] = {}
+    for key in [str(k) for k in form if str(k).startswith("alt-")][:MAX_PER_FILE]:
+        asset_id = key.removeprefix("alt-")
+        try:
+            asset = await lifecycle.editable_asset(asset_id)
+            meta = parse_metadata({"alt_text": str(form.get(key, ""))}, partial=True)
+            revision = int(str(form.get(f"revision-{asset_id}", "")) or "-1")
+            await lifecycle.update_metadata(asset, meta, expected_revision=revision, actor=actor)
+            await ingest.index_soon(backends_of(request), asset.id)
+        except (AppError, ValueError) as exc:
+            message = CONFLICT if getattr(exc, "status_code", 0) == 412 else str(exc)
+            errors[key] = f"Alt text: {getattr(exc, 'message', message)}"
+    if errors:
+        context = {
+            "values": empty_upload_values(),
+            "errors": errors,
+            "results": [],
+            **await field_choices(),
+        }
+        return templates.TemplateResponse(request, "editor/upload.html", context, status_code=422)
+    return RedirectResponse("/editor/review?done=alt", status_code=303)
 
 
 async def _ingest_each(

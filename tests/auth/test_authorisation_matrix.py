@@ -111,6 +111,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/library/profiles/{profile_id}/preview"): SIGNED_IN,
     ("GET", "/editor/upload"): {EDITOR, ADMIN},
     ("POST", "/editor/upload"): {EDITOR, ADMIN},
+    ("POST", "/editor/upload/alt-text"): {EDITOR, ADMIN},
     ("GET", "/editor/review"): {EDITOR, ADMIN},
     ("GET", "/editor/audit"): {LADMIN, EDITOR, ADMIN},
     ("GET", "/editor/templates"): {EDITOR, ADMIN},

@@ -664,3 +664,25 @@ async def test_the_duplicate_warning_links_to_the_other_asset_by_its_title(
     again = await editor.post("/editor/upload", files=_files("b.jpg", body=body))
     assert f'<a class="govuk-link" href="/assets/{original}">Original poster' in again.text
     assert f"asset {original}" not in again.text  # no raw id for people to read
+
+
+async def test_without_javascript_each_picture_gets_its_alt_text_after_the_upload(
+    site: Site, editor: Browser
+) -> None:
+    files = [
+        ("file", ("one.jpg", make_jpeg(colour="#112233"), "image/jpeg")),
+        ("file", ("two.jpg", make_jpeg(colour="#332211"), "image/jpeg")),
+    ]
+    page = await editor.post("/editor/upload", data={"alt_text": "Same for both"}, files=files)
+    assert page.status_code == 200 and 'action="/editor/upload/alt-text"' in page.text
+    fields = dict(re.findall(r'name="(revision-[0-9a-f-]{36})" value="(\d+)"', page.text))
+    ids = [name.removeprefix("revision-") for name in fields]
+    assert len(ids) == 2
+    texts = {ids[0]: "A red door", ids[1]: "A green bench"}
+    saved = await editor.post(
+        "/editor/upload/alt-text", data={**fields, **{f"alt-{i}": t for i, t in texts.items()}}
+    )
+    assert saved.status_code == 303, saved.text
+    with db.activate(http_state(site.app).database):
+        for asset_id, text in texts.items():
+            assert (await Asset.get(id=asset_id)).alt_text == text
