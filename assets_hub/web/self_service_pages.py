@@ -114,7 +114,7 @@ async def _feeds_page(
     principal = require_principal(request)
     return _page(
         request,
-        "library/feeds.html",
+        "feeds/tokens.html",
         {
             "feeds": await self_service.feed_tokens(principal),
             "base_url": str(request.base_url).rstrip("/"),

@@ -249,7 +249,7 @@ def journey_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
             "errors": {"name": canary},
             "notice": canary,
         },
-        "library/feeds.html": {
+        "feeds/tokens.html": {
             "feeds": [token],
             "new_token": canary,
             "base_url": canary,
