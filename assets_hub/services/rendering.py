@@ -59,7 +59,9 @@ _DECODED: OrderedDict[str, Image.Image] = OrderedDict()  # small LRU of decoded 
 # a catalogue in memory.
 _DECODED_MAX = 4
 _DECODING: dict[str, asyncio.Future[Image.Image]] = {}  # single flight per master decode
-_BRANDS: OrderedDict[int, Brand] = OrderedDict()  # profile version id -> Brand (with logo)
+# Profile version -> Brand (with logo), keyed by what the Brand is made of as well as the id:
+# several apps (databases) may share a process, and their version ids repeat.
+_BRANDS: OrderedDict[tuple[object, ...], Brand] = OrderedDict()
 _BRANDS_MAX = 64
 # Stored rendition rows by key, per database (several apps may share a process): see stored().
 _STORED: weakref.WeakKeyDictionary[TortoiseContext, OrderedDict[str, Rendition]] = (
@@ -130,11 +132,18 @@ async def _template(asset: Asset) -> Template | None:
         raise Unprocessable(f"The asset's overlay template is no longer valid: {exc}") from None
 
 
+def _brand_key(version: BrandingProfileVersion) -> tuple[object, ...]:
+    values = tuple(sorted((str(k), str(v)) for k, v in dict(version.values).items()))
+    colours = (version.primary, version.secondary, version.text, version.font)
+    return (version.id, *colours, values, version.qr_url, version.logo_sha256)
+
+
 async def brand_of(backends: Backends, version: BrandingProfileVersion) -> Brand:
-    cached = _BRANDS.get(version.id)
+    key = _brand_key(version)
+    cached = _BRANDS.get(key)
     if cached is None:
         cached = await brand_for(backends, version)
-        _BRANDS[version.id] = cached
+        _BRANDS[key] = cached
         while len(_BRANDS) > _BRANDS_MAX:
             _BRANDS.popitem(last=False)
     return cached
