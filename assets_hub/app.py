@@ -43,6 +43,7 @@ from assets_hub.security_headers import SecurityHeadersMiddleware
 from assets_hub.services import pack_jobs
 from assets_hub.services.analytics import retention_job
 from assets_hub.services.ingest import backfill_phash_quarters
+from assets_hub.services.notice_mail import mail_pending_notices
 from assets_hub.services.presets import seed_presets
 from assets_hub.services.rights import sweep_expiries
 from assets_hub.services.search_admin import apply_synonyms, reconcile_job
@@ -51,6 +52,7 @@ from assets_hub.web.templating import STATIC_DIR, templates
 
 log = logging.getLogger(__name__)
 EXPIRY_SWEEP_S = 60.0  # visibility changes at the exact second; notices follow within a minute
+NOTICE_MAIL_S = 30.0  # takedown notices reach the library admins' inboxes within a minute
 RECONCILE_S = 300.0  # index drift (e.g. a search engine that lost its data) repaired within 5 min
 RECONCILE_FULL_EVERY = 12  # the id-by-id comparison hourly; the cheap digest in between
 
@@ -70,12 +72,21 @@ _HEADINGS = {
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
+    if _browser_navigation(request):
+        return False  # a link a page offered: a person reads the answer, never raw JSON
     return path.startswith(("/api/", "/r/", "/feeds/")) or path in (
         "/healthz",
         "/readyz",
         "/openapi.json",
         "/metrics",
     )
+
+
+def _browser_navigation(request: Request) -> bool:
+    """A browser following a link (download buttons point at the API), not a program."""
+    if request.headers.get("sec-fetch-mode") == "navigate":
+        return True
+    return request.headers.get("accept", "").startswith("text/html")
 
 
 def _error_response(
@@ -173,6 +184,7 @@ async def _background_jobs(settings: Settings, backends: Backends) -> None:
         run_every(RECONCILE_S, reconcile_job(backends, RECONCILE_FULL_EVERY), "search-reconcile"),
         pack_jobs.run_worker(backends),
         run_every(*retention_job(settings)),
+        run_every(NOTICE_MAIL_S, lambda: mail_pending_notices(settings), "notice-mail"),
         run_once(backfill_phash_quarters, "phash-quarters"),
     ]
     await asyncio.gather(*jobs)

@@ -335,6 +335,7 @@ def import_command(folder: str, metadata: str | None, as_email: str | None) -> N
                     backends,
                     root,
                     metadata=rows,
+                    metadata_path=Path(metadata) if metadata else None,
                     uploader=uploader,
                     progress=lambda _: bar.update(),
                 )
@@ -344,6 +345,8 @@ def import_command(folder: str, metadata: str | None, as_email: str | None) -> N
         f"imported {len(report.imported)}, already there {len(report.skipped)}, "
         f"rejected {len(report.rejected)}"
     )
+    for name in report.metadata:
+        click.echo(f"  metadata {name}: read as the files' details, not imported")
     for name, reason in report.rejected:
         click.echo(f"  rejected {name}: {reason}")
     sys.exit(1 if report.rejected else 0)

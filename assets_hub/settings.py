@@ -80,6 +80,11 @@ class Settings:
         False,
         "Let visitors who are not signed in browse published, unembargoed, unexpired assets.",
     )
+    four_eyes: bool = _setting(
+        False,
+        "Four-eyes publishing: whoever publishes an asset must be neither its uploader nor "
+        "the last person who edited it.",
+    )
     smtp_url: str = _setting(
         "",
         "Mail server: smtp://USER:PASSWORD@HOST:587?from=ADDRESS (STARTTLS) or smtps://… "

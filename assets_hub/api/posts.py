@@ -167,15 +167,23 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _rendition_source(
-    backends: Backends, principal: Principal, asset_id: str, preset: str, profile_id: int
+    backends: Backends,
+    principal: Principal,
+    asset_id: str,
+    preset: str,
+    profile_id: int,
+    names: dict[int, str],
 ) -> Callable[[], AsyncIterator[bytes]]:
-    """Rendered lazily while the zip streams: memory stays flat, nothing is built up front."""
+    """Rendered lazily while the zip streams: memory stays flat, nothing is built up front.
+    Recorded under its path in the zip (``names``), so a takedown notice names it as saved."""
 
     async def chunks() -> AsyncIterator[bytes]:
         ask = RenderAsk(asset_id, preset, profile_id, allow_smaller=True)
         prepared = await rendering.prepare(backends, principal, ask)
         rendition = await rendering.get_or_render(backends, prepared)
-        await rendering.record(principal, prepared, library_id=principal.library_id)
+        await rendering.record(
+            principal, prepared, library_id=principal.library_id, filename=names.get(id(chunks))
+        )
         async for chunk in backends.storage.read(rendition.storage_key):
             yield chunk
 
@@ -216,6 +224,7 @@ async def grab_zip(request: Request) -> Response:
         asset, args_of(request).get("platform", "instagram"), values, viewer
     )
     preset = filled.platform.preset
+    names: dict[int, str] = {}
     images = [
         PackImage(
             i.asset.title,
@@ -223,7 +232,9 @@ async def grab_zip(request: Request) -> Response:
                 PackFile(
                     preset,
                     "jpg",
-                    _rendition_source(backends, principal, str(i.asset.id), preset, profile_id),
+                    _rendition_source(
+                        backends, principal, str(i.asset.id), preset, profile_id, names
+                    ),
                 )
             ],
             alt_text=i.alt_text,
@@ -237,6 +248,7 @@ async def grab_zip(request: Request) -> Response:
         values.get("library_name", ""),
         posts=[PackPost(asset.title, {filled.platform.label: filled.caption}, images)],
     )
+    names.update({id(p.entry.source): p.path for p in plan.entries})
     return _zip_response(plan, f"{asset.title[:60]}-{filled.platform.key}.zip")
 
 

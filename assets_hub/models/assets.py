@@ -223,6 +223,7 @@ class TakedownNotice(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     done_at = fields.DatetimeField(null=True)
     done_by = fields.CharField(max_length=254, default="")
+    mailed_at = fields.DatetimeField(null=True)  # mailed to the library's admins (None: due)
 
     class Meta:
         table = "takedown_notice"

@@ -15,7 +15,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from assets_hub.backends import Backends
-from assets_hub.errors import AppError, PayloadTooLarge, Unprocessable
+from assets_hub.errors import AppError, Forbidden, PayloadTooLarge, Unprocessable
 from assets_hub.media.filenames import display_name
 from assets_hub.media.inspect import (
     Inspection,
@@ -307,6 +307,14 @@ async def upload_asset(
     written to the database; if the database fails the stored blobs are unreferenced
     orphans that `assets-hub gc` removes after its grace period.
     """
+    if meta.status is Status.PUBLISHED and uploader is not None:
+        from assets_hub.services.lifecycle import four_eyes_on  # late: lifecycle imports us
+
+        if four_eyes_on():  # refused before anything is stored
+            raise Forbidden(
+                "Four-eyes publishing is on: upload it as a draft, then someone else on the "
+                "campaign team publishes it."
+            )
     campaign = await campaign_by_slug(meta.campaign)
     variant_of = await artwork_to_vary(meta.variant_of)
     # Everything the metadata can be refused for is checked before the first byte is stored:

@@ -64,7 +64,9 @@ _DECODED: OrderedDict[str, Image.Image] = OrderedDict()  # small LRU of decoded 
 # a catalogue in memory.
 _DECODED_MAX = 4
 _DECODING: dict[str, asyncio.Future[Image.Image]] = {}  # single flight per master decode
-_BRANDS: OrderedDict[int, Brand] = OrderedDict()  # profile version id -> Brand (with logo)
+# Profile version -> Brand (with logo), keyed by what the Brand is made of as well as the id:
+# several apps (databases) may share a process, and their version ids repeat.
+_BRANDS: OrderedDict[tuple[object, ...], Brand] = OrderedDict()
 _BRANDS_MAX = 64
 # Stored rendition rows by key, per database (several apps may share a process): see stored().
 _STORED: weakref.WeakKeyDictionary[TortoiseContext, OrderedDict[str, Rendition]] = (
@@ -170,11 +172,18 @@ async def _template(asset: Asset) -> Template | None:
         raise Unprocessable(f"The asset's overlay template is no longer valid: {exc}") from None
 
 
+def _brand_key(version: BrandingProfileVersion) -> tuple[object, ...]:
+    values = tuple(sorted((str(k), str(v)) for k, v in dict(version.values).items()))
+    colours = (version.primary, version.secondary, version.text, version.font)
+    return (version.id, *colours, values, version.qr_url, version.logo_sha256)
+
+
 async def brand_of(backends: Backends, version: BrandingProfileVersion) -> Brand:
-    cached = _BRANDS.get(version.id)
+    key = _brand_key(version)
+    cached = _BRANDS.get(key)
     if cached is None:
         cached = await brand_for(backends, version)
-        _BRANDS[version.id] = cached
+        _BRANDS[key] = cached
         while len(_BRANDS) > _BRANDS_MAX:
             _BRANDS.popitem(last=False)
     return cached
@@ -332,6 +341,11 @@ async def layout_overlay_now(backends: Backends, prepared: Prepared) -> bytes:
     return await run_blocking("pillow", draw)
 
 
+async def fit_problems_now(prepared: Prepared) -> list[FitProblem]:
+    """:func:`fit_problems` for a prepared rendition, in a worker thread (it lays out text)."""
+    return await run_blocking("pillow", fit_problems, prepared.request)
+
+
 def storage_key_for(key: str, fmt: str) -> str:
     extension = _EXTENSIONS.get(fmt, f".{fmt}")
     return f"renditions/{key[:2]}/{key}{extension}"
@@ -413,9 +427,16 @@ async def _render_and_store(backends: Backends, prepared: Prepared) -> Rendition
 
 
 async def record(
-    principal: Principal | None, prepared: Prepared, *, library_id: int | None
+    principal: Principal | None,
+    prepared: Prepared,
+    *,
+    library_id: int | None,
+    filename: str | None = None,
 ) -> None:
-    """The download event: asset, version, library, preset, branded; no personal data."""
+    """The download event: asset, version, library, preset, branded; no personal data.
+
+    ``filename``: the name the library got, when not the download's own (a pack's path).
+    """
     if principal is None and library_id is None:
         return
     await downloads.record_event(
@@ -424,7 +445,7 @@ async def record(
         library_id=library_id,
         preset=prepared.preset.key,
         branded=prepared.profile_version is not None,
-        filename=prepared.filename,
+        filename=filename or prepared.filename,
     )
 
 

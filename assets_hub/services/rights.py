@@ -126,7 +126,8 @@ async def issue_takedowns(asset: Asset, reason: str) -> int:
     )
     for library_id, filename, preset in rows:
         files = taken.setdefault(int(library_id), [])
-        label = f"{filename} ({preset})"
+        # Named as the library saved it: a pack's entry is its path in the pack.
+        label = f"{filename} (in a campaign pack)" if "/" in filename else f"{filename} ({preset})"
         if label not in files:
             files.append(label)
     for library_id, sizes in (await analytics.sizes_downloaded_by_library(asset.id)).items():

@@ -9,6 +9,7 @@ from assets_hub.web import (
     account_pages,
     analytics_pages,
     campaign_pages,
+    content_pages,
     customise_pages,
     editor_pages,
     home_pages,
@@ -16,6 +17,7 @@ from assets_hub.web import (
     pack_pages,
     pages,
     preset_pages,
+    self_service_pages,
     static_pages,
     template_pages,
 )
@@ -51,7 +53,33 @@ routes = [
     ),
     # The campaign team's pages (editor_pages): upload, edit, review queue, audit log.
     Route("/editor/upload", editor_pages.upload, methods=["GET", "POST"], name="upload"),
+    Route(
+        "/editor/upload/alt-text",
+        editor_pages.upload_alt_texts,
+        methods=["POST"],
+        name="upload_alt_texts",
+    ),
     Route("/editor/review", editor_pages.review_page, methods=["GET"], name="review"),
+    # Content without a file (content_pages): case studies and ready-made social posts.
+    Route(
+        "/editor/case-studies/new",
+        content_pages.new_case_study,
+        methods=["GET", "POST"],
+        name="case_study_new",
+    ),
+    Route(
+        "/editor/case-studies/{asset_id}",
+        content_pages.edit_case_study,
+        methods=["GET", "POST"],
+        name="case_study_edit",
+    ),
+    Route("/editor/posts/new", content_pages.new_post, methods=["GET", "POST"], name="post_new"),
+    Route(
+        "/editor/posts/{asset_id}",
+        content_pages.edit_post,
+        methods=["GET", "POST"],
+        name="post_edit",
+    ),
     Route("/editor/audit", editor_pages.audit_log, methods=["GET"], name="editor_audit"),
     Route(
         "/editor/assets/{asset_id}",
@@ -64,6 +92,12 @@ routes = [
         editor_pages.set_focal_point,
         methods=["POST"],
         name="editor_focal_point",
+    ),
+    Route(
+        "/editor/assets/{asset_id}/brand-zone",
+        editor_pages.set_brand_zone,
+        methods=["POST"],
+        name="editor_brand_zone",
     ),
     Route(
         "/editor/assets/{asset_id}/template",
@@ -251,5 +285,31 @@ routes = [
         analytics_pages.datapackage,
         methods=["GET"],
         name="open_data_package",
+    ),
+    # Self-service (self_service_pages): API tokens, feed tokens, search synonyms.
+    Route(
+        "/account/tokens",
+        self_service_pages.api_tokens,
+        methods=["GET", "POST"],
+        name="account_tokens",
+    ),
+    Route(
+        "/account/tokens/{token_id:id}/revoke",
+        self_service_pages.revoke_api_token,
+        methods=["POST"],
+        name="account_token_revoke",
+    ),
+    Route("/library/feeds", self_service_pages.feed_tokens, methods=["GET", "POST"], name="feeds"),
+    Route(
+        "/library/feeds/{token_id:id}/revoke",
+        self_service_pages.revoke_feed_token,
+        methods=["POST"],
+        name="feed_revoke",
+    ),
+    Route(
+        "/editor/synonyms",
+        self_service_pages.synonyms,
+        methods=["GET", "POST"],
+        name="synonyms",
     ),
 ]

@@ -112,6 +112,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/library/profiles/{profile_id}/preview"): SIGNED_IN,
     ("GET", "/editor/upload"): {EDITOR, ADMIN},
     ("POST", "/editor/upload"): {EDITOR, ADMIN},
+    ("POST", "/editor/upload/alt-text"): {EDITOR, ADMIN},
     ("GET", "/editor/review"): {EDITOR, ADMIN},
     ("GET", "/editor/audit"): {LADMIN, EDITOR, ADMIN},
     ("GET", "/editor/templates"): {EDITOR, ADMIN},
@@ -126,11 +127,30 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/admin/presets/{key}"): {ADMIN},
     ("POST", "/admin/presets/{key}"): {ADMIN},
     ("GET", "/editor/assets/{asset_id}"): {EDITOR, ADMIN},
+    # Issue 16: content editors, self-service pages.
+    **{
+        (method, path): {EDITOR, ADMIN}
+        for method in ("GET", "POST")
+        for path in (
+            "/editor/case-studies/new",
+            "/editor/case-studies/{asset_id}",
+            "/editor/posts/new",
+            "/editor/posts/{asset_id}",
+            "/editor/synonyms",
+        )
+    },
+    ("GET", "/account/tokens"): SIGNED_IN,
+    ("POST", "/account/tokens"): SIGNED_IN,
+    ("POST", "/account/tokens/{token_id}/revoke"): SIGNED_IN,
+    ("GET", "/library/feeds"): {LADMIN, ADMIN},
+    ("POST", "/library/feeds"): {LADMIN, ADMIN},
+    ("POST", "/library/feeds/{token_id}/revoke"): {LADMIN, ADMIN},
     **{
         ("POST", f"/editor/assets/{{asset_id}}{path}"): {EDITOR, ADMIN}
         for path in (
             "",
             "/focal-point",
+            "/brand-zone",
             "/template",
             "/submit",
             "/publish",
