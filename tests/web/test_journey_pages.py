@@ -284,8 +284,10 @@ def journey_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
 
 # ---- customise: what the preview shows is what downloads ---------------------------------
 
+# Within every field's limit, so it would fit (the layout shrinks, then reflows) but for one
+# 110-letter "word" in the title that can be neither shrunk nor broken into the frame's width.
 LONG_EVENT = {
-    "event_title": "Grand opening of the refurbished children's library " * 2,  # 106
+    "event_title": "Storytime" + "e" * 100,
     "event_date": "Saturday 12 July and Sunday 13 July 2026",  # 40
     "event_time": "10am to 12 noon, then 2pm to 4pm daily",
     "custom": "Free, no need to book; everyone welcome, bring the family along " * 3,  # 195
