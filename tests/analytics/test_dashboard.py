@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 from assets_hub import db
-from assets_hub.models import Asset, Library, Status, TakedownNotice
+from assets_hub.models import Asset, Campaign, Library, Status, TakedownNotice
 from assets_hub.services.visibility import utcnow
 from tests.analytics.conftest import World
 from tests.conftest import http_state
@@ -106,3 +106,36 @@ async def test_a_library_sees_its_downloads_and_what_is_new_since_its_last_visit
     assert "Summer poster" in text
     editor = await world.get("editor", "/library/analytics")
     assert editor.status_code == 404  # editors belong to no library
+
+
+CANARY = '<script>alert("x")</script>"><img src=x onerror=alert(1)>{{7*7}}'
+
+
+def _svgs(html: str) -> dict[str, str]:
+    """Each chart's SVG by its key, as the page sent it."""
+    found = re.findall(
+        r'<svg class="app-chart".*?aria-labelledby="([\w-]+)-title.*?</svg>', html, re.S
+    )
+    blocks = re.findall(r'<svg class="app-chart".*?</svg>', html, re.S)
+    return dict(zip(found, blocks, strict=True))
+
+
+async def test_chart_svgs_escape_campaign_library_and_region_names(world: World) -> None:
+    """The SVG is markup made on the server: names editors and admins typed go in escaped."""
+    with db.activate(http_state(world.http).database):
+        await Campaign.filter(slug="libraries-week").update(name=CANARY)
+        await Library.filter(slug="leeds").update(name=CANARY, region=CANARY)
+        await Asset.filter(id=world.photo).update(title=CANARY)
+    page = await world.get("editor", "/editor/analytics")
+    assert page.status_code == 200, page.text
+    svgs = _svgs(page.text)
+    for key in ("campaign", "asset", "library", "region"):
+        svg = svgs[key]
+        assert "<script" not in svg and "<img" not in svg, key
+        # The bar's label (cut to 28 letters) and the summary in <desc> are both there, escaped.
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;…</text>" in svg, key
+        assert "&gt;{{7*7}} led with" in svg, key
+    mine = await world.get("leeds-admin", "/library/analytics")
+    assert mine.status_code == 200, mine.text
+    svg = _svgs(mine.text)["campaign"]
+    assert "<script" not in svg and "&lt;script&gt;" in svg

@@ -22,6 +22,7 @@ from starlette.datastructures import QueryParams
 
 from assets_hub.web.pages import _safe_highlight
 from assets_hub.web.templating import TEMPLATES_DIR, NavItem, templates
+from tests.analytics.contexts import CHART_MACRO_CALLER, analytics_template_contexts
 from tests.api.test_pack_jobs import pack_template_contexts
 from tests.web.test_campaign_pages import campaign_template_contexts
 from tests.web.test_design_pages import design_template_contexts
@@ -136,6 +137,8 @@ CONTEXTS.update(campaign_template_contexts(CANARY))
 CONTEXTS.update(pack_template_contexts(CANARY))
 CONTEXTS.update(design_template_contexts(CANARY))
 CONTEXTS.update(journey_template_contexts(CANARY))
+CONTEXTS.update(analytics_template_contexts(CANARY))
+MACROS["analytics/_chart.html"] = CHART_MACRO_CALLER
 
 
 def _all_templates() -> list[str]:
