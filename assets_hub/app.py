@@ -34,20 +34,16 @@ from assets_hub.errors import (
     TooManyRequests,
     Unauthorized,
 )
-from assets_hub.jobs import run_every, run_once
+from assets_hub.jobs import run_once
 from assets_hub.security_headers import SecurityHeadersMiddleware
-from assets_hub.services import pack_jobs
 from assets_hub.services.ingest import backfill_phash_quarters
 from assets_hub.services.presets import seed_presets
-from assets_hub.services.rights import sweep_expiries
-from assets_hub.services.search_admin import apply_synonyms, reconcile_job
+from assets_hub.services.search_admin import apply_synonyms
 from assets_hub.settings import Settings
+from assets_hub.tasks import run_in_web
 from assets_hub.web.templating import STATIC_DIR, templates
 
 log = logging.getLogger(__name__)
-EXPIRY_SWEEP_S = 60.0  # visibility changes at the exact second; notices follow within a minute
-RECONCILE_S = 300.0  # index drift (e.g. a search engine that lost its data) repaired within 5 min
-RECONCILE_FULL_EVERY = 12  # the id-by-id comparison hourly; the cheap digest in between
 
 _HEADINGS = {
     400: "There is a problem with the request",
@@ -148,18 +144,8 @@ def create_app(settings: Settings) -> Starlette:
             await apply_synonyms(backends)
             tasks = [
                 asyncio.create_task(backends.indexer.run(), name="search-indexer"),
-                asyncio.create_task(
-                    run_every(EXPIRY_SWEEP_S, sweep_expiries, "expiry-notices"), name="expiries"
-                ),
-                asyncio.create_task(
-                    run_every(
-                        RECONCILE_S,
-                        reconcile_job(backends, RECONCILE_FULL_EVERY),
-                        "search-reconcile",
-                    ),
-                    name="reconcile",
-                ),
-                asyncio.create_task(pack_jobs.run_worker(backends), name="pack-builder"),
+                # Packs, sweeps, reconcile, gc, pre-renders: tasks on the queue (assets_hub/tasks).
+                asyncio.create_task(run_in_web(backends), name="task-queue"),
                 asyncio.create_task(
                     run_once(backfill_phash_quarters, "phash-quarters"), name="phash-backfill"
                 ),

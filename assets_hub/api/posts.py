@@ -219,7 +219,7 @@ async def campaign_pack(request: Request) -> Response:
         if name.startswith("field.")
     }
     job = await pack_jobs.enqueue(
-        principal, campaign, profile_id, presets, local_fields, pack.renditions
+        backends, principal, campaign, profile_id, presets, local_fields, pack.renditions
     )
     links = pack_jobs.links(job)
     if "text/html" in request.headers.get("accept", ""):
