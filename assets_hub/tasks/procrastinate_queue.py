@@ -67,9 +67,7 @@ class ProcrastinateQueue:
         self.stalled_s = stalled_s
         self._backends: Backends | None = None
         self._opened = False
-        self.connector = procrastinate.PsycopgConnector(
-            conninfo=self.url, min_size=1, max_size=8
-        )
+        self.connector = procrastinate.PsycopgConnector(conninfo=self.url, min_size=1, max_size=8)
         self.app = procrastinate.App(connector=self.connector)
         for spec in tasks.values():
             self._register(spec)

@@ -76,4 +76,7 @@ def all_tasks() -> dict[str, TaskSpec]:
         TaskSpec(RECONCILE_FULL, reconcile_full, max_attempts=1, every_s=3600.0, cron="7 * * * *"),
         TaskSpec(GC, gc, max_attempts=3, backoff_s=60.0, every_s=86400.0, cron="17 3 * * *"),
     ]
+    from assets_hub.services import prerender
+
+    specs += prerender.task_specs()
     return {spec.name: spec for spec in specs}
