@@ -77,6 +77,14 @@ async def test_a_published_asset_is_rendered_ahead_for_every_library(
             assert stale is False
             assert not await Rendition.filter(asset_id=asset_id, preset="poster-a4").exists()
 
+        readiness = await crew.call("editor", "GET", "/api/v1/campaigns/launch/readiness")
+        assert readiness.status_code == 200, readiness.text
+        assert readiness.json()["rendered"] == readiness.json()["due"] == 12
+        member = await crew.call("leeds", "GET", "/api/v1/campaigns/launch/readiness")
+        assert member.status_code == 403  # editors only
+        unknown = await crew.call("editor", "GET", "/api/v1/campaigns/nope/readiness")
+        assert unknown.status_code == 404
+
         calls = 0
         original = rendering.render_now
 
