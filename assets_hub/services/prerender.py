@@ -3,7 +3,8 @@ library's default profile by each pre-render preset is rendered ahead on the tas
 anything a person waits for, so launch-morning downloads are warm.
 
 The ``prerender-sweep`` task (every minute, once per deployment) finds assets that became
-visible or changed in the last two periods and defers one ``prerender`` task per target. Each
+visible or changed, and default profiles given a new version, in the last two periods, and
+defers one ``prerender`` task per target. Each
 task is keyed by the asset's revision and the profile's version: while it waits, the same
 target is not queued twice, and when either has changed by the time it runs it is dropped
 (superseded; the newer key has its own task). A render goes through
@@ -121,6 +122,21 @@ async def sweep(context: TaskContext) -> int:
     queued = 0
     for asset in assets:
         queued += await defer_for_asset(context.backends, asset, profiles)
+    # A default profile changed (a new version, or newly made default): all of its targets.
+    changed_ids = set(
+        await BrandingProfileVersion.filter(
+            created_at__gt=since, profile_id__in=[p.id for p in profiles]
+        ).values_list("profile_id", flat=True)
+    )
+    changed = [p for p in profiles if p.id in changed_ids]
+    if changed:
+        visible = await Asset.filter(
+            Q(embargo_until__isnull=True) | Q(embargo_until__lte=now),
+            status=Status.PUBLISHED,
+            deleted_at=None,
+        )
+        for asset in visible:
+            queued += await defer_for_asset(context.backends, asset, changed)
     if queued:
         log.info("pre-renders queued: %d for %d assets", queued, len(assets))
     return queued

@@ -1,7 +1,7 @@
 """Pre-rendering on the in-process queue (the embedded default): an asset published into a
 campaign gets every library's default profile by each launch preset rendered ahead; the
-campaign's readiness counts them; a later request is served from storage without a render;
-a task for an older revision is dropped (superseded)."""
+campaign's readiness counts them; a profile's new version is rendered ahead in turn; a later
+request is served from storage without a render; a task for an older revision is dropped."""
 
 from __future__ import annotations
 
@@ -84,6 +84,23 @@ async def test_a_published_asset_is_rendered_ahead_for_every_library(
         assert member.status_code == 403  # editors only
         unknown = await crew.call("editor", "GET", "/api/v1/campaigns/nope/readiness")
         assert unknown.status_code == 404
+
+        # A profile change supersedes: its new version is rendered ahead in turn.
+        edited = await crew.call(
+            "york_admin",
+            "PATCH",
+            f"/api/v1/profiles/{profiles['york']}",
+            json={"primary": "#ffdd00", "version": 1},
+        )
+        assert edited.status_code == 200 and edited.json()["version"] == 2, edited.text
+        with db.activate(backends.database):
+            half = len(prerender.PRESETS)
+            assert await prerender.readiness(campaign.id) == {"rendered": half, "due": 2 * half}
+            await backends.queue.defer(prerender.PRERENDER_SWEEP)
+            deadline = loop.time() + WAIT_S
+            while (ready := await prerender.readiness(campaign.id))["rendered"] < ready["due"]:
+                assert loop.time() < deadline, f"pre-renders not done: {ready}"
+                await asyncio.sleep(0.1)
 
         calls = 0
         original = rendering.render_now
