@@ -123,10 +123,10 @@ async def sweep(context: TaskContext) -> int:
     for asset in assets:
         queued += await defer_for_asset(context.backends, asset, profiles)
     # A default profile changed (a new version, or newly made default): all of its targets.
-    changed_ids = set(
+    changed_ids: set[int] = set(
         await BrandingProfileVersion.filter(
             created_at__gt=since, profile_id__in=[p.id for p in profiles]
-        ).values_list("profile_id", flat=True)
+        ).values_list("profile_id", flat=True)  # type: ignore[arg-type]
     )
     changed = [p for p in profiles if p.id in changed_ids]
     if changed:
