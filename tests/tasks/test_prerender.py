@@ -102,6 +102,12 @@ async def test_a_published_asset_is_rendered_ahead_for_every_library(
                 assert loop.time() < deadline, f"pre-renders not done: {ready}"
                 await asyncio.sleep(0.1)
 
+        page = await crew.call("editor", "GET", "/campaigns/launch")
+        assert page.status_code == 200, page.text
+        assert "Ready for launch: 12 of 12 branded images rendered ahead." in page.text
+        member_page = await crew.call("leeds", "GET", "/campaigns/launch")
+        assert member_page.status_code == 200 and "Ready for launch" not in member_page.text
+
         calls = 0
         original = rendering.render_now
 
