@@ -17,14 +17,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from tortoise.exceptions import DBConnectionError, OperationalError
 
-from assets_hub import api, health, web
+from assets_hub import api, db, health, leases, web
 from assets_hub.api.feeds import campaign_feed
-from assets_hub.api.openapi import openapi
+from assets_hub.api.openapi import allowed_methods, openapi
 from assets_hub.api.renders import follow_link
 from assets_hub.auth.middleware import AuthMiddleware
 from assets_hub.auth.policy import undeclared_routes
-from assets_hub.backends import open_backends
+from assets_hub.backends import Backends, open_backends
 from assets_hub.db_middleware import DatabaseContextMiddleware
 from assets_hub.errors import (
     AppError,
@@ -34,9 +35,14 @@ from assets_hub.errors import (
     TooManyRequests,
     Unauthorized,
 )
-from assets_hub.jobs import run_once
+from assets_hub.jobs import run_every, run_once
+from assets_hub.observability import metrics
+from assets_hub.observability.middleware import ObservabilityMiddleware, route_template
+from assets_hub.observability.scrape import metrics_endpoint
 from assets_hub.security_headers import SecurityHeadersMiddleware
+from assets_hub.services.analytics import retention_job
 from assets_hub.services.ingest import backfill_phash_quarters
+from assets_hub.services.notice_mail import mail_pending_notices
 from assets_hub.services.presets import seed_presets
 from assets_hub.services.search_admin import apply_synonyms
 from assets_hub.settings import Settings
@@ -44,6 +50,7 @@ from assets_hub.tasks import run_in_web
 from assets_hub.web.templating import STATIC_DIR, templates
 
 log = logging.getLogger(__name__)
+NOTICE_MAIL_S = 30.0  # takedown notices reach the library admins' inboxes within a minute
 
 _HEADINGS = {
     400: "There is a problem with the request",
@@ -61,11 +68,21 @@ _HEADINGS = {
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
+    if _browser_navigation(request):
+        return False  # a link a page offered: a person reads the answer, never raw JSON
     return path.startswith(("/api/", "/r/", "/feeds/")) or path in (
         "/healthz",
         "/readyz",
         "/openapi.json",
+        "/metrics",
     )
+
+
+def _browser_navigation(request: Request) -> bool:
+    """A browser following a link (download buttons point at the API), not a program."""
+    if request.headers.get("sec-fetch-mode") == "navigate":
+        return True
+    return request.headers.get("accept", "").startswith("text/html")
 
 
 def _error_response(
@@ -98,7 +115,8 @@ async def _app_error(request: Request, exc: Exception) -> Response:
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
     if isinstance(exc, BackendUnavailable):
-        log.warning("backend unavailable on %s: %s", request.url.path, exc.detail)
+        metrics.BACKEND_ERRORS.labels(exc.backend).inc()
+        log.warning("backend unavailable on %s: %s", route_template(request.scope), exc.detail)
         return _error_response(
             request,
             503,
@@ -117,21 +135,55 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         404: "There is nothing at this address.",
         405: "This address does not accept that method.",
     }
-    return _error_response(
+    response = _error_response(
         request, exc.status_code, messages.get(exc.status_code, str(exc.detail)) or "Error"
     )
+    if exc.status_code == 405:  # every method the address takes, from all its routes
+        response.headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
+    return response
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     reference = uuid.uuid4().hex[:12]
-    log.error("unhandled error ref=%s on %s", reference, request.url.path, exc_info=exc)
+    where = route_template(request.scope)
+    log.error("unhandled error ref=%s on %s", reference, where, exc_info=exc)
     return _error_response(
         request, 500, "Something went wrong on our side; nothing was saved.", reference=reference
     )
 
 
+async def database_error(request: Request, exc: Exception) -> Response:
+    """503 when the database is busy or unreachable (F10-F12); anything else stays a 500.
+
+    Also used by DatabaseContextMiddleware for failures outside the routes (authentication).
+    """
+    if not db.is_unavailable(exc):
+        raise exc
+    log.warning("database unavailable on %s: %s", request.url.path, exc)
+    return _error_response(
+        request,
+        503,
+        "The database is busy or temporarily unavailable; nothing was changed. "
+        "Please try again shortly.",
+    )
+
+
 async def _invalid_key(request: Request, exc: Exception) -> Response:
     return _error_response(request, 404, "There is nothing at this address.")
+
+
+async def _background_jobs(settings: Settings, backends: Backends) -> None:
+    """The periodic work of the deployment, run by the holder of the background lease."""
+    log.info("this process runs the background jobs (lease %s)", leases.BACKGROUND)
+    jobs = [
+        # Expiry sweep, reconcile, gc, pack and pre-render sweeps: periodic tasks on the queue
+        # (assets_hub/tasks; procrastinate schedules them itself, so this returns at once).
+        backends.queue.run_scheduler(backends),
+        run_every(*retention_job(settings)),
+        run_every(NOTICE_MAIL_S, lambda: mail_pending_notices(settings), "notice-mail"),
+        run_once(backfill_phash_quarters, "phash-quarters"),
+    ]
+    await asyncio.gather(*jobs)
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -142,13 +194,24 @@ def create_app(settings: Settings) -> Starlette:
         async with open_backends(settings) as backends:
             await seed_presets()
             await apply_synonyms(backends)
+            # Once per deployment, not per process (docs/processes.md): each process asks
+            # for both leases, and runs the work of those it holds until it loses them.
+            holder = leases.holder_id("serve")
+            writer = leases.LeaseKeeper(leases.SEARCH_WRITER, holder)
+            background = leases.LeaseKeeper(leases.BACKGROUND, holder)
+            # Taken before the first request, so a lone process indexes uploads at once.
+            backends.indexer.writer = await writer.try_once()
+            backends.indexer.follow_writer = True
+            await background.try_once()
             tasks = [
-                asyncio.create_task(backends.indexer.run(), name="search-indexer"),
-                # Packs, sweeps, reconcile, gc, pre-renders: tasks on the queue (assets_hub/tasks).
-                asyncio.create_task(run_in_web(backends), name="task-queue"),
                 asyncio.create_task(
-                    run_once(backfill_phash_quarters, "phash-quarters"), name="phash-backfill"
+                    writer.run(backends.indexer.run_as_writer), name="search-writer"
                 ),
+                asyncio.create_task(
+                    background.run(lambda: _background_jobs(settings, backends)), name="background"
+                ),
+                # Every process runs its share of queued tasks (ASSETS_HUB_WEB_TASK_WORKERS).
+                asyncio.create_task(run_in_web(backends), name="task-workers"),
             ]
             try:
                 yield {"settings": settings, "backends": backends}
@@ -163,6 +226,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", health.healthz, methods=["GET"], name="healthz"),
         Route("/readyz", health.readyz, methods=["GET"], name="readyz"),
         Route("/openapi.json", openapi, methods=["GET"], name="openapi"),
+        Route("/metrics", metrics_endpoint, methods=["GET"], name="metrics"),
         Route("/r/{token}", follow_link, methods=["GET"], name="render_link"),
         Route("/feeds/{token}/{name}", campaign_feed, methods=["GET"], name="feed"),
         Mount("/api/v1", routes=api.routes, name="api"),
@@ -183,6 +247,8 @@ def create_app(settings: Settings) -> Starlette:
             AppError: _app_error,
             HTTPException: _http_error,
             InvalidKey: _invalid_key,
+            OperationalError: database_error,
+            DBConnectionError: database_error,
             Exception: _unexpected,
         },
     )
@@ -192,11 +258,17 @@ def create_app(settings: Settings) -> Starlette:
     app.add_middleware(AuthMiddleware)
     app.add_middleware(DatabaseContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(ObservabilityMiddleware)  # last added runs first: it sees every answer
     return app
 
 
 def app_from_environment() -> Starlette:
-    """uvicorn --factory entry point: settings from the process environment."""
+    """uvicorn --factory entry point (and each worker process's): settings from the process
+    environment, and our logging in place of uvicorn's access log."""
     import os
 
-    return create_app(Settings.from_env(os.environ))
+    from assets_hub.observability.request_log import configure_logging
+
+    settings = Settings.from_env(os.environ)
+    configure_logging(settings)
+    return create_app(settings)

@@ -57,6 +57,9 @@ async def open_backends(settings: Settings, *, migrate: bool = False) -> AsyncIt
     from assets_hub.services.posts import configure_caption_limits  # late: posts needs us
 
     configure_caption_limits(settings.caption_limits)
+    from assets_hub.services.lifecycle import configure_four_eyes  # late, as above
+
+    configure_four_eyes(settings.four_eyes)
     # Pillow's own bomb guard at the policy value too (never None), behind the header checks.
     Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
     LoginThrottle(settings.rate_limit_url)  # a bad URL fails here, before anything opens

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import logging
 import os
+import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, NoReturn, TypeVar
 
 import click
 
-from assets_hub.backends import describe_startup_error, open_backends
-from assets_hub.errors import AppError, BackendUnavailable, ConfigError, Unprocessable
+from assets_hub.backends import Backends, describe_startup_error, open_backends
+from assets_hub.errors import AppError, BackendUnavailable, ConfigError, Conflict, Unprocessable
+from assets_hub.observability.request_log import configure_logging, quiet_noisy_loggers
 from assets_hub.settings import Settings
 
 T = TypeVar("T")
+DEFAULT_BASE_URL = Settings.__dataclass_fields__["base_url"].default
 
 
 def _settings() -> Settings:
@@ -37,29 +42,113 @@ def _run(coro_factory: Callable[[], Awaitable[T]]) -> T:
         _fail(describe_startup_error(exc) or str(exc))
 
 
+@contextlib.asynccontextmanager
+async def _backends(settings: Settings, *, migrate: bool = False) -> AsyncIterator[Backends]:
+    """open_backends for a command: it writes the search index only if no service does
+    (then it also applies what it queued before exiting); beside a running service it
+    reads the index and leaves its changes in the outbox for the service's writer."""
+    from assets_hub.search.outbox import writer_if_free
+
+    async with open_backends(settings, migrate=migrate) as backends:
+        async with writer_if_free(backends.indexer):
+            yield backends
+
+
+def _check_port(host: str, port: int) -> None:
+    """One clear line, before anything starts, if the address is taken (or not ours)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                _fail(
+                    f"cannot listen on {host}:{port}: the address is in use (is another "
+                    "`assets-hub serve` running? choose another --port)"
+                )
+            _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
 @click.group()
 def main() -> None:
     """assets hub: national campaign materials, branded by each local library."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    quiet_noisy_loggers()
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes sharing the database, storage and search index (docs/processes.md).",
+)
+def serve(host: str, port: int, workers: int) -> None:
     """Serve the web interface and API (checks every backend first)."""
     import uvicorn
 
     from assets_hub.app import create_app
+    from assets_hub.auth.throttle import shared_across_processes
 
     settings = _settings()
+    _check_port(host, port)
+    settings = settings.replace(base_url=served_base_url(settings.base_url, host, port))
+    configure_logging(settings)
+    if workers > 1 and not shared_across_processes(settings.rate_limit_url):
+        logging.getLogger("assets_hub.cli").warning(
+            "ASSETS_HUB_RATE_LIMIT_URL=%s keeps sign-in, upload and render counters in each "
+            "process: with --workers %d every worker counts on its own (up to %d times the "
+            "limits); set it to async+redis://HOST:6379 to share them",
+            settings.rate_limit_url,
+            workers,
+            workers,
+        )
 
     async def check() -> None:
         async with open_backends(settings):
             pass
 
     _run(check)  # fail fast with one clear line instead of a traceback inside uvicorn
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    # Our request log replaces uvicorn's access log, whose raw paths carry tokens.
+    if workers > 1:
+        from assets_hub.observability.metrics import prepare_multiprocess
+
+        prepare_multiprocess(settings.metrics_dir)  # before the workers start
+        # Each worker builds its app from the environment it inherits: the same settings.
+        os.environ["ASSETS_HUB_BASE_URL"] = settings.base_url
+        uvicorn.run(
+            "assets_hub.app:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+            log_config=None,
+            access_log=False,
+        )
+        return
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+        access_log=False,
+    )
+
+
+def served_base_url(base_url: str, host: str, port: int) -> str:
+    """ASSETS_HUB_BASE_URL when it was set, else the address `serve` listens on (this
+    machine's loopback when it listens on every interface)."""
+    if base_url != DEFAULT_BASE_URL:
+        return base_url
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - compared, not bound
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 @main.command()
@@ -118,7 +207,7 @@ def demo(photos: str | None) -> None:
         _fail("the demo creates accounts with published passwords; not in production")
 
     async def run() -> tuple[int, list[tuple[str, str, str, str]]]:
-        async with open_backends(settings, migrate=True) as backends:
+        async with _backends(settings, migrate=True) as backends:
             people = await load_demo_accounts()
             return await load_demo(backends, photos), people
 
@@ -139,7 +228,7 @@ def create_library(name: str, slug: str | None) -> None:
     settings = _settings()
 
     async def run() -> str:
-        async with open_backends(settings):
+        async with _backends(settings):
             library = await accounts.create_library(name, slug)
             return library.slug
 
@@ -165,7 +254,7 @@ def create_user(email: str, role: str, library_slug: str | None, password: str |
     settings = _settings()
 
     async def run() -> str | None:
-        async with open_backends(settings):
+        async with _backends(settings):
             library = None
             if library_slug:
                 library = await Library.get_or_none(slug=library_slug)
@@ -195,7 +284,7 @@ def create_token(email: str, name: str, expires_days: int | None) -> None:
     settings = _settings()
 
     async def run() -> str:
-        async with open_backends(settings):
+        async with _backends(settings):
             user = await User.get_or_none(email=email.strip().lower())
             if user is None:
                 raise Unprocessable(f"email: no user {email!r}")
@@ -245,7 +334,7 @@ def import_command(folder: str, metadata: str | None, as_email: str | None) -> N
     root = Path(folder)
 
     async def run() -> Any:
-        async with open_backends(settings) as backends:
+        async with _backends(settings) as backends:
             rows = read_metadata_csv(Path(metadata)) if metadata else None
             uploader = None
             if as_email:
@@ -257,6 +346,7 @@ def import_command(folder: str, metadata: str | None, as_email: str | None) -> N
                     backends,
                     root,
                     metadata=rows,
+                    metadata_path=Path(metadata) if metadata else None,
                     uploader=uploader,
                     progress=lambda _: bar.update(),
                 )
@@ -266,6 +356,8 @@ def import_command(folder: str, metadata: str | None, as_email: str | None) -> N
         f"imported {len(report.imported)}, already there {len(report.skipped)}, "
         f"rejected {len(report.rejected)}"
     )
+    for name in report.metadata:
+        click.echo(f"  metadata {name}: read as the files' details, not imported")
     for name, reason in report.rejected:
         click.echo(f"  rejected {name}: {reason}")
     sys.exit(1 if report.rejected else 0)
@@ -287,7 +379,7 @@ def gc(grace_minutes: int | None) -> None:
     settings = _settings()
 
     async def run() -> Any:
-        async with open_backends(settings) as backends:
+        async with _backends(settings) as backends:
             grace = timedelta(minutes=grace_minutes) if grace_minutes is not None else None
             return await collect_garbage(backends, grace=grace)
 
@@ -296,6 +388,39 @@ def gc(grace_minutes: int | None) -> None:
         f"purged {report.purged_assets} asset(s), removed {report.deleted_objects} "
         f"file(s), kept {report.kept_young_orphans} recent unreferenced file(s)"
     )
+
+
+@main.command()
+@click.option("--repair", is_flag=True, help="Mend what can be mended (see the report).")
+@click.option(
+    "--grace-minutes",
+    type=int,
+    default=None,
+    help="Unreferenced files younger than this are not drift (default: the orphan setting).",
+)
+def verify(repair: bool, grace_minutes: int | None) -> None:
+    """Compare storage, database and search index; report drift (exit 1), --repair mends it."""
+    from datetime import timedelta
+
+    from assets_hub.services.verify import verify as run_verify
+
+    settings = _settings()
+
+    async def run() -> Any:
+        async with open_backends(settings) as backends:
+            grace = timedelta(minutes=grace_minutes) if grace_minutes is not None else None
+            return await run_verify(backends, repair=repair, grace=grace)
+
+    report = _run_app(run)
+    for finding in report.findings:
+        state = " [repaired]" if finding.repaired else ""
+        click.echo(f"{finding.kind}: {finding.subject} {finding.detail}".rstrip() + state)
+    click.echo(
+        f"checked {report.checked_objects} version(s): {len(report.findings)} difference(s), "
+        f"{len(report.unrepaired)} not repaired"
+    )
+    if report.unrepaired:
+        sys.exit(1)
 
 
 @main.command()
@@ -309,10 +434,13 @@ def reindex() -> None:
     settings = _settings()
 
     async def run() -> int:
-        async with open_backends(settings) as backends:
+        async with _backends(settings) as backends:
             total = await Asset.filter(deleted_at=None).count()
             with tqdm(total=total, unit="asset", file=sys.stderr) as bar:
-                count = await rebuild_index(backends, progress=bar.update)
+                try:
+                    count = await rebuild_index(backends, progress=bar.update)
+                except RuntimeError as exc:  # another rebuild is running: one line, not a trace
+                    raise Conflict(f"{exc}; nothing changed") from exc
             await apply_synonyms(backends)
             return count
 
@@ -326,15 +454,16 @@ def reconcile() -> None:
 
     settings = _settings()
 
-    async def run() -> Any:
-        async with open_backends(settings) as backends:
+    async def run() -> tuple[Any, bool]:
+        async with _backends(settings) as backends:
             drift = await run_reconcile(backends, full=True)
-            while await backends.indexer.process_due():
-                pass
-            return drift
+            return drift, backends.indexer.writer  # a writer applies the repairs on leaving
 
-    drift = _run_app(run)
-    click.echo(f"missing {drift.missing}, stale {drift.stale}, extra {drift.extra}: repaired")
+    drift, here = _run_app(run)
+    done = "repaired" if here else "repairs queued for the running service's search writer"
+    if not (drift.missing or drift.stale or drift.extra):
+        done = "nothing to repair"
+    click.echo(f"missing {drift.missing}, stale {drift.stale}, extra {drift.extra}: {done}")
 
 
 @main.command("import-libraries")
@@ -349,7 +478,7 @@ def import_libraries(csv_file: str) -> None:
     data = Path(csv_file).read_bytes()
 
     async def run() -> Any:
-        async with open_backends(settings):
+        async with _backends(settings):
             return await run_import(data)
 
     report = _run_app(run)

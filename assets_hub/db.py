@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext, _current_context
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 from tortoise.migrations.api import migrate as run_migrations
 
 from assets_hub.errors import BackendUnavailable, ConfigError
@@ -18,6 +20,7 @@ from assets_hub.errors import BackendUnavailable, ConfigError
 VARIABLE = "ASSETS_HUB_DATABASE_URL"
 MODELS_MODULE = "assets_hub.models"
 MIGRATIONS_MODULE = "assets_hub.migrations"
+SQLITE_BUSY_TIMEOUT_MS = 5000  # a write waits this long for another process's transaction
 _SCHEMES = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
 log = logging.getLogger(__name__)
 # The drivers log every query *with its parameters* at DEBUG: password hashes, token digests.
@@ -44,13 +47,18 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
             )
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # WAL lets readers work while one writer commits; wait for locks instead of failing.
+        # WAL lets readers work while one writer commits; wait for locks instead of failing
+        # (PRAGMAs set on each connection Tortoise opens, in every process).
         sep = "&" if "?" in url else "?"
-        url = f"{url}{sep}journal_mode=WAL&busy_timeout=5000"
+        url = f"{url}{sep}journal_mode=WAL&busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
     elif not parts.hostname or not parts.path.strip("/"):
         raise ConfigError(VARIABLE, "postgres:// needs a host and a database name")
+    connection: str | dict[str, Any] = url
+    if parts.scheme == "sqlite":
+        # Our engine: Tortoise's client with BEGIN IMMEDIATE transactions (see db_sqlite).
+        connection = {**expand_db_url(url), "engine": "assets_hub.db_sqlite"}
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             "models": {
                 "models": [MODELS_MODULE],
@@ -129,3 +137,35 @@ async def migrate(database_url: str) -> None:
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:300]
+
+
+# What SQLite says when another writer holds the lock past busy_timeout, or its disk is full
+# (SQLITE_FULL rolls the statement back; the file stays intact, F17 c).
+_BUSY_WORDS = (
+    "database is locked",
+    "database is busy",
+    "database table is locked",
+    "database or disk is full",
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database is busy or unreachable right now (503, not a bug).
+
+    A lock held past busy_timeout (SQLite), a lost or refused connection (PostgreSQL restarted
+    or down), raised through Tortoise or straight from the driver: the request may succeed
+    later. Constraint violations and the like are not.
+    """
+    names = {kind.__name__ for kind in type(exc).__mro__}
+    if isinstance(exc, (DBConnectionError, ConnectionError, TimeoutError)) or names & _LOST:
+        return True
+    if not isinstance(exc, OperationalError) or isinstance(exc, IntegrityError):
+        return False
+    if any(words in str(exc).lower() for words in _BUSY_WORDS):
+        return True
+    cause = exc.__cause__ or exc.__context__
+    return cause is not None and cause is not exc and is_unavailable(cause)
+
+
+# asyncpg's "the connection is gone" errors, by name (asyncpg is only there for PostgreSQL).
+_LOST = frozenset({"PostgresConnectionError", "CannotConnectNowError"})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assets_hub.db import activate
+from assets_hub.db import activate, is_unavailable
 
 
 class DatabaseContextMiddleware:
@@ -18,5 +19,22 @@ class DatabaseContextMiddleware:
         if scope["type"] != "http" or backends is None:
             await self.app(scope, receive, send)
             return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         with activate(backends.database):
-            await self.app(scope, receive, send)
+            try:
+                await self.app(scope, receive, tracked)
+            except Exception as exc:
+                # The database went away outside a route (e.g. resolving the caller's token):
+                # a 503 like inside one, not a 500 with a traceback (F10, F11).
+                if started or not is_unavailable(exc):
+                    raise
+                from assets_hub.app import database_error  # late: app imports this module
+
+                response = await database_error(Request(scope), exc)
+                await response(scope, receive, send)

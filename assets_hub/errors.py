@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class AppError(Exception):
     """A failure the user can be told about; rendered as JSON or an HTML error page."""
@@ -77,6 +79,28 @@ class BackendUnavailable(ServiceUnavailable):
         super().__init__(f"{backend} is temporarily unavailable: {detail}")
         self.backend = backend
         self.detail = detail
+
+
+class StorageFull(AppError):
+    """The storage has no room left (ENOSPC, a quota, a file-size limit): 507, nothing kept."""
+
+    status_code = 507
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("storage is full; nothing was saved")
+        self.detail = detail
+
+
+# OSError numbers meaning "no room", as opposed to a storage that cannot be reached (EFBIG:
+# a file-size limit such as RLIMIT_FSIZE).
+NO_ROOM_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def storage_error(action: str, exc: OSError) -> AppError:
+    """StorageFull when ``exc`` says the disk is full, else BackendUnavailable (storage)."""
+    if exc.errno in NO_ROOM_ERRNOS:
+        return StorageFull(f"{action}: {exc.strerror}")
+    return BackendUnavailable("storage", f"{action}: {exc.strerror or exc}")
 
 
 class BlobNotFound(NotFound):

@@ -14,6 +14,7 @@ from assets_hub.search import SearchBackend
 from assets_hub.search.meili import MeilisearchBackend
 
 READY_TIMEOUT_S = 2.0
+MIB = 1024 * 1024
 
 
 @requires(Policy.PUBLIC)
@@ -31,6 +32,16 @@ async def _check(coro: object) -> str | None:
     return None
 
 
+async def _free_space_warning(backends: Backends) -> None:
+    """Raise (a warning, not a failure: writes still work) when storage is nearly full."""
+    threshold = backends.settings.storage_min_free_mb * MIB
+    free = await backends.storage.free_bytes()
+    if free is not None and free < threshold:
+        raise RuntimeError(
+            f"only {free // MIB} MiB free (below {backends.settings.storage_min_free_mb} MiB)"
+        )
+
+
 async def _search_answers(search: SearchBackend, notes: dict[str, object]) -> None:
     """Ping; for Meilisearch also its setup tasks, which start-up enqueues without waiting.
 
@@ -46,7 +57,10 @@ async def _search_answers(search: SearchBackend, notes: dict[str, object]) -> No
 
 @requires(Policy.PUBLIC)
 async def readyz(request: Request) -> JSONResponse:
-    """200 when database, storage and search answer; 503 naming each one that does not."""
+    """200 when database, storage and search answer; 503 naming each one that does not.
+
+    Storage must take a write to count as answering; little free space is a warning.
+    """
     backends: Backends = request.state.backends
     notes: dict[str, object] = {}
     checks = await asyncio.gather(
@@ -63,6 +77,10 @@ async def readyz(request: Request) -> JSONResponse:
     body.update(notes)
     if lag is not None:
         body["search_outbox"] = {"pending": lag.pending, "oldest_age_s": round(lag.oldest_age_s, 1)}
+    if results["storage"] is None:
+        warning = await _check(_free_space_warning(backends))
+        if warning:
+            body["warnings"] = {"storage": warning}
     if any(checks):
         failing = ", ".join(name for name, problem in results.items() if problem)
         body["error"] = f"not ready: {failing} unavailable"

@@ -57,6 +57,10 @@ class Settings:
     orphan_grace_min: int = _setting(
         60, "Stored files no database row refers to are removed by `gc` after this many minutes."
     )
+    storage_min_free_mb: int = _setting(
+        1024,
+        "`/readyz` warns when local storage has less free space than this, in MiB (0: never).",
+    )
     search_timeout_s: float = _setting(2.0, "Longest wait for the search engine, in seconds.")
     indexer_interval_s: float = _setting(
         1.0, "How often the search indexer looks for outbox rows, in seconds."
@@ -76,6 +80,11 @@ class Settings:
         False,
         "Let visitors who are not signed in browse published, unembargoed, unexpired assets.",
     )
+    four_eyes: bool = _setting(
+        False,
+        "Four-eyes publishing: whoever publishes an asset must be neither its uploader nor "
+        "the last person who edited it.",
+    )
     smtp_url: str = _setting(
         "",
         "Mail server: smtp://USER:PASSWORD@HOST:587?from=ADDRESS (STARTTLS) or smtps://… "
@@ -83,8 +92,10 @@ class Settings:
     )
     rate_limit_url: str = _setting(
         "async+memory://",
-        "Where sign-in throttling counters live: async+memory:// (one process) or "
-        "async+redis://HOST:6379 (shared by every replica).",
+        "Where sign-in throttling counters live: async+memory:// (each process counts on "
+        "its own, also each serve --workers worker) or async+redis://HOST:6379 (shared by "
+        "every worker and replica; ?key_prefix=NAME keeps deployments that share one Redis "
+        "apart).",
     )
     session_idle_staff_min: int = _setting(
         30, "Idle timeout of editors' and admins' sessions, in minutes."
@@ -134,8 +145,31 @@ class Settings:
         "Caption limits that differ from the built-in ones, e.g. x=280,bluesky=300 "
         "(platforms: x, bluesky, threads, instagram, facebook, linkedin).",
     )
+    download_retention_days: int = _setting(
+        395,
+        "Raw download events (asset, library, size, time; never a person) older than this many "
+        "days are deleted; the daily roll-ups behind the figures and open data are kept.",
+    )
+    open_data_refresh_s: int = _setting(
+        60, "The open data files are rebuilt from the roll-ups at most this often, in seconds."
+    )
     debug: bool = _setting(False, "Show tracebacks in responses. Never in production.")
     log_level: str = _setting("info", "Logging level: debug, info, warning, error.")
+    log_format: str = _setting(
+        "json",
+        "json (one JSON object per line, for a log shipper) or text (plain lines, for a "
+        "developer's terminal).",
+    )
+    metrics_token: str = _setting(
+        "",
+        "Bearer token that lets a scraper off this machine read /metrics (loopback needs "
+        "none). Empty: /metrics answers loopback only.",
+    )
+    metrics_dir: str = _setting(
+        "./var/metrics",
+        "Where worker processes share their metrics when `serve` runs more than one "
+        "(emptied at each start).",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -200,12 +234,24 @@ class Settings:
             problems[PREFIX + "QUEUE_STALLED_S"] = "must be at least 3 seconds"
         if self.pack_keep_hours <= 0:
             problems[PREFIX + "PACK_KEEP_HOURS"] = "must be a positive number"
+        if self.download_retention_days < 1:
+            problems[PREFIX + "DOWNLOAD_RETENTION_DAYS"] = "must be at least 1 day"
+        if not 0 <= self.open_data_refresh_s <= 300:
+            problems[PREFIX + "OPEN_DATA_REFRESH_S"] = "must be between 0 and 300 seconds"
         if not 1 <= self.password_reset_expiry_min <= 30:
             problems[PREFIX + "PASSWORD_RESET_EXPIRY_MIN"] = "must be between 1 and 30 minutes"
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:
             problems[PREFIX + "LOG_LEVEL"] = "use one of debug, info, warning, error"
+        if self.log_format not in {"json", "text"}:
+            problems[PREFIX + "LOG_FORMAT"] = "use json or text"
+        if self.metrics_token and len(self.metrics_token) < 32:
+            problems[PREFIX + "METRICS_TOKEN"] = "use at least 32 random characters"
         if problems:
             raise ConfigError(problems)
+
+    def public_url(self, path: str) -> str:
+        """``path`` at the address people use (ASSETS_HUB_BASE_URL), for links sent away."""
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (tests and the CLI's flags)."""

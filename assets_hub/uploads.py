@@ -18,7 +18,15 @@ from typing import Any
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from assets_hub.errors import BadRequest, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
+from assets_hub.errors import (
+    NO_ROOM_ERRNOS,
+    BadRequest,
+    PayloadTooLarge,
+    RequestTimeout,
+    StorageFull,
+    UnsupportedMediaType,
+)
+from assets_hub.observability import metrics
 from assets_hub.threads import run_blocking
 
 SPOOL_MEMORY_BYTES = 1024 * 1024  # small files never touch the disk
@@ -106,6 +114,7 @@ async def paced(
                 "Please try again."
             ) from None
         received += len(chunk)
+        metrics.UPLOAD_BYTES.inc(len(chunk))
         elapsed = clock() - start
         if elapsed > pace.grace_s and received < pace.min_bytes_per_s * elapsed:
             raise RequestTimeout(
@@ -256,7 +265,13 @@ async def _flush(part: _FilePart) -> None:
     data = b"".join(part.pending)
     part.pending.clear()
     part.pending_bytes = 0
-    await run_blocking("files", part.spooled.file.write, data)
+    try:
+        await run_blocking("files", part.spooled.file.write, data)
+    except OSError as exc:
+        # The spool's disk is full (or the process hit its file-size limit): 507, not a 500.
+        if exc.errno in NO_ROOM_ERRNOS:
+            raise StorageFull(f"upload spool: {exc.strerror}") from exc
+        raise
 
 
 def open_local_file(path: str, filename: str | None = None) -> SpooledFile:

@@ -132,6 +132,22 @@ def test_import_folder_is_resumable_and_reports_rejects(
     assert refused.exit_code == 2 and "filename" in refused.output
 
 
+def test_import_reports_a_metadata_csv_in_the_folder_as_metadata(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from tests.conftest import make_jpeg
+
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    (folder / "poster.jpg").write_bytes(make_jpeg(colour="#102030"))
+    sheet = folder / "details.csv"
+    sheet.write_text("filename,title,licence\nposter.jpg,Summer poster,cc0\n")
+    result = CliRunner().invoke(main, ["import", str(folder), "--metadata", str(sheet)], env=env)
+    assert result.exit_code == 0, result.output  # nothing was rejected
+    assert "imported 1, already there 0, rejected 0" in result.output
+    assert "metadata details.csv: read as the files' details, not imported" in result.output
+
+
 def test_gc_runs_and_reports(env: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["gc", "--grace-minutes", "0"], env=env)
     assert result.exit_code == 0, result.output

@@ -3,31 +3,57 @@ deletion, versions and consent records."""
 
 from __future__ import annotations
 
-import re
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from assets_hub.api.assets import acting_user, asset_body, backends_of, read_upload
-from assets_hub.api.bodies import read_json_object
+from assets_hub.api.assets import FILE, acting_user, asset_body, backends_of, read_upload
+from assets_hub.api.operations import JsonBody, Multipart, body_of, operation
+from assets_hub.api.schemas import (
+    BOOL,
+    DATE,
+    IF_MATCH_REVISION,
+    METADATA,
+    REVISION,
+    REVISION_ETAG,
+    TEXT,
+    binary_reply,
+    json_reply,
+    listing,
+    obj,
+    ref,
+    words,
+)
 from assets_hub.api.serializers import version_json
 from assets_hub.auth.policy import Policy, requires
 from assets_hub.errors import AppError, NotFound, Unprocessable
 from assets_hub.models import AssetVersion, Consent
 from assets_hub.responses import file_download
 from assets_hub.services import ingest, lifecycle, rights
-from assets_hub.services.metadata import EDITABLE, parse_metadata
+from assets_hub.services.metadata import EDITABLE, MAX_TAG, MAX_TAGS, parse_metadata
+from assets_hub.services.rights import CHANNELS
 from assets_hub.services.visibility import Viewer
 
 EVERYTHING = Viewer(sees_unpublished=True)
-_ETAG = re.compile(r'^(?:W/)?"r(\d+)"$')
+ASSET = json_reply(200, "The asset as it is now", ref("Asset"))
+REASON = JsonBody(obj(reason={"type": "string", "maxLength": 300}), required=False)
+UPDATE = JsonBody(obj(**{name: METADATA[name] for name in EDITABLE}, revision=REVISION))
+CONSENT = JsonBody(
+    obj(
+        ("reference", "channels", "given_on", "expires_on"),
+        reference={"type": "string", "minLength": 1, "maxLength": 100},
+        channels={"type": "array", "items": {"type": "string", "enum": list(CHANNELS)}},
+        given_on=DATE,
+        expires_on=DATE,
+        is_child=BOOL,
+    )
+)
 
 
 def expected_revision(request: Request, body: dict[str, object]) -> int:
     """The revision the client last saw: If-Match: "r3" or "revision": 3 in the body."""
     header = request.headers.get("if-match")
     if header:
-        match = _ETAG.match(header.strip())
+        match = REVISION_ETAG.match(header.strip())
         if not match:
             raise AppError('If-Match must be an ETag from this API, like "r3".', status_code=412)
         return int(match.group(1))
@@ -41,8 +67,14 @@ def expected_revision(request: Request, body: dict[str, object]) -> int:
 
 
 @requires(Policy.EDITOR)
+@operation(
+    "Change an asset's descriptive fields",
+    json_reply(200, "The asset as it is now", ref("Asset"), "ETag"),
+    params=[IF_MATCH_REVISION],
+    body=UPDATE,
+)
 async def update_asset(request: Request) -> Response:
-    body = await read_json_object(request, allowed=(*EDITABLE, "revision"))
+    body = body_of(request)
     expected = expected_revision(request, body)
     meta = parse_metadata(body, partial=True)
     asset = await lifecycle.editable_asset(request.path_params["asset_id"])
@@ -55,8 +87,13 @@ async def update_asset(request: Request) -> Response:
 
 
 @requires(Policy.EDITOR)
+@operation(
+    "Add tags",
+    ASSET,
+    body=JsonBody(obj(("tags",), tags=words(MAX_TAG, MAX_TAGS))),
+)
 async def add_tags(request: Request) -> Response:
-    body = await read_json_object(request, allowed=("tags",))
+    body = body_of(request)
     meta = parse_metadata({"tags": body.get("tags", [])}, partial=True)
     if not meta.tags:
         raise Unprocessable("tags: send a list of one or more tags")
@@ -67,9 +104,15 @@ async def add_tags(request: Request) -> Response:
 
 
 @requires(Policy.EDITOR)
+@operation(
+    "Move an asset through the workflow (submit, publish, withdraw or archive)",
+    ASSET,
+    body=REASON,
+    errors=[409],
+)
 async def change_status(request: Request) -> Response:
     """POST /assets/{id}/submit | publish | withdraw | archive, with an optional reason."""
-    body = await read_json_object(request, allowed=("reason",))
+    body = body_of(request)
     asset = await lifecycle.editable_asset(request.path_params["asset_id"])
     action = request.url.path.rsplit("/", 1)[-1]
     await lifecycle.transition(
@@ -80,6 +123,14 @@ async def change_status(request: Request) -> Response:
 
 
 @requires(Policy.EDITOR)
+@operation(
+    "Delete an asset (undo within the undo period)",
+    json_reply(
+        200,
+        "Deleted",
+        obj(("deleted", "undo"), deleted=TEXT, undo=TEXT, undo_days={"type": "integer"}),
+    ),
+)
 async def delete_asset(request: Request) -> Response:
     asset = await lifecycle.editable_asset(request.path_params["asset_id"])
     await lifecycle.delete_asset(asset, actor=await acting_user(request))
@@ -91,6 +142,7 @@ async def delete_asset(request: Request) -> Response:
 
 
 @requires(Policy.EDITOR)
+@operation("Undo a deletion", ASSET, errors=[409])
 async def undelete_asset(request: Request) -> Response:
     asset = await lifecycle.editable_asset(request.path_params["asset_id"], deleted=True)
     await lifecycle.undelete_asset(
@@ -103,6 +155,10 @@ async def undelete_asset(request: Request) -> Response:
 
 
 @requires(Policy.EDITOR)
+@operation(
+    "The asset's versions, newest first",
+    json_reply(200, "Versions", listing("versions", ref("Version"))),
+)
 async def list_versions(request: Request) -> Response:
     asset = await lifecycle.editable_asset(request.path_params["asset_id"])
     versions = await AssetVersion.filter(asset=asset).order_by("-number")
@@ -110,6 +166,11 @@ async def list_versions(request: Request) -> Response:
 
 
 @requires(Policy.EDITOR, csrf_in_multipart=True)
+@operation(
+    "Upload a new version of the file",
+    json_reply(201, "The new version", ref("Version")),
+    body=Multipart(obj(("file",), file=FILE, csrf_token=TEXT)),
+)
 async def add_version(request: Request) -> Response:
     form = await read_upload(request)
     try:
@@ -127,17 +188,17 @@ async def add_version(request: Request) -> Response:
 
 async def _version(request: Request) -> AssetVersion:
     asset = await lifecycle.editable_asset(request.path_params["asset_id"])
-    try:
-        number = int(request.path_params["number"])
-    except ValueError:
-        raise NotFound("No version with that number.") from None
-    version = await AssetVersion.get_or_none(asset=asset, number=number)
+    version = await AssetVersion.get_or_none(asset=asset, number=request.path_params["number"])
     if version is None:
         raise NotFound("No version with that number.")
     return version
 
 
 @requires(Policy.EDITOR)
+@operation(
+    "Download one version's file",
+    binary_reply("The file, as an attachment", "*/*", "Content-Disposition"),
+)
 async def download_version(request: Request) -> Response:
     version = await _version(request)
     return await file_download(
@@ -150,6 +211,10 @@ async def download_version(request: Request) -> Response:
 
 
 @requires(Policy.EDITOR)
+@operation(
+    "Make an old version current again (as a new version)",
+    json_reply(201, "The new version", ref("Version")),
+)
 async def restore_version(request: Request) -> Response:
     old = await _version(request)
     asset = await lifecycle.editable_asset(request.path_params["asset_id"])
@@ -171,6 +236,10 @@ def _consent_json(consent: Consent) -> dict[str, object]:
 
 
 @requires(Policy.EDITOR)
+@operation(
+    "Consent records of people shown",
+    json_reply(200, "Consents", listing("consents", ref("Consent"))),
+)
 async def list_consents(request: Request) -> Response:
     asset = await lifecycle.editable_asset(request.path_params["asset_id"])
     consents = await Consent.filter(asset=asset)
@@ -178,10 +247,9 @@ async def list_consents(request: Request) -> Response:
 
 
 @requires(Policy.EDITOR)
+@operation("Record a consent form", json_reply(201, "The consent", ref("Consent")), body=CONSENT)
 async def add_consent(request: Request) -> Response:
-    body = await read_json_object(
-        request, allowed=("reference", "channels", "given_on", "expires_on", "is_child")
-    )
+    body = body_of(request)
     asset = await lifecycle.editable_asset(request.path_params["asset_id"])
     consent = await rights.add_consent(asset, body, actor=await acting_user(request))
     await ingest.index_soon(backends_of(request), asset.id)
@@ -189,15 +257,20 @@ async def add_consent(request: Request) -> Response:
 
 
 @requires(Policy.EDITOR)
+@operation(
+    "Withdraw a consent (takedowns follow)",
+    json_reply(200, "The consent", ref("Consent")),
+    body=JsonBody(obj(reason={"type": "string", "maxLength": 300}), required=False),
+    errors=[409],
+)
 async def withdraw_consent(request: Request) -> Response:
-    body = await read_json_object(request, allowed=("reason",))
+    body = body_of(request)
     asset = await lifecycle.editable_asset(request.path_params["asset_id"])
-    try:
-        consent_id = int(request.path_params["consent_id"])
-    except ValueError:
-        raise NotFound("No consent with that id for this asset.") from None
     consent = await rights.withdraw_consent(
-        asset, consent_id, actor=await acting_user(request), reason=str(body.get("reason", ""))
+        asset,
+        request.path_params["consent_id"],
+        actor=await acting_user(request),
+        reason=str(body.get("reason", "")),
     )
     await ingest.index_soon(backends_of(request), asset.id)
     return JSONResponse(_consent_json(consent))

@@ -5,8 +5,18 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from assets_hub.api.bodies import read_json_object
-from assets_hub.api.params import search_query_from
+from assets_hub.api.operations import JsonBody, Multipart, Reply, body_of, operation
+from assets_hub.api.params import SEARCH_PARAMS, search_query_from
+from assets_hub.api.schemas import (
+    METADATA,
+    STATUS_ON_UPLOAD,
+    TEXT,
+    binary_reply,
+    json_reply,
+    listing,
+    obj,
+    ref,
+)
 from assets_hub.api.serializers import asset_json, campaign_json
 from assets_hub.auth.policy import (
     Policy,
@@ -68,6 +78,12 @@ async def read_upload(request: Request) -> UploadForm:
     return form
 
 
+FILE = {"type": "string", "format": "binary"}
+UPLOAD_FIELDS = {**METADATA, "status": STATUS_ON_UPLOAD, "csrf_token": TEXT}
+UPLOAD = Multipart(obj(("file",), file=FILE, **UPLOAD_FIELDS))
+BATCH = Multipart(obj(("file",), file={"type": "array", "items": FILE}, **UPLOAD_FIELDS))
+
+
 def default_title(upload: SpooledFile) -> str:
     """A title from the file name, for uploads that give none."""
     stem = upload.filename.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
@@ -82,6 +98,11 @@ async def asset_body(asset_id: object, viewer: Viewer, **extra: object) -> dict[
 
 
 @requires(Policy.EDITOR, csrf_in_multipart=True)
+@operation(
+    "Upload an asset",
+    json_reply(201, "The new asset, with warnings", ref("Asset"), "Location", "ETag"),
+    body=UPLOAD,
+)
 async def create_asset(request: Request) -> Response:
     form = await read_upload(request)
     try:
@@ -108,6 +129,11 @@ async def create_asset(request: Request) -> Response:
 
 
 @requires(Policy.EDITOR, csrf_in_multipart=True)
+@operation(
+    "Upload several files, each its own asset with the same fields",
+    json_reply(207, "One result per file: status, id or error", listing("results", obj())),
+    body=BATCH,
+)
 async def create_assets_batch(request: Request) -> Response:
     """Several files at once; each gets its own result, so one bad file spoils nothing else."""
     form = await read_upload(request)
@@ -135,12 +161,18 @@ async def create_assets_batch(request: Request) -> Response:
 
 
 @requires(Policy.CATALOGUE)
+@operation("One asset", json_reply(200, "The asset", ref("Asset"), "ETag"))
 async def get_asset(request: Request) -> Response:
     body = await asset_body(request.path_params["asset_id"], viewer_for(request))
     return JSONResponse(body, headers={"ETag": f'"r{body["revision"]}"'})
 
 
 @requires(Policy.CATALOGUE)
+@operation(
+    "Search assets",
+    json_reply(200, "Hits, total and facet counts", ref("SearchPage")),
+    params=SEARCH_PARAMS,
+)
 async def list_assets(request: Request) -> Response:
     viewer = viewer_for(request)
     query = search_query_from(request.query_params, viewer)
@@ -166,6 +198,11 @@ async def list_assets(request: Request) -> Response:
 
 
 @requires(Policy.SIGNED_IN)
+@operation(
+    "Download the original file",
+    binary_reply("The file, as an attachment (local storage)", "*/*", "Content-Disposition"),
+    Reply(302, "To a presigned storage URL valid for at most 300 s (S3)", headers=("Location",)),
+)
 async def download_asset(request: Request) -> Response:
     """The original: untouched for editors, without metadata for library staff. Recorded."""
     principal = require_principal(request)
@@ -195,24 +232,45 @@ async def _derived(request: Request, column: str) -> Response:
 
 
 @requires(Policy.CATALOGUE)
+@operation("A 400 px WebP thumbnail", binary_reply("The thumbnail", "image/webp"))
 async def asset_thumbnail(request: Request) -> Response:
     return await _derived(request, "thumbnail_key")
 
 
 @requires(Policy.CATALOGUE)
+@operation("A larger WebP preview", binary_reply("The preview", "image/webp"))
 async def asset_preview(request: Request) -> Response:
     return await _derived(request, "preview_key")
 
 
 @requires(Policy.CATALOGUE)
+@operation(
+    "List campaigns", json_reply(200, "Campaigns by name", listing("campaigns", ref("Campaign")))
+)
 async def list_campaigns(request: Request) -> Response:
     campaigns = await Campaign.all().order_by("name")
     return JSONResponse({"campaigns": [campaign_json(c) for c in campaigns]})
 
 
 @requires(Policy.EDITOR)
+@operation(
+    "Create a campaign",
+    json_reply(201, "The campaign", ref("Campaign")),
+    body=JsonBody(
+        obj(
+            ("slug", "name"),
+            slug={
+                "type": "string",
+                "pattern": "^[a-z0-9][a-z0-9-]{0,99}$",  # as services.assets checks it
+                "description": "lower-case letters, digits and hyphens, at most 100 characters",
+            },
+            name={"type": "string", "minLength": 1, "maxLength": 200},
+            description={"type": "string", "maxLength": 5000},
+        )
+    ),
+)
 async def create_campaign(request: Request) -> Response:
-    body = await read_json_object(request, allowed=("slug", "name", "description"))
+    body = body_of(request)
     campaign = await asset_service.create_campaign(
         str(body.get("slug", "")), str(body.get("name", "")), str(body.get("description", ""))
     )

@@ -6,6 +6,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from assets_hub.api.assets import backends_of
+from assets_hub.api.operations import operation
+from assets_hub.api.schemas import binary_reply, json_reply, ref
 from assets_hub.auth.policy import Policy, require_principal, requires
 from assets_hub.errors import AppError, Conflict
 from assets_hub.models import Campaign, PackStatus
@@ -16,6 +18,7 @@ GONE = 410
 
 
 @requires(Policy.SIGNED_IN)
+@operation("A background pack's status and progress", json_reply(200, "The job", ref("PackJob")))
 async def pack_job(request: Request) -> Response:
     """Status and progress (the requesting library's staff, editors and admins; others 404)."""
     job = await pack_jobs.job_for(require_principal(request), request.path_params["job_id"])
@@ -24,6 +27,11 @@ async def pack_job(request: Request) -> Response:
 
 
 @requires(Policy.SIGNED_IN)
+@operation(
+    "A background pack's zip, once ready",
+    binary_reply("The zip", "application/zip", "Content-Disposition"),
+    errors=[409, 410],
+)
 async def pack_job_download(request: Request) -> Response:
     """The built zip: 409 while it is not ready, 410 once it has expired."""
     job = await pack_jobs.job_for(require_principal(request), request.path_params["job_id"])

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time
 
 from starlette.datastructures import QueryParams
 
+from assets_hub.api.operations import Param
 from assets_hub.errors import BadRequest
 from assets_hub.search.base import FACET_FIELDS, SORTS, SearchQuery
 from assets_hub.services.visibility import Viewer
@@ -15,26 +16,33 @@ MAX_PER_PAGE = 100
 MAX_OFFSET = 10_000
 MAX_VALUES = 20  # values per filter
 MAX_VALUE_CHARS = 100
-KNOWN = {
-    "q",
-    "kind",
-    "campaign",
-    "tag",
-    "tag_all",
-    "audience",
-    "language",
-    "orientation",
-    "status",
-    "created_from",
-    "created_to",
-    "published_from",
-    "published_to",
-    "facet",
-    "sort",
-    "page",
-    "per_page",
-}
 ORIENTATIONS = ("landscape", "portrait", "square")
+_VALUE = {"type": "string", "maxLength": MAX_VALUE_CHARS}
+_DAY = {"type": "string", "format": "date", "description": "2026-11-28"}
+# The search parameters, declared once: the API's listing operation documents exactly these,
+# and search_query_from (API and pages) refuses anything else.
+SEARCH_PARAMS = (
+    Param("q", {"type": "string", "maxLength": MAX_QUERY_CHARS}, "Words to find (typos tolerated)"),
+    Param("kind", _VALUE, "Filter by kind, any of", many=True),
+    Param("campaign", _VALUE, "Filter by campaign slug, any of", many=True),
+    Param("tag", _VALUE, "Filter by tag, any of", many=True),
+    Param("tag_all", _VALUE, "Filter by tag, all of", many=True),
+    Param("audience", _VALUE, "Filter by audience, any of", many=True),
+    Param("language", _VALUE, "Filter by language tag, any of", many=True),
+    Param(
+        "orientation", {"type": "string", "enum": list(ORIENTATIONS)}, "Images' shape", many=True
+    ),
+    Param("status", _VALUE, "Editors: filter by workflow status", many=True),
+    Param("created_from", _DAY, "Created on or after this day"),
+    Param("created_to", _DAY, "Created on or before this day"),
+    Param("published_from", _DAY, "Published on or after this day"),
+    Param("published_to", _DAY, "Published on or before this day"),
+    Param("facet", {"type": "string", "enum": list(FACET_FIELDS)}, "Facets to count", many=True),
+    Param("sort", {"type": "string", "enum": list(SORTS)}, "The order of the hits"),
+    Param("page", {"type": "integer", "minimum": 1}, "Page number from 1"),
+    Param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "Hits a page"),
+)
+KNOWN = frozenset(p.name for p in SEARCH_PARAMS)
 
 
 def _int(params: QueryParams, name: str, default: int) -> int:

@@ -11,7 +11,22 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 
 from assets_hub.api.asset_edits import expected_revision
 from assets_hub.api.assets import acting_user, asset_body, backends_of, viewer_for
-from assets_hub.api.bodies import read_json_object
+from assets_hub.api.operations import JsonBody, Param, Reply, args_of, body_of, operation
+from assets_hub.api.schemas import (
+    FIELDS,
+    IF_MATCH_REVISION,
+    METADATA,
+    REQUIRED_PROFILE,
+    REVISION,
+    TEXT,
+    WHEN,
+    binary_reply,
+    json_reply,
+    obj,
+    pick,
+    ref,
+    words,
+)
 from assets_hub.auth.policy import Policy, require_principal, requires
 from assets_hub.auth.principal import Principal
 from assets_hub.backends import Backends
@@ -27,19 +42,48 @@ from assets_hub.social.packs import PackAborted, build_campaign_pack, stream_pac
 from assets_hub.social.packtext import PackFile, PackImage, PackPost
 
 _EXT = {"jpeg": "jpg", "png": "png", "webp": "webp"}
+POST_FIELDS = {
+    "captions": {
+        "type": "object",
+        "additionalProperties": {"type": "string", "maxLength": 5000},
+        "description": 'Caption templates by platform; "default" for the rest',
+    },
+    "hashtags": words(100, 30),
+    "link": {"type": ["string", "null"], "maxLength": 2048},
+    "images": {
+        "type": "array",
+        "maxItems": posts.MAX_IMAGES,
+        "items": {"type": "object", "description": '{"asset_id": …, "alt_text": …}'},
+    },
+    "window_start": WHEN,
+    "window_end": WHEN,
+}
+PLATFORM = Param("platform", {"type": "string", "maxLength": 40}, "instagram (default), x, …")
+ZIP = binary_reply("A zip, streamed", "application/zip", "Content-Disposition")
 
 
 @requires(Policy.EDITOR)
+@operation(
+    "Create a social post",
+    json_reply(201, "The post's asset", ref("Asset")),
+    body=JsonBody(obj(("title", "captions"), **POST_FIELDS, **pick(METADATA, posts.META_KEYS))),
+)
 async def create_post(request: Request) -> Response:
-    data = await read_json_object(request, allowed=(*posts.POST_KEYS, *posts.META_KEYS))
+    data = body_of(request)
     asset = await posts.create_post(data, await acting_user(request))
     await ingest.index_soon(backends_of(request), asset.id)
     return JSONResponse(await asset_body(asset.id, viewer_for(request)), status_code=201)
 
 
 @requires(Policy.EDITOR)
+@operation(
+    "Change a social post",
+    json_reply(200, "The post's asset", ref("Asset")),
+    params=[IF_MATCH_REVISION],
+    body=JsonBody(obj(**POST_FIELDS, revision=REVISION)),
+)
 async def update_post(request: Request) -> Response:
-    data = await read_json_object(request, allowed=(*posts.POST_KEYS, "revision"))
+    data = body_of(request)
     expected = expected_revision(request, data)
     asset = await lifecycle.editable_asset(request.path_params["asset_id"])
     asset = await posts.update_post(asset, data, await acting_user(request), expected)
@@ -47,25 +91,27 @@ async def update_post(request: Request) -> Response:
 
 
 async def _profile_values(principal: Principal, request: Request) -> tuple[int, dict[str, str]]:
-    raw = request.query_params.get("profile")
-    if not raw or not raw.isdigit():
-        raise BadRequest("Say whose post this is: profile=<your branding profile id>.")
-    view = await profile_for(principal, int(raw))  # another library's profile: 404
+    args = args_of(request)
+    view = await profile_for(principal, args["profile"])  # another library's profile: 404
     values = dict(view.version.values)
-    for name, value in request.query_params.multi_items():
-        if name.startswith("field."):
-            values[name[len("field.") :]] = value[:200]
+    values.update(_local_fields(args))
     return view.profile.id, values
 
 
 @requires(Policy.SIGNED_IN)
+@operation(
+    "A post for one platform, caption and alt text filled for the library",
+    json_reply(200, "The filled post", obj(("id", "caption", "images"), id=TEXT, caption=TEXT)),
+    params=[REQUIRED_PROFILE, PLATFORM, *FIELDS],
+    errors=[422],  # an unknown platform, or a field the post needs that the profile lacks
+)
 async def grab_post(request: Request) -> Response:
     """The post for one platform: caption and alt text filled for the library, limits checked."""
     principal = require_principal(request)
     viewer = viewer_for(request)
     asset = await asset_service.get_asset(request.path_params["asset_id"], viewer)
     profile_id, values = await _profile_values(principal, request)
-    platform = request.query_params.get("platform", "instagram")
+    platform = args_of(request).get("platform", "instagram")
     filled = await posts.fill_post(asset, platform, values, viewer)
     preset = filled.platform.preset
     query = f"preset={preset}&profile={profile_id}"
@@ -110,20 +156,34 @@ async def grab_post(request: Request) -> Response:
     )
 
 
+def _local_fields(args: dict[str, Any]) -> dict[str, str]:
+    return {
+        name[len("field.") :]: value for name, value in args.items() if name.startswith("field.")
+    }
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
 def _rendition_source(
-    backends: Backends, principal: Principal, asset_id: str, preset: str, profile_id: int
+    backends: Backends,
+    principal: Principal,
+    asset_id: str,
+    preset: str,
+    profile_id: int,
+    names: dict[int, str],
 ) -> Callable[[], AsyncIterator[bytes]]:
-    """Rendered lazily while the zip streams: memory stays flat, nothing is built up front."""
+    """Rendered lazily while the zip streams: memory stays flat, nothing is built up front.
+    Recorded under its path in the zip (``names``), so a takedown notice names it as saved."""
 
     async def chunks() -> AsyncIterator[bytes]:
         ask = RenderAsk(asset_id, preset, profile_id, allow_smaller=True)
         prepared = await rendering.prepare(backends, principal, ask)
         rendition = await rendering.get_or_render(backends, prepared)
-        await rendering.record(principal, prepared, library_id=principal.library_id)
+        await rendering.record(
+            principal, prepared, library_id=principal.library_id, filename=names.get(id(chunks))
+        )
         async for chunk in backends.storage.read(rendition.storage_key):
             yield chunk
 
@@ -147,6 +207,12 @@ def _zip_response(plan: Any, filename: str) -> Response:
 
 
 @requires(Policy.SIGNED_IN)
+@operation(
+    "Everything for one post on one platform, as a zip",
+    ZIP,
+    params=[REQUIRED_PROFILE, PLATFORM, *FIELDS],
+    errors=[422, 429],
+)
 async def grab_zip(request: Request) -> Response:
     """Everything for one post on one platform: the branded images and the filled texts."""
     backends = backends_of(request)
@@ -155,9 +221,10 @@ async def grab_zip(request: Request) -> Response:
     asset = await asset_service.get_asset(request.path_params["asset_id"], viewer)
     profile_id, values = await _profile_values(principal, request)
     filled = await posts.fill_post(
-        asset, request.query_params.get("platform", "instagram"), values, viewer
+        asset, args_of(request).get("platform", "instagram"), values, viewer
     )
     preset = filled.platform.preset
+    names: dict[int, str] = {}
     images = [
         PackImage(
             i.asset.title,
@@ -165,7 +232,9 @@ async def grab_zip(request: Request) -> Response:
                 PackFile(
                     preset,
                     "jpg",
-                    _rendition_source(backends, principal, str(i.asset.id), preset, profile_id),
+                    _rendition_source(
+                        backends, principal, str(i.asset.id), preset, profile_id, names
+                    ),
                 )
             ],
             alt_text=i.alt_text,
@@ -179,10 +248,24 @@ async def grab_zip(request: Request) -> Response:
         values.get("library_name", ""),
         posts=[PackPost(asset.title, {filled.platform.label: filled.caption}, images)],
     )
+    names.update({id(p.entry.source): p.path for p in plan.entries})
     return _zip_response(plan, f"{asset.title[:60]}-{filled.platform.key}.zip")
 
 
 @requires(Policy.SIGNED_IN)
+@operation(
+    "A campaign's pack, branded for the library",
+    ZIP,
+    Reply(202, "Built in the background: the job", ref("PackJob"), headers=("Location",)),
+    Reply(303, "For a browser: to the job's status page", headers=("Location",)),
+    params=[
+        REQUIRED_PROFILE,
+        Param("presets", {"type": "string", "maxLength": 600}, "Preset keys, comma separated"),
+        *FIELDS,
+        Param("Accept", {"type": "string"}, "text/html: 303 to the status page", where="header"),
+    ],
+    errors=[409, 413, 422, 429],
+)
 async def campaign_pack(request: Request) -> Response:
     """Every usable asset and post of a campaign, branded for the library, in chosen sizes.
 
@@ -198,7 +281,7 @@ async def campaign_pack(request: Request) -> Response:
     if campaign is None:
         raise NotFound("No campaign with that slug.")
     profile_id, values = await _profile_values(principal, request)
-    presets = [p for p in request.query_params.get("presets", "instagram-square").split(",") if p]
+    presets = [p for p in args_of(request).get("presets", "instagram-square").split(",") if p]
     if not 1 <= len(presets) <= 12:
         raise BadRequest("presets: one to twelve preset keys, comma separated")
     pack = await pack_jobs.plan_campaign_pack(
@@ -213,11 +296,7 @@ async def campaign_pack(request: Request) -> Response:
     )
     if pack.renditions <= settings.pack_sync_max_renditions:
         return _zip_response(pack.plan, pack_jobs.filename(campaign))
-    local_fields = {
-        name[len("field.") :]: value[:200]
-        for name, value in request.query_params.multi_items()
-        if name.startswith("field.")
-    }
+    local_fields = _local_fields(args_of(request))
     job = await pack_jobs.enqueue(
         backends, principal, campaign, profile_id, presets, local_fields, pack.renditions
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from assets_hub.media.subject import ARTWORK_FLAT_SHARE
 from assets_hub.models import Asset, AssetVersion, Campaign
 
 
@@ -35,6 +36,12 @@ def version_json(version: AssetVersion | None) -> dict[str, Any] | None:
         "camera_date": version.camera_date,
         "created_at": _iso(version.created_at),
     }
+
+
+def looks_like_artwork(version: AssetVersion | None) -> bool:
+    """True when ingest found the file mostly flat colour (see media.subject.flat_share)."""
+    share = version.flat_share if version is not None else None
+    return share is not None and share >= ARTWORK_FLAT_SHARE
 
 
 def asset_json(
@@ -75,6 +82,11 @@ def asset_json(
             "channels": asset.consent_channels,
         },
         "focal_point": ([asset.focal_x, asset.focal_y] if asset.focal_x is not None else None),
+        "artwork": asset.artwork,
+        "variant_of": str(asset.variant_of) if asset.variant_of else None,
+        # Mostly flat colour (a poster, a banner): the editors are asked to mark it artwork.
+        "artwork_suggested": not asset.artwork and looks_like_artwork(version),
+        "subject": version.subject_box if version is not None else None,
         "revision": asset.revision,
         "deleted_at": _iso(asset.deleted_at),
         "version": version_json(version),

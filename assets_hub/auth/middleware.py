@@ -11,9 +11,13 @@ from http.cookies import SimpleCookie
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assets_hub.auth.policy import PRINCIPAL_KEY
+from assets_hub.auth.policy import PRINCIPAL_KEY, is_metrics_bearer
 from assets_hub.auth.sessions import COOKIE_NAME, resolve_session
 from assets_hub.auth.tokens import resolve_token
+
+# Probes answer without looking at credentials: a load balancer's stale token must never make
+# a healthy process look down.
+UNAUTHENTICATED_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 class AuthMiddleware:
@@ -24,13 +28,19 @@ class AuthMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = scope.get("state", {})
-        if scope["type"] != "http" or "settings" not in state:
+        if (
+            scope["type"] != "http"
+            or "settings" not in state
+            or scope["path"] in UNAUTHENTICATED_PATHS
+        ):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
         principal = None
         authorization = headers.get(b"authorization", b"").decode("latin-1")
-        if authorization:
+        if authorization and is_metrics_bearer(state["settings"].metrics_token, authorization):
+            pass  # the metrics scraper: nobody signed in; /metrics' policy accepts the token
+        elif authorization:
             scheme, _, token = authorization.partition(" ")
             principal = await resolve_token(token.strip()) if scheme.lower() == "bearer" else None
             if principal is None:

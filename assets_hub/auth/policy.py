@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import ipaddress
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from enum import Enum
@@ -37,6 +38,7 @@ class Policy(Enum):
     LIBRARY_ADMIN = "library admin or admin"
     AUDIT = "editor, admin or library admin"
     ADMIN = "admin"
+    METRICS = "loopback, or the metrics bearer token (ASSETS_HUB_METRICS_TOKEN)"
 
 
 _ROLES: dict[Policy, frozenset[Role]] = {
@@ -88,6 +90,16 @@ def requires(policy: Policy, *, csrf_in_multipart: bool = False) -> Callable[[En
 def _authorise(policy: Policy, principal: Principal | None, request: Request) -> None:
     if policy is Policy.PUBLIC:
         return
+    if policy is Policy.METRICS:
+        settings = request.state.settings
+        if _direct_from_loopback(request) or is_metrics_bearer(
+            settings.metrics_token, request.headers.get("authorization", "")
+        ):
+            return
+        raise Forbidden(
+            "Metrics are served to this machine (loopback), or with the metrics token "
+            "(ASSETS_HUB_METRICS_TOKEN) as a bearer token."
+        )
     if principal is None:
         if policy is Policy.CATALOGUE and request.state.settings.public_catalogue:
             return
@@ -102,6 +114,24 @@ def _authorise(policy: Policy, principal: Principal | None, request: Request) ->
             raise Forbidden(
                 "For admin changes, sign in again first (it has been more than 15 minutes)."
             )
+
+
+def is_metrics_bearer(metrics_token: str, authorization: str) -> bool:
+    """True when ``authorization`` is ``Bearer <the metrics token>`` (and one is set)."""
+    scheme, _, supplied = authorization.partition(" ")
+    if not metrics_token or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(supplied.strip().encode(), metrics_token.encode())
+
+
+def _direct_from_loopback(request: Request) -> bool:
+    """A client on this machine that is not a proxy relaying someone else's request."""
+    if "forwarded" in request.headers or "x-forwarded-for" in request.headers:
+        return False
+    try:
+        return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:
+        return False
 
 
 def _same_origin(request: Request) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -19,12 +20,26 @@ SLOW_AFTER = 3  # failures in the window before answers are deliberately delayed
 MAX_DELAY_S = 3.0
 
 
+def shared_across_processes(url: str) -> bool:
+    """Whether counters at ``url`` are shared by every process (Redis and the like) or kept
+    in each process's memory (``memory://``, ``async+memory://``): with several workers the
+    latter lets each worker count on its own."""
+    scheme = url.split("://", 1)[0].lower()
+    return scheme.rsplit("+", 1)[-1] != "memory"
+
+
 class LoginThrottle:
     """Counts failed sign-ins and uploads in moving windows (memory, or Redis for replicas)."""
 
     def __init__(self, url: str) -> None:
+        # limits takes key_prefix only as an argument; from the URL it lets deployments (and
+        # test runs) share one Redis without sharing counters.
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        options = {"key_prefix": query.pop("key_prefix")} if "key_prefix" in query else {}
+        bare = urlunsplit(parts._replace(query=urlencode(query)))
         try:
-            storage = storage_from_string(url)
+            storage = storage_from_string(bare, **options)
         except Exception as exc:
             raise ConfigError("ASSETS_HUB_RATE_LIMIT_URL", f"cannot use {url!r}: {exc}") from exc
         self._limiter = MovingWindowRateLimiter(storage)

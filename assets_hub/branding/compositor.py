@@ -1,10 +1,11 @@
-"""Build the branded overlay for a frame and lay it over a rendition; pure, blocking.
+"""Draw a layout (:mod:`assets_hub.branding.layout`) and lay it over a rendition; pure, blocking.
 
-The overlay (band, scaled logo, laid-out text, QR code, plates) depends only on the brand,
-template, frame size, safe area and fields, never on the photo, so one layer serves every
-asset rendered for the same library, template and preset: :func:`overlay_for` keeps recent
-layers in a small LRU cache bounded by bytes. The layer is kept as pieces: the opaque band,
-copied onto the photo, and the rest cropped to its content and blended.
+The overlay (band, scaled logo, laid-out text, QR code, plates) depends on the brand,
+template, frame size, safe area, fields and the plates' placement (chosen by the renderer
+from where the subject is), never on the photo's pixels, so one layer serves every asset
+rendered for the same library, template, preset and placement: :func:`overlay_for` keeps
+recent layers in a small LRU cache bounded by bytes. Every piece is opaque (the band beside
+the photo, plates on it), so applying the overlay is a copy, never a blend.
 """
 
 from __future__ import annotations
@@ -16,29 +17,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from assets_hub.branding.brand import Brand
-from assets_hub.branding.colour import readable_text_colour, to_rgb
-from assets_hub.branding.overlays import Box, Region, Template, TextSlot
+from assets_hub.branding.colour import to_rgb
+from assets_hub.branding.layout import (
+    DoesNotFit,
+    Layout,
+    Placement,
+    clear_layout_cache,
+    layout_for,
+)
+from assets_hub.branding.overlays import Template
 from assets_hub.branding.presets import SafeArea
 from assets_hub.branding.qr import make_qr, qr_matrix
-from assets_hub.branding.text import TextBlock, clean_text, draw_block, fit_text
+from assets_hub.branding.text import draw_block
 from assets_hub.media.inspect import to_srgb
 
-MIN_FONT_PX = 10  # smaller text is unreadable on any screen
+__all__ = ["DoesNotFit", "Overlay", "Piece", "apply_overlay", "build_overlay", "overlay_for"]
+
 LOGO_MAX_SIDE = 4096
 LOGO_WORKING_SIDE = 2048
 _LOGO_FORMATS = ["PNG", "JPEG", "WEBP"]
 _Rect = tuple[int, int, int, int]  # left, top, width, height in frame pixels
-
-
-class DoesNotFit(ValueError):
-    """Text that must be shown (a required slot, a licence credit) does not fit its zone."""
-
-    def __init__(self, slot: str, detail: str) -> None:
-        super().__init__(f"text slot {slot!r} does not fit: {detail}; shorten the text")
-        self.slot = slot
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Overlay:
     warnings: tuple[str, ...]
     slots: Mapping[str, _Rect]  # slot key -> box it was confined to (frame pixels)
     visible: _Rect | None = None
+    layout: Layout | None = None
 
     @property
     def offset(self) -> tuple[int, int]:
@@ -120,57 +122,60 @@ def load_logo(data: bytes) -> Image.Image:
     return rgba
 
 
-def _region_rects(template: Template, size: tuple[int, int], safe: SafeArea) -> dict[str, _Rect]:
-    """Pixel rectangles of the live area ("frame"), the band, and the band's live part."""
-    w, h = size
-    live = (safe.left, safe.top, w - safe.left - safe.right, h - safe.top - safe.bottom)
-    rects: dict[str, _Rect] = {"frame": live}
-    band = template.band
-    if band is None:
-        return rects
-    t = max(1, round(band.thickness * min(live[2], live[3])))
-    lx, ly, lw, lh = live
-    if band.edge == "bottom":
-        rects["band_fill"] = (0, ly + lh - t, w, h - (ly + lh - t))
-        rects["band"] = (lx, ly + lh - t, lw, t)
-    elif band.edge == "top":
-        rects["band_fill"] = (0, 0, w, ly + t)
-        rects["band"] = (lx, ly, lw, t)
-    elif band.edge == "left":
-        rects["band_fill"] = (0, 0, lx + t, h)
-        rects["band"] = (lx, ly, t, lh)
-    else:
-        rects["band_fill"] = (lx + lw - t, 0, w - (lx + lw - t), h)
-        rects["band"] = (lx + lw - t, ly, t, lh)
-    return rects
+def draw_layout(brand: Brand, layout: Layout, *, preview: bool = False) -> Overlay:
+    """Draw a :class:`~assets_hub.branding.layout.Layout`: the band and each plate as opaque
+    pieces (the photo is never under the band; plates are opaque so text contrast is known).
+    """
+    pieces: list[Piece] = []
+    slots: dict[str, _Rect] = {}
+    warnings = list(layout.warnings)
+    groups: list[tuple[_Rect, str]] = []
+    if layout.band is not None:
+        groups.append((layout.band, layout.band_colour))
+    groups.extend((plate, layout.plate_colour) for plate in layout.plates)
+    for rect, colour in groups:
+        x, y, w, h = rect
+        image = Image.new("RGBA", (max(1, w), max(1, h)), (*to_rgb(colour), 255))
+        for text in layout.texts:
+            if not _inside(text.box, rect):
+                continue
+            tx, ty, tw, th = text.box
+            draw_block(
+                image,
+                text.block,
+                (tx - x, ty - y, tw, th),
+                font=text.font,
+                bold=text.bold,
+                colour=to_rgb(text.colour),
+                align="left" if text.align in ("start", "left") else text.align,  # type: ignore[arg-type]
+                valign="top",
+            )
+            slots[text.slot] = text.box
+        if layout.logo is not None and brand.logo is not None and _inside(layout.logo, rect):
+            lx, ly, lw, lh = layout.logo
+            logo = load_logo(brand.logo)
+            scaled = logo.resize((lw, lh), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            image.alpha_composite(scaled, (lx - x, ly - y))
+            slots["logo"] = layout.logo
+        if layout.qr is not None and brand.qr_url and _inside(layout.qr, rect):
+            qx, qy, qw, _ = layout.qr
+            code = make_qr(brand.qr_url, qw, min_module_px=1 if preview else layout.qr_module_px)
+            if code.image is None:
+                warnings.append(f"QR code left out: {code.reason}")
+            else:
+                image.paste(code.image.convert("RGBA"), (qx - x, qy - y))
+                slots["qr"] = layout.qr
+        pieces.append(Piece(image, (x, y), opaque=True))
+    return Overlay(tuple(pieces), tuple(dict.fromkeys(warnings)), slots, None, layout)
 
 
-def _place(rects: dict[str, _Rect], region: Region, box: Box) -> _Rect:
-    rx, ry, rw, rh = rects[region]
-    left, top = rx + round(box.x * rw), ry + round(box.y * rh)
-    return left, top, max(1, round(box.w * rw)), max(1, round(box.h * rh))
-
-
-def _anchored(zone: _Rect, size: tuple[int, int], anchor: str) -> tuple[int, int]:
-    zx, zy, zw, zh = zone
-    x = {"left": zx, "right": zx + zw - size[0]}.get(anchor, zx + (zw - size[0]) // 2)
-    y = {"top": zy, "bottom": zy + zh - size[1]}.get(anchor, zy + (zh - size[1]) // 2)
-    return x, y
-
-
-def _slot_text(slot: TextSlot, values: Mapping[str, str]) -> str:
-    """The slot's fields (already cleaned) joined; the separator sticks to the item before it
-    (a no-break space), so a wrapped line never starts with "·"."""
-    parts = [values[name] for name in slot.fields if values.get(name)]
-    separator = slot.separator
-    if separator.startswith(" ") and separator.strip():
-        separator = "\u00a0" + separator[1:]
-    return separator.join(parts)
-
-
-def _sizes(fractions: tuple[float, float], short: int, floor: int) -> tuple[int, int]:
-    low = max(floor, round(fractions[0] * short))
-    return low, max(low, round(fractions[1] * short))
+def _inside(inner: _Rect, outer: _Rect) -> bool:
+    return (
+        outer[0] <= inner[0]
+        and outer[1] <= inner[1]
+        and inner[0] + inner[2] <= outer[0] + outer[2]
+        and inner[1] + inner[3] <= outer[1] + outer[3]
+    )
 
 
 def build_overlay(
@@ -184,189 +189,22 @@ def build_overlay(
     credit_required: bool = False,
     preview: bool = False,
     scale: float = 1.0,
+    placement: Placement = "template",
 ) -> Overlay:
-    """Draw the overlay for one frame. DoesNotFit for required text that cannot fit.
-
-    ``scale`` (< 1 for previews) scales the minimum readable font size with the frame, so a
-    preview is laid out like the full-size rendition. ``preview`` draws a QR code even below
-    its minimum module size (a preview is for looking at, not scanning).
-    """
-    frame_rects = _region_rects(template, size, safe)
-    short = min(frame_rects["frame"][2], frame_rects["frame"][3])
-    floor = max(3, round(MIN_FONT_PX * scale))
-    # Allocate only the part of the frame that zones can touch (a full A4 layer is 35 MB).
-    ox, oy, width, height = _extent(template, frame_rects, size)
-    rects = {k: (x - ox, y - oy, w, h) for k, (x, y, w, h) in frame_rects.items()}
-    layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
-    warnings: list[str] = []
-    slots: dict[str, _Rect] = {}
-    band_colour = (
-        brand.secondary if template.band and template.band.colour == "secondary" else brand.primary
+    """Lay out and draw the overlay for one frame. DoesNotFit for text that cannot fit."""
+    layout = layout_for(
+        brand,
+        template,
+        size,
+        safe,
+        local_fields,
+        credit,
+        credit_required=credit_required,
+        preview=preview,
+        scale=scale,
+        placement=placement,
     )
-    text_colour = to_rgb(readable_text_colour(band_colour, brand.text))
-    if template.band is not None:
-        x, y, w, h = rects["band_fill"]
-        draw.rectangle((x, y, x + w - 1, y + h - 1), fill=(*to_rgb(band_colour), 255))
-
-    if template.logo is not None and brand.logo is not None:
-        zone = _place(rects, template.logo.region, template.logo.box)
-        pad = round(template.logo.padding * min(zone[2], zone[3]))
-        inner = (zone[0] + pad, zone[1] + pad, max(1, zone[2] - 2 * pad), max(1, zone[3] - 2 * pad))
-        logo = load_logo(brand.logo)
-        ratio = min(inner[2] / logo.width, inner[3] / logo.height)
-        target = (max(1, round(logo.width * ratio)), max(1, round(logo.height * ratio)))
-        scaled = logo.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
-        layer.alpha_composite(scaled, _anchored(inner, target, template.logo.anchor))
-        slots["logo"] = _moved(inner, ox, oy)
-
-    values = {**brand.fields, **local_fields}
-    for slot in template.text:
-        text = _slot_text(slot, values)
-        if not text:
-            if slot.required:
-                raise DoesNotFit(slot.key, f"needs {' or '.join(slot.fields)}")
-            continue
-        if len(text) > slot.max_length:
-            raise DoesNotFit(slot.key, f"{len(text)} characters, at most {slot.max_length}")
-        zone = _place(rects, slot.region, slot.box)
-        block = _fit(text, slot, brand, zone, short, floor)
-        if not block.fits:
-            if slot.required or slot.overflow == "error":
-                raise DoesNotFit(slot.key, block.reason or "too long")
-            warnings.append(f"text slot {slot.key!r} left out: {block.reason}")
-            continue
-        if block.truncated:
-            warnings.append(f"text slot {slot.key!r} shortened with an ellipsis to fit")
-        colour = text_colour
-        slots[slot.key] = _moved(zone, ox, oy)  # nothing of this slot is drawn outside it
-        if slot.plate:
-            colour = to_rgb(readable_text_colour(brand.primary, brand.text))
-            zone = _plate(draw, zone, block, _sizes(slot.font_size, short, floor)[0], brand.primary)
-        draw_block(
-            layer,
-            block,
-            zone,
-            font=slot.font or brand.font,
-            bold=slot.bold,
-            colour=colour,
-            align=slot.align,
-            valign="middle" if slot.plate else slot.valign,
-        )
-
-    if template.credit is not None and credit:
-        zone = _place(rects, template.credit.region, template.credit.box)
-        block = fit_text(
-            clean_text(credit),
-            box=zone[2:],
-            font=brand.font,
-            sizes=_sizes(template.credit.font_size, short, floor),
-            max_lines=template.credit.max_lines,
-        )
-        if not block.fits:
-            raise DoesNotFit("credit", block.reason or "too long")
-        draw_block(layer, block, zone, font=brand.font, bold=False, colour=text_colour)
-        slots["credit"] = _moved(zone, ox, oy)
-    elif credit_required:
-        raise DoesNotFit(
-            "credit",
-            "the licence requires a credit line, but none was given or the template has no slot",
-        )
-
-    if template.qr is not None and brand.qr_url:
-        zone = _place(rects, template.qr.region, template.qr.box)
-        side = min(zone[2], zone[3])
-        code = make_qr(
-            brand.qr_url, side, min_module_px=1 if preview else template.qr.min_module_px
-        )
-        if code.image is None:
-            warnings.append(f"QR code left out: {code.reason}")
-        else:
-            layer.paste(
-                code.image.convert("RGBA"), _anchored(zone, code.image.size, template.qr.anchor)
-            )
-            slots["qr"] = _moved(zone, ox, oy)
-    pieces: list[Piece] = []
-    visible = None
-    strip = frame_rects.get("band_fill")
-    if strip is not None:
-        x, y, w, h = strip
-        box = (x - ox, y - oy, x - ox + w, y - oy + h)
-        band_piece = layer.crop(box)
-        # Opaque unless something replaced band pixels (a plate over the band): check, once.
-        if band_piece.getchannel("A").getextrema()[0] == 255:
-            pieces.append(Piece(band_piece, (x, y), opaque=True))
-            layer.paste((0, 0, 0, 0), box)
-            visible = _uncovered(size, strip)
-    bbox = layer.getbbox()  # RGBA: the alpha channel's box
-    if bbox is not None:
-        pieces.append(Piece(layer.crop(bbox), (ox + bbox[0], oy + bbox[1]), opaque=False))
-    return Overlay(tuple(pieces), tuple(warnings), slots, visible)
-
-
-def _uncovered(size: tuple[int, int], strip: _Rect) -> _Rect | None:
-    """The frame minus ``strip`` when the strip runs along a whole edge; else None."""
-    w, h = size
-    x, y, sw, sh = strip
-    if x <= 0 and sw >= w:  # a full-width strip at the top or bottom
-        if y <= 0 < sh < h:
-            return (0, sh, w, h - sh)
-        if 0 < y and y + sh >= h:
-            return (0, 0, w, y)
-    if y <= 0 and sh >= h:  # a full-height strip at the left or right
-        if x <= 0 < sw < w:
-            return (sw, 0, w - sw, h)
-        if 0 < x and x + sw >= w:
-            return (0, 0, x, h)
-    return None
-
-
-def _moved(rect: _Rect, dx: int, dy: int) -> _Rect:
-    return rect[0] + dx, rect[1] + dy, rect[2], rect[3]
-
-
-def _extent(template: Template, rects: dict[str, _Rect], size: tuple[int, int]) -> _Rect:
-    """The frame-clipped union of every zone the template can draw in (band included)."""
-    zones = [rects["band_fill"]] if "band_fill" in rects else []
-    boxes = [z.box for z in (template.logo, template.qr, template.credit) if z is not None]
-    regions = [z.region for z in (template.logo, template.qr, template.credit) if z is not None]
-    for slot in template.text:
-        boxes.append(slot.box)
-        regions.append(slot.region)
-    zones.extend(_place(rects, region, box) for region, box in zip(regions, boxes, strict=True))
-    if not zones:
-        return 0, 0, 1, 1
-    left = max(0, min(z[0] for z in zones))
-    top = max(0, min(z[1] for z in zones))
-    right = min(size[0], max(z[0] + z[2] for z in zones))
-    bottom = min(size[1], max(z[1] + z[3] for z in zones))
-    return left, top, max(1, right - left), max(1, bottom - top)
-
-
-def _fit(text: str, slot: TextSlot, brand: Brand, zone: _Rect, short: int, floor: int) -> TextBlock:
-    sizes = _sizes(slot.font_size, short, floor)
-    inset = sizes[0] // 2 if slot.plate else 0  # plates keep a margin around their text
-    return fit_text(
-        text,
-        box=(zone[2] - 2 * inset, zone[3] - 2 * inset),
-        font=slot.font or brand.font,
-        bold=slot.bold,
-        sizes=sizes,
-        max_lines=slot.max_lines,
-        ellipsis=slot.overflow == "ellipsis",
-    )
-
-
-def _plate(
-    draw: ImageDraw.ImageDraw, zone: _Rect, block: TextBlock, min_size: int, colour: str
-) -> _Rect:
-    """Draw a plate hugging the text (top-left of the zone); returns the text's box."""
-    inset = min_size // 2  # the same margin _fit reserved
-    w, h = min(zone[2], block.width + 2 * inset), min(zone[3], block.height + 2 * inset)
-    draw.rectangle(
-        (zone[0], zone[1], zone[0] + w - 1, zone[1] + h - 1), fill=(*to_rgb(colour), 235)
-    )
-    return zone[0] + inset, zone[1] + inset, w - 2 * inset, h - 2 * inset
+    return draw_layout(brand, layout, preview=preview)
 
 
 # --- cache ------------------------------------------------------------------------------------
@@ -392,6 +230,7 @@ def overlay_for(
     credit_required: bool = False,
     preview: bool = False,
     scale: float = 1.0,
+    placement: Placement = "template",
 ) -> Overlay:
     """:func:`build_overlay`, memoised in a byte-bounded LRU (layers are never mutated)."""
     global _cache_size
@@ -405,6 +244,7 @@ def overlay_for(
         credit_required,
         preview,
         scale,
+        placement,
     )
     with _lock:
         found = _cache.get(key)
@@ -421,6 +261,7 @@ def overlay_for(
         credit_required=credit_required,
         preview=preview,
         scale=scale,
+        placement=placement,
     )
     with _lock:
         if key not in _cache:
@@ -440,6 +281,7 @@ def clear_overlay_cache() -> None:
         _cache_size = 0
     load_logo.cache_clear()
     qr_matrix.cache_clear()
+    clear_layout_cache()
 
 
 def apply_overlay(image: Image.Image, overlay: Overlay) -> None:

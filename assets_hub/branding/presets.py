@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from assets_hub.media.geometry import DEFAULT_MAX_UPSCALE
 
 OUTPUT_FORMATS = ("jpeg", "png", "webp")
+MIN_SIDE_PX = 16
+MAX_SIDE_PX = 4096  # SECURITY.md: renditions at most 4096 px a side (the one place it is set)
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,11 @@ class Preset:
     version: int = 1
 
     def __post_init__(self) -> None:
-        if not (16 <= self.width <= 8000 and 16 <= self.height <= 8000):
-            raise ValueError(f"preset {self.key}: width and height must be 16 to 8000 px")
+        sides = (self.width, self.height)
+        if not all(MIN_SIDE_PX <= side <= MAX_SIDE_PX for side in sides):
+            raise ValueError(
+                f"preset {self.key}: width and height must be {MIN_SIDE_PX} to {MAX_SIDE_PX} px"
+            )
         if not set(self.formats) <= set(OUTPUT_FORMATS) or self.default_format not in self.formats:
             raise ValueError(f"preset {self.key}: formats must be among {OUTPUT_FORMATS}")
         s = self.safe_area

@@ -17,7 +17,8 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -121,27 +122,47 @@ def _break_word(word: str, font: ImageFont.FreeTypeFont, width: float) -> list[s
     return pieces
 
 
-def wrap(text: str, font: ImageFont.FreeTypeFont, width: float, max_lines: int) -> list[str] | None:
+@lru_cache(maxsize=16384)
+def measure(font: ImageFont.FreeTypeFont, text: str) -> float:
+    """``font.getlength(text)``, cached: shaping costs ~40 µs a word, and shrink-to-fit,
+    balancing and the layout's fallbacks measure the same words at the same sizes again and
+    again (fonts come from :func:`~assets_hub.branding.fonts.load_font`'s cache, so one
+    object per face and size)."""
+    return font.getlength(text)
+
+
+def wrap(
+    text: str,
+    font: ImageFont.FreeTypeFont,
+    width: float,
+    max_lines: int,
+    *,
+    break_words: bool = True,
+    separator: str | None = None,
+) -> list[str] | None:
     """Greedy word wrap; None as soon as more than ``max_lines`` lines would be needed.
+
+    Lines break only at ASCII spaces: a no-break space (what :func:`protect_tokens` puts
+    inside phone numbers and postcodes) holds its neighbours together. A word wider than
+    ``width`` is split between grapheme clusters when ``break_words``, else the text does not
+    fit (None). A ``separator`` left at either end of a line is dropped.
 
     Words are measured one by one and summed (shaping a whole line per added word made
     1000-character texts quadratic); each finished line is then measured as a whole and a
     word moves down if kerning or shaping across spaces made it too long after all.
     """
-    space = font.getlength(" ")
-    widths: dict[str, float] = {}
+    space = measure(font, " ")
 
     def length(word: str) -> float:
-        found = widths.get(word)
-        if found is None:
-            found = widths[word] = font.getlength(word)
-        return found
+        return measure(font, word)
 
     lines: list[str] = []
     for paragraph in text.split("\n"):
         words: list[str] = []
         for word in paragraph.split(" "):
             if length(word) > width:
+                if not break_words:
+                    return None
                 words.extend(_break_word(word, font, width))
             else:
                 words.append(word)
@@ -165,7 +186,38 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: float, max_lines: int) 
             _push(lines, current, queue, font, width)
         if len(lines) > max_lines:
             return None
+    mark = (separator or "").strip()
+    if mark:
+        lines = [_strip_mark(line, mark) for line in lines]
     return lines
+
+
+def _strip_mark(line: str, mark: str) -> str:
+    """``line`` without a separator mark (e.g. "·") at its start or end."""
+    stripped = line.strip(" \u00a0")
+    while stripped.endswith(mark):
+        stripped = stripped[: -len(mark)].rstrip(" \u00a0")
+    while stripped.startswith(mark):
+        stripped = stripped[len(mark) :].lstrip(" \u00a0")
+    return stripped
+
+
+# Tokens that must never be split across lines although they contain spaces: phone numbers
+# ("0113 000 0000", "+44 (0)29 2087 1000") and UK postcodes ("LS1 3AB", "CF10 1FL").
+_PHONE = re.compile(r"(?<![\w])\+?\(?\d[\d ()\-]{5,}\d(?![\w])")
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b", re.IGNORECASE)
+
+
+def protect_tokens(text: str) -> str:
+    """``text`` with the spaces inside phone numbers and postcodes made no-break spaces.
+
+    URLs and e-mail addresses have no spaces: :func:`wrap` never breaks them unless told to.
+    """
+
+    def glue(match: re.Match[str]) -> str:
+        return match.group(0).replace(" ", "\u00a0")
+
+    return _POSTCODE.sub(glue, _PHONE.sub(glue, text))
 
 
 def _push(
@@ -176,7 +228,7 @@ def _push(
     width: float,
 ) -> None:
     """Append ``words`` as a line, moving trailing words back to ``queue`` until it fits."""
-    while len(words) > 1 and font.getlength(" ".join(words)) > width:
+    while len(words) > 1 and measure(font, " ".join(words)) > width:
         queue.append(words.pop())
     lines.append(" ".join(words))
 
@@ -202,10 +254,16 @@ def _measure(
 
 
 def _layout(
-    text: str, key: str, bold: bool, size: int, box: tuple[int, int], max_lines: int
+    text: str,
+    key: str,
+    bold: bool,
+    size: int,
+    box: tuple[int, int],
+    max_lines: int,
+    rules: tuple[bool, str | None] = (True, None),
 ) -> TextBlock | None:
     font = load_font(key, size, bold=bold)
-    lines = wrap(text, font, box[0], max_lines)
+    lines = wrap(text, font, box[0], max_lines, break_words=rules[0], separator=rules[1])
     if lines is None:
         return None
     step, baseline, width, height = _measure(lines, font, size)
@@ -223,16 +281,25 @@ def fit_text(
     sizes: tuple[int, int],
     max_lines: int,
     ellipsis: bool = False,
+    break_words: bool = True,
+    separator: str | None = None,
+    balance: bool = False,
 ) -> TextBlock:
     """The largest size in ``sizes`` (min, max px) at which ``text`` fits ``box`` (w, h).
 
     ``fits=False`` with a reason when it does not fit at the minimum size, unless ``ellipsis``
     allows cutting it (then ``truncated=True``: the cut is visible, never silent).
+    ``break_words=False`` never splits a word (or URL, e-mail address, protected phone
+    number) across lines; ``separator`` marks are dropped at line ends; ``balance`` evens
+    out the lengths of a wrapped paragraph's lines (a title's last line not a lone word).
     """
+    rules = (break_words, separator)
     low, high = max(1, sizes[0]), max(1, sizes[0], sizes[1])
-    best = _layout(text, font, bold, low, box, max_lines)
+    best = _layout(text, font, bold, low, box, max_lines, rules)
     if best is None:
-        return _truncated(text, font, bold, low, box, max_lines) if ellipsis else _no_fit(low)
+        return (
+            _truncated(text, font, bold, low, box, max_lines, rules) if ellipsis else _no_fit(low)
+        )
     # Fitting is (near enough) monotone in the size: search from an estimate, galloping
     # towards the answer and then bisecting. The estimate is usually within a few px, so this
     # lays out about 3 sizes where a plain bisection of the range lays out 6 or 7.
@@ -240,7 +307,7 @@ def fit_text(
     probe = min(max(_estimate(text, font, bold, best, box, max_lines), ok + 1), bad - 1)
     step, direction = 1, 0
     while bad - ok > 1:
-        found = _layout(text, font, bold, probe, box, max_lines)
+        found = _layout(text, font, bold, probe, box, max_lines, rules)
         if found is not None:
             best, ok, moved = found, probe, 1
         else:
@@ -253,6 +320,25 @@ def fit_text(
             direction = 2
             probe = (ok + bad) // 2
         probe = min(max(probe, ok + 1), bad - 1)
+    if balance and len(best.lines) > 1:
+        best = _balanced(text, font, bold, best, box, rules)
+    return best
+
+
+def _balanced(
+    text: str, key: str, bold: bool, block: TextBlock, box: tuple[int, int], rules: Any
+) -> TextBlock:
+    """The same size and line count in the narrowest width that still holds them."""
+    count = len(block.lines)
+    lo, hi = max(1, block.width // count), block.width
+    best = block
+    while lo < hi:
+        mid = (lo + hi) // 2
+        found = _layout(text, key, bold, block.size, (mid, box[1]), count, rules)
+        if found is not None and len(found.lines) == count:
+            best, hi = found, mid
+        else:
+            lo = mid + 1
     return best
 
 
@@ -280,7 +366,13 @@ def _no_fit(size: int) -> TextBlock:
 
 
 def _truncated(
-    text: str, key: str, bold: bool, size: int, box: tuple[int, int], max_lines: int
+    text: str,
+    key: str,
+    bold: bool,
+    size: int,
+    box: tuple[int, int],
+    max_lines: int,
+    rules: tuple[bool, str | None] = (True, None),
 ) -> TextBlock:
     """Whole words up to the last that fits, then an ellipsis; no_fit if not even one word."""
     font = load_font(key, size, bold=bold)
@@ -291,7 +383,7 @@ def _truncated(
     lo, hi, best = 1, len(words), None
     while lo <= hi:  # the most words that still fit with "…" appended
         mid = (lo + hi) // 2
-        found = _layout(" ".join(words[:mid]) + ELLIPSIS, key, bold, size, box, lines_room)
+        found = _layout(" ".join(words[:mid]) + ELLIPSIS, key, bold, size, box, lines_room, rules)
         if found is None:
             hi = mid - 1
         else:

@@ -42,7 +42,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped,unused-ignore]
 from assets_hub.branding.brand import Brand
 from assets_hub.branding.colour import WHITE, readable_text_colour
 from assets_hub.documents.casestudy import CaseStudy, safe_href
-from assets_hub.documents.stampdraw import draw_stamp, plan_stamp
+from assets_hub.documents.stampdraw import EDGE_CLEAR_PT, draw_stamp, plan_stamp
 from assets_hub.documents.textfit import encoded_picture, load_picture, register_font
 
 PAGE_W, PAGE_H = A4
@@ -240,7 +240,8 @@ def casestudy_pdf(study: CaseStudy, brand: Brand) -> bytes:
     """
     styles = _styles(brand)
     accent = readable_text_colour(WHITE, brand.primary)
-    footer = plan_stamp(PAGE_W, FOOTER_H, brand)  # fails early, before any layout work
+    # Fails early, before any layout work; at the page bottom: 10 mm clear of three edges.
+    footer = plan_stamp(PAGE_W, FOOTER_H, brand, (EDGE_CLEAR_PT, EDGE_CLEAR_PT, EDGE_CLEAR_PT, 0))
 
     def on_page_end(canvas: Any, document: Any) -> None:
         draw_stamp(canvas, footer, brand)

@@ -28,7 +28,7 @@ from typing import Any
 import pikepdf  # type: ignore[import-untyped,unused-ignore]
 
 from assets_hub.branding.brand import Brand
-from assets_hub.documents.stampdraw import render_stamp
+from assets_hub.documents.stampdraw import edge_clearance, render_stamp
 from assets_hub.documents.zones import BrandZone, Placement, validate_zone
 from assets_hub.errors import Unprocessable
 from assets_hub.media.pdfscan import DAMAGED, ENCRYPTED, PDFIUM_LOCK
@@ -108,20 +108,27 @@ def apply_stamp(pdf: pikepdf.Pdf, zone: BrandZone, brand: Brand) -> list[Placeme
     """Stamp an open document in place (used by :mod:`forms` to stamp and fill in one pass)."""
     sizes = [displayed_size(page) for page in pdf.pages]
     placements = validate_zone(zone, sizes)
-    forms: dict[tuple[float, float], pikepdf.Object] = {}
+    forms: dict[tuple[float, ...], pikepdf.Object] = {}
     for placement in placements:
-        key = (round(placement.width, 2), round(placement.height, 2))
+        page = sizes[placement.page_index]
+        clear = edge_clearance(placement.x, placement.y, placement.width, placement.height, page)
+        key = (round(placement.width, 2), round(placement.height, 2), *(round(c, 2) for c in clear))
         formx = forms.get(key)
         if formx is None:  # one XObject per zone size, shared by every page that uses it
-            formx = forms[key] = _stamp_xobject(pdf, key[0], key[1], brand, placement.footer)
+            formx = forms[key] = _stamp_xobject(pdf, key[0], key[1], brand, placement.footer, clear)
         _place(pdf.pages[placement.page_index], formx, placement)
     return placements
 
 
 def _stamp_xobject(
-    pdf: pikepdf.Pdf, width: float, height: float, brand: Brand, footer: bool
+    pdf: pikepdf.Pdf,
+    width: float,
+    height: float,
+    brand: Brand,
+    footer: bool,
+    clear: tuple[float, float, float, float],
 ) -> pikepdf.Object:
-    stamp_bytes, _plan = render_stamp(width, height, brand)
+    stamp_bytes, _plan = render_stamp(width, height, brand, clear)
     with pikepdf.open(io.BytesIO(stamp_bytes)) as stamp:
         page = stamp.pages[0]
         page.contents_coalesce()
@@ -235,5 +242,14 @@ def verify_stamped(
     except Exception as exc:
         raise StampCheckFailed("the stamped PDF does not open in pdfium") from exc
     for index, text_before, text_after in zip(pages or range(len(old)), old, new, strict=True):
-        if squash(text_before) not in squash(text_after):
+        if not _kept_in_order(text_before, text_after):
             raise StampCheckFailed(f"page {index + 1} lost text when stamped")
+
+
+def _kept_in_order(before: str, after: str) -> bool:
+    """Every line of ``before`` is in ``after``, in order; the stamp's own lines may come
+    between them (text extraction orders lines by position, and the stamp's sit among the
+    page's own when a zone covers text)."""
+    wanted = [squash(line) for line in before.splitlines() if line.strip()]
+    found = iter(squash(line) for line in after.splitlines() if line.strip())
+    return all(any(line == got for got in found) for line in wanted)

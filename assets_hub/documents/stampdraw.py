@@ -64,10 +64,41 @@ def _field_text(brand: Brand, name: str) -> str:
     return ", ".join(part for part in value.split("\n") if part)
 
 
-def plan_stamp(width: float, height: float, brand: Brand) -> StampPlan:
-    """Lay a stamp of ``width`` x ``height`` points out for ``brand``; ValueError if no fit."""
+# Printers trim and grip the sheet's edge: content keeps this far from every page edge (the
+# band's colour still reaches the edge).
+EDGE_CLEAR_PT = 10 / 25.4 * 72  # 10 mm
+
+
+def edge_clearance(
+    x: float, y: float, width: float, height: float, page: tuple[float, float]
+) -> tuple[float, float, float, float]:
+    """How far (left, bottom, right, top, pt) a zone at ``x, y`` from the page's top-left
+    must inset its content to keep EDGE_CLEAR_PT from the page's edges."""
+    right = page[0] - x - width
+    bottom = page[1] - y - height
+    return tuple(max(0.0, EDGE_CLEAR_PT - d) for d in (x, bottom, right, y))  # type: ignore[return-value]
+
+
+def plan_stamp(
+    width: float,
+    height: float,
+    brand: Brand,
+    clear: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0),
+) -> StampPlan:
+    """Lay a stamp of ``width`` x ``height`` points out for ``brand``; ValueError if no fit.
+
+    ``clear`` (left, bottom, right, top, pt) is the least inset of the content from each
+    side of the zone (:func:`edge_clearance`: 10 mm from the page edges).
+    """
     pad = max(3.0, min(10.0, min(width, height) * 0.08))
-    inner_x, inner_y, inner_w, inner_h = pad, pad, width - 2 * pad, height - 2 * pad
+    left_pad, bottom_pad, right_pad, top_pad = (max(pad, c) for c in clear)
+    inner_x, inner_y = left_pad, bottom_pad
+    inner_w, inner_h = width - left_pad - right_pad, height - bottom_pad - top_pad
+    if inner_w <= 0 or inner_h <= 0:
+        raise ValueError(
+            f"the brand zone ({width:g} × {height:g} pt) leaves no room for the stamp 10 mm "
+            "inside the page edges; make the zone larger or move it inwards"
+        )
     qr = _qr_box(brand, inner_x, inner_y, inner_w, inner_h)
     logo = _logo_box(brand, inner_x, inner_y, inner_w, inner_h)
     regular = register_font(brand.font)
@@ -130,12 +161,17 @@ def _logo_box(
     return (x, y + (h - lh) / 2, lw, lh)
 
 
-def render_stamp(width: float, height: float, brand: Brand) -> tuple[bytes, StampPlan]:
+def render_stamp(
+    width: float,
+    height: float,
+    brand: Brand,
+    clear: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0),
+) -> tuple[bytes, StampPlan]:
     """A one-page PDF of exactly ``width`` x ``height`` points holding the stamp, and its plan.
 
     Deterministic (reportlab ``invariant``): the same brand and size give the same bytes.
     """
-    plan = plan_stamp(width, height, brand)
+    plan = plan_stamp(width, height, brand, clear)
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=(width, height), invariant=1, pageCompression=1)
     draw_stamp(canvas, plan, brand)

@@ -187,3 +187,125 @@ def fit_inside(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
 def transposed(size: tuple[int, int], swap: bool) -> tuple[int, int]:
     """``size`` with width and height exchanged when ``swap`` (EXIF orientations 5 to 8)."""
     return (size[1], size[0]) if swap else size
+
+
+WHOLE = Focus(0.5, 0.5, 1.0, 1.0)  # the whole image protected: artwork is never cropped
+
+# A focal *point* protects a square this fraction of the source's short side around it; a
+# focal area (or a detected face box) is protected as it is. Either is grown by the margin
+# (a fraction of its own size, at least MIN_MARGIN of the short side) so a subject is never
+# cut at its edge.
+POINT_REGION = 0.2
+REGION_MARGIN = 0.12
+MIN_MARGIN = 0.02
+
+
+def focal_region(source: tuple[int, int], focus: Focus) -> Rect:
+    """The protected box of ``focus`` in source pixels (without margin), inside the source."""
+    sw, sh = source
+    side = POINT_REGION * min(sw, sh)
+    w = focus.width * sw if focus.width > 0 else side
+    h = focus.height * sh if focus.height > 0 else side
+    w, h = min(w, sw), min(h, sh)
+    left = min(max(focus.x * sw - w / 2, 0.0), sw - w)
+    top = min(max(focus.y * sh - h / 2, 0.0), sh - h)
+    return Rect(left, top, w, h)
+
+
+def with_margin(region: Rect, source: tuple[int, int]) -> Rect:
+    """``region`` grown by its margin on every side, clipped to the source."""
+    pad = max(REGION_MARGIN * max(region.width, region.height), MIN_MARGIN * min(source))
+    left, top = max(0.0, region.left - pad), max(0.0, region.top - pad)
+    right = min(float(source[0]), region.right + pad)
+    bottom = min(float(source[1]), region.bottom + pad)
+    return Rect(left, top, right - left, bottom - top)
+
+
+def _start_free(
+    length: float, window: float, scale: float, lo: float, hi: float, keep: tuple[float, float]
+) -> float:
+    """Start of a ``window`` (source px) so that ``[lo, hi]`` lands in ``keep`` (area px).
+
+    ``scale`` is area px per source px. The window stays on the source (centred on the
+    region) as far as that allows; it reaches past the source only to bring the region into
+    ``keep``, and a window larger than the source is centred on it.
+    """
+    a, b = keep
+    earliest, latest = hi - b / scale, lo - a / scale
+    if window >= length:
+        ideal = (length - window) / 2  # centred on the source
+    else:
+        ideal = min(max((lo + hi) / 2 - (a + b) / 2 / scale, 0.0), length - window)
+    return min(max(ideal, earliest), latest)
+
+
+def fit_whole(
+    source: tuple[int, int], area: tuple[int, int], max_upscale: float = math.inf
+) -> Rect:
+    """The window that shows all of ``source`` in ``area`` (artwork): centred, never cut,
+    and scaled up no more than ``max_upscale`` (a small source is shown smaller instead)."""
+    scale = min(area[0] / source[0], area[1] / source[1], max_upscale)
+    cw, ch = area[0] / scale, area[1] / scale
+    return Rect((source[0] - cw) / 2, (source[1] - ch) / 2, cw, ch)
+
+
+def on_source(
+    crop: Rect, source: tuple[int, int], area: tuple[int, int]
+) -> tuple[Rect, tuple[int, int, int, int]]:
+    """The part of ``crop`` on the source, and where it lands in ``area`` (x, y, w, h)."""
+    left, top = max(0.0, crop.left), max(0.0, crop.top)
+    right, bottom = min(float(source[0]), crop.right), min(float(source[1]), crop.bottom)
+    sx, sy = area[0] / crop.width, area[1] / crop.height
+    x0, y0 = round((left - crop.left) * sx), round((top - crop.top) * sy)
+    x1, y1 = round((right - crop.left) * sx), round((bottom - crop.top) * sy)
+    x0, y0 = min(max(x0, 0), area[0] - 1), min(max(y0, 0), area[1] - 1)
+    x1, y1 = max(min(x1, area[0]), x0 + 1), max(min(y1, area[1]), y0 + 1)
+    return Rect(left, top, right - left, bottom - top), (x0, y0, x1 - x0, y1 - y0)
+
+
+def crop_into(
+    source: tuple[int, int],
+    area: tuple[int, int],
+    region: Rect | None,
+    keep: tuple[float, float, float, float] | None = None,
+) -> Rect:
+    """The cover crop of ``source`` for an ``area`` (w, h) holding ``region`` (source px).
+
+    ``keep`` (left, top, right, bottom in area pixels, default the whole area) is where the
+    region should land: the part of the photo area inside the platform's safe zone. Without a
+    region the crop is centred.
+    """
+    cw, ch = cover_size(source, area)
+    if region is None:
+        return Rect((source[0] - cw) / 2, (source[1] - ch) / 2, cw, ch)
+    k = keep or (0.0, 0.0, float(area[0]), float(area[1]))
+    scale = area[0] / cw
+    # A region larger than the area at cover scale: zoom out until it fits (the window then
+    # reaches past the source on one axis; the renderer fills that part with a background).
+    fit = min((k[2] - k[0]) / region.width, (k[3] - k[1]) / region.height)
+    if fit < scale:
+        scale = fit
+        cw, ch = area[0] / scale, area[1] / scale
+        return Rect(
+            _start_free(source[0], cw, scale, region.left, region.right, (k[0], k[2])),
+            _start_free(source[1], ch, scale, region.top, region.bottom, (k[1], k[3])),
+            cw,
+            ch,
+        )
+    # The window may reach past the source (filled there) when that is the only way to bring
+    # the region inside ``keep``: a face at the very top of a photo, made into a story whose
+    # top 250 px the platform covers, gets filler under the profile bar instead of the face.
+    left = _start_free(source[0], cw, scale, region.left, region.right, (k[0], k[2]))
+    top = _start_free(source[1], ch, scale, region.top, region.bottom, (k[1], k[3]))
+    return Rect(left, top, cw, ch)
+
+
+def project(rect: Rect, crop: Rect, area: tuple[int, int, int, int]) -> Rect:
+    """``rect`` (source px) in frame pixels, for a ``crop`` drawn into ``area`` (x, y, w, h)."""
+    sx, sy = area[2] / crop.width, area[3] / crop.height
+    return Rect(
+        area[0] + (rect.left - crop.left) * sx,
+        area[1] + (rect.top - crop.top) * sy,
+        rect.width * sx,
+        rect.height * sy,
+    )

@@ -23,10 +23,11 @@ import io
 import math
 import re
 import struct
+import time
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
@@ -116,6 +117,11 @@ class Inspection:
     camera_date: str | None = None
     phash: str | None = None
     text: str | None = None
+    # Where the subject is (faces, else a salient region), fractions of the upright image,
+    # and the share of flat colour (artwork is mostly flat): see assets_hub.media.subject.
+    subject: dict[str, object] | None = None
+    flat_share: float | None = None
+    detect_ms: float | None = None
 
 
 def inspect_file(file: IO[bytes], media: MediaType, limits: Limits) -> Inspection:
@@ -179,7 +185,18 @@ def _inspect_image(file: IO[bytes], media: MediaType, limits: Limits) -> Inspect
         dominant_colours=dominant_colours(flat),
         camera_date=camera_date,
         phash=phash(flat),
+        **_subject_fields(flat),
     )
+
+
+def _subject_fields(image: Image.Image) -> dict[str, Any]:
+    """subject, flat_share and detect_ms of an image, for its Inspection."""
+    from assets_hub.media.subject import detect_subject, flat_share  # OpenCV: ingest only
+
+    started = time.perf_counter()
+    found = detect_subject(image).as_json()
+    elapsed = (time.perf_counter() - started) * 1000
+    return {"subject": found, "flat_share": round(flat_share(image), 3), "detect_ms": elapsed}
 
 
 def _unreadable(media: MediaType) -> Unprocessable:

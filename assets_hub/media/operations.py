@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Literal
 
-from PIL import Image, ImageCms, ImageFilter
+from PIL import Image, ImageCms, ImageFilter, ImageStat
 
 from assets_hub.media import parallel
 from assets_hub.media.geometry import Rect, transposed
@@ -156,6 +156,19 @@ def decode_for(
     pixels = image.transpose(method) if method is not None else image
     sx, sy = pixels.width / full[0], pixels.height / full[1]
     return pixels, Rect(crop.left * sx, crop.top * sy, crop.width * sx, crop.height * sy)
+
+
+def edge_colour(image: Image.Image) -> tuple[int, int, int]:
+    """The mean colour of ``image``'s outermost pixels: a background it can sit on."""
+    rgb = image.convert("RGB")
+    if min(rgb.size) <= 2:  # a strip (one edge) already: all of it
+        r, g, b = (round(v) for v in ImageStat.Stat(rgb).mean)
+        return r, g, b
+    small = rgb.resize((24, 24), Image.Resampling.BOX)
+    ring = Image.new("L", small.size, 255)
+    ring.paste(0, (1, 1, 23, 23))
+    r, g, b = (round(v) for v in ImageStat.Stat(small, ring).mean)
+    return r, g, b
 
 
 def saliency_profiles(image: Image.Image) -> tuple[list[float], list[float]]:

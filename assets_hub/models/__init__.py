@@ -2,6 +2,7 @@
 # Model docstrings become SQL table comments: Tortoise splits statements on ";", so none in them.
 
 from assets_hub.models.accounts import ApiToken, AuditEvent, LinkPurpose, OneTimeLink, Session
+from assets_hub.models.analytics import DownloadDaily, DownloadTotal
 from assets_hub.models.assets import (
     Asset,
     AssetVersion,
@@ -24,6 +25,7 @@ from assets_hub.models.branding import (
     Rendition,
 )
 from assets_hub.models.content import CaseStudy, FeedToken, SocialPost
+from assets_hub.models.leases import Lease
 from assets_hub.models.libraries import Library, Role, User
 from assets_hub.models.outbox import SearchOutbox
 from assets_hub.models.packs import PackJob, PackStatus
@@ -41,9 +43,12 @@ __all__ = [
     "CaseStudy",
     "Channel",
     "Consent",
+    "DownloadDaily",
     "DownloadEvent",
+    "DownloadTotal",
     "FeedToken",
     "Kind",
+    "Lease",
     "Library",
     "LinkPurpose",
     "OneTimeLink",

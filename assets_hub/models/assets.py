@@ -91,6 +91,11 @@ class Asset(Model):
     consent_channels: fields.Field[list[str] | None] = fields.JSONField(null=True)
     focal_x = fields.FloatField(null=True)  # 0..1 from the left of the upright image
     focal_y = fields.FloatField(null=True)
+    # Artwork (posters, banners, anything with type in it) is fitted whole, never cropped.
+    artwork = fields.BooleanField(default=False)
+    # A per-aspect variant (square, portrait, story, landscape) of this artwork asset: each
+    # preset renders whichever of the artwork and its variants is closest to its shape.
+    variant_of = fields.UUIDField(null=True)
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="assets_created", null=True, on_delete=fields.SET_NULL
     )
@@ -140,6 +145,11 @@ class AssetVersion(Model):
     phash_q2 = fields.IntField(null=True, db_index=True)
     phash_q3 = fields.IntField(null=True, db_index=True)
     text = fields.TextField(default="")  # extracted from PDFs, fed to search
+    # Found at ingest (assets_hub.media.subject): the subject's box {x, y, width, height,
+    # kind} in fractions of the upright image, the focal region when no focal point is set;
+    # and the share of flat colour, which suggests artwork.
+    subject_box: fields.Field[dict[str, object] | None] = fields.JSONField(null=True)
+    flat_share = fields.FloatField(null=True)
     uploaded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="versions_uploaded", null=True, on_delete=fields.SET_NULL
     )
@@ -213,6 +223,7 @@ class TakedownNotice(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     done_at = fields.DatetimeField(null=True)
     done_by = fields.CharField(max_length=254, default="")
+    mailed_at = fields.DatetimeField(null=True)  # mailed to the library's admins (None: due)
 
     class Meta:
         table = "takedown_notice"

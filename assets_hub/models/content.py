@@ -6,7 +6,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from assets_hub.models.assets import Asset
-from assets_hub.models.libraries import Library
+from assets_hub.models.libraries import Library, User
 
 
 class CaseStudy(Model):
@@ -55,6 +55,12 @@ class FeedToken(Model):
         "models.Library", related_name="feed_tokens", on_delete=fields.CASCADE
     )
     library_id: int
+    # The library admin who made it: the token stops when they are switched off, leave the
+    # library or are deleted. Null only for tokens made before this was recorded.
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="feed_tokens_created", null=True, on_delete=fields.CASCADE
+    )
+    created_by_id: int | None
     name = fields.CharField(max_length=100)
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -22,6 +22,9 @@ class Library(Model):
     name = fields.CharField(max_length=200)
     slug = fields.CharField(max_length=100, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    region = fields.CharField(max_length=100, default="")  # from the libraries open data
+    # When its staff last opened the library's figures: "new since your last visit".
+    analytics_seen_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "library"

@@ -18,7 +18,7 @@ Contract (tests/search/test_search_contract.py runs it against every backend):
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -36,6 +36,10 @@ class SearchUnavailable(BackendUnavailable):
 
     def __init__(self, detail: str) -> None:
         super().__init__("search", detail)
+
+
+class IndexBusy(SearchUnavailable):
+    """Another process holds the index's one writer: the change waits in the outbox, kept."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,19 @@ class SearchBackend(Protocol):
 
     async def ping(self) -> None:
         """Raise SearchUnavailable if the engine cannot be reached."""
+        ...
+
+    async def housekeeping(self, requeue: Callable[[list[str]], Awaitable[None]]) -> None:
+        """The writer process's upkeep between outbox passes (the indexer calls it).
+
+        The embedded engine swaps in an index another process built (``assets-hub reindex``
+        beside the service) and hands ``requeue`` the ids written meanwhile, so the indexer
+        applies them again from the database. Engines with nothing to do return at once.
+        """
+        ...
+
+    async def release_writer(self) -> None:
+        """Stop being the index's writer (this process lost the search-writer lease)."""
         ...
 
     async def aclose(self) -> None:

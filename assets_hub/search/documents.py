@@ -6,6 +6,7 @@ from datetime import datetime
 
 from assets_hub.models import Asset, AssetVersion, Kind
 from assets_hub.search.base import NEVER_EXPIRES, NO_EMBARGO, SearchDocument
+from assets_hub.social.captions import readable_template
 
 
 def _ts(value: datetime | None, default: int) -> int:
@@ -26,7 +27,9 @@ async def build_document(asset: Asset) -> SearchDocument:
     return SearchDocument(
         id=str(asset.id),
         title=asset.title,
-        description=asset.description,
+        description=readable_template(asset.description)
+        if asset.kind is Kind.SOCIAL_POST
+        else asset.description,
         tags=tuple(sorted(tag.name for tag in asset.tags)),
         campaign=campaign.slug if campaign else "",
         campaign_name=campaign.name if campaign else "",

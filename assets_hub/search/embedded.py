@@ -1,22 +1,37 @@
 """EmbeddedSearchBackend: an in-process full-text engine on tantivy's Python bindings.
 
-The index lives under a directory on local disk (``embedded://./var/search``), so it suits one
-app process; several replicas need Meilisearch. The directory holds one generation of the
-index (``index-<hex>/``) named by the ``CURRENT`` file: ``rebuild`` writes a new generation
+The index lives under a directory on local disk (``embedded://./var/search``), shared by the
+processes of one host; several hosts need Meilisearch. The directory holds one generation of
+the index (``index-<hex>/``) named by the ``CURRENT`` file: ``rebuild`` writes a new generation
 beside it, then swaps ``CURRENT`` atomically (``os.replace``) and deletes the old one, so
-searches keep answering throughout. Query trees: embedded_query; schema: embedded_schema;
-highlights: highlight; shared rules and limits: analysis.
+searches keep answering throughout.
+
+One writer, many readers (docs/processes.md): every process opens the index to read, and
+before each read looks (two ``stat`` calls) whether ``CURRENT`` or the generation's
+``meta.json`` changed, reloading if so: a commit by the writer process is seen by the next
+search of any other. Only a process that writes opens an IndexWriter, whose lock file lets one
+process at a time have it (``IndexBusy`` otherwise); the app gives that role to the holder of
+the ``search-writer`` lease. A rebuild in a process that cannot have the writer (``assets-hub
+reindex`` beside the service) builds aside, then hands the swap to the writer through the
+``SWAP`` file; while it holds ``rebuild.lock``, the writer journals the ids it writes, and
+after the swap hands them to the indexer to apply again (``housekeeping``).
+Query trees: embedded_query; schema: embedded_schema; highlights: highlight; shared rules
+and limits: analysis.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
 import json
 import logging
 import os
 import shutil
 import threading
+import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -40,6 +55,7 @@ from assets_hub.search.analysis import (
 )
 from assets_hub.search.base import (
     Hit,
+    IndexBusy,
     SearchDocument,
     SearchPage,
     SearchQuery,
@@ -68,7 +84,14 @@ REBUILD_HEAP_BYTES = 512_000_000
 WRITER_THREADS = 0  # 0 = one per core, at most 8 (and as the heap allows)
 MIN_HEAP_PER_THREAD = 15_000_000
 CURRENT = "CURRENT"
+META = "meta.json"  # tantivy's, rewritten (write-then-rename) by every commit
 SYNONYMS_FILE = "synonyms.json"
+SWAP = "SWAP"  # a generation built by another process, for the writer to swap in
+INIT_LOCK = "init.lock"  # held while the first generation is created
+REBUILD_LOCK = "rebuild.lock"  # held by the process rebuilding, for the whole rebuild
+JOURNAL = "rebuild.journal"  # ids the writer wrote while another process rebuilt
+REPLAY = "replay.journal"  # those ids after the swap, until the indexer queued them again
+HAND_OFF_TIMEOUT_S = 120.0  # how long a rebuild waits for the writer to take its generation
 REBUILD_BATCH = 2_000
 FACET_THREADS = 8
 SIMILAR_CANDIDATES = 100  # the best-scored, re-ordered by (score, newest)
@@ -94,6 +117,48 @@ def parse_embedded_url(url: str) -> Path:
     return Path(raw).resolve()
 
 
+Signature = tuple[int, int, int] | None  # (inode, mtime, size): changes when it is replaced
+
+
+def _signature(path: Path) -> Signature:
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+@contextlib.contextmanager
+def _flocked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (waiting for it); released on exit or death."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _locked_elsewhere(path: Path) -> bool:
+    """Whether some process holds the exclusive lock on ``path`` (a rebuild is running)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also drops the shared lock, if it was granted
+    return False
+
+
 @dataclass
 class _Generation:
     """One open index generation: its directory, index and (lazily) its writer."""
@@ -101,6 +166,7 @@ class _Generation:
     path: Path
     index: tantivy.Index
     writer: tantivy.IndexWriter | None = None
+    meta: Signature = None  # of meta.json when this process last reloaded
     queries: EmbeddedQueries = field(init=False)
 
     def __post_init__(self) -> None:
@@ -108,7 +174,8 @@ class _Generation:
 
 
 class EmbeddedSearchBackend:
-    """tantivy in-process: one IndexWriter per instance behind a lock, readers lock-free."""
+    """tantivy in-process: at most one IndexWriter per directory (across processes), behind a
+    lock; readers lock-free, reloading when another process committed."""
 
     name = "embedded"
     capabilities = frozenset(
@@ -141,7 +208,10 @@ class EmbeddedSearchBackend:
         self._index_analyzer = make_analyzer(for_index=True)
         self._query_analyzer = make_analyzer(for_index=False)
         self._live: _Generation | None = None
+        self._pointer: Signature = None  # of CURRENT when self._live was chosen
         self._synonyms: Synonyms = {}
+        self._synonyms_seen: Signature = None
+        self._rebuild_fd: int | None = None  # rebuild.lock, while this process rebuilds
         self._journal: Journal | None = None
         # Guards opening, swapping and every writer call: IndexWriter is not meant to be
         # shared by concurrent threads, and delete+add+commit must not interleave.
@@ -172,33 +242,60 @@ class EmbeddedSearchBackend:
         return index
 
     def _open(self) -> _Generation:
+        """The live generation, caught up with commits and swaps made by other processes."""
         live = self._live
-        if live is not None:  # no lock: searches must not wait behind a commit
+        # No lock: searches must not wait behind a commit.
+        if live is not None and _signature(self.directory / CURRENT) == self._pointer:
+            self._catch_up(live)
             return live
         with self._lock:
-            if self._live is not None:
-                return self._live
+            return self._open_locked()
+
+    def _catch_up(self, live: _Generation) -> None:
+        meta = _signature(live.path / META)
+        if meta != live.meta:
+            live.meta = meta
+            try:
+                live.index.reload()
+            except ValueError as exc:
+                raise SearchUnavailable(f"cannot read {live.path}: {exc}") from exc
+        synonyms = _signature(self.directory / SYNONYMS_FILE)
+        if synonyms != self._synonyms_seen:
+            self._synonyms_seen = synonyms
+            self._load_synonyms()
+
+    def _open_locked(self) -> _Generation:
+        # Caller holds the lock. A few tries: a swap by another process can move CURRENT
+        # (and delete the generation it named) between reading the name and opening it.
+        for _attempt in range(3):
             try:
                 self.directory.mkdir(parents=True, exist_ok=True)
-                if (self.directory / "meta.json").exists():
+                if (self.directory / META).exists():
                     raise SearchUnavailable(
                         f"{self.directory} holds an index of an older layout: move it aside "
                         "and run a reindex"
                     )
-                pointer = self.directory / CURRENT
-                name = pointer.read_text().strip() if pointer.exists() else ""
-                self._load_synonyms()
+                pointer = _signature(self.directory / CURRENT)
+                name = self._current_name()
             except OSError as exc:
                 raise SearchUnavailable(f"cannot use {self.directory}: {exc}") from exc
-            if name:
+            live = self._live
+            if live is not None and name == live.path.name:
+                self._pointer = pointer
+                self._catch_up(live)
+                return live
+            if name and tantivy.Index.exists(str(self.directory / name)):
                 try:
-                    self._live = _Generation(
-                        self.directory / name, self._open_index(self.directory / name)
-                    )
-                    return self._live
+                    return self._adopt(name, pointer)
                 except SearchUnavailable as exc:
                     if "schema does not match" not in str(exc.__cause__):
                         raise
+            if name and _signature(self.directory / CURRENT) != pointer:
+                continue  # swapped meanwhile: read the new name
+            with _flocked(self.directory / INIT_LOCK):
+                if _signature(self.directory / CURRENT) != pointer:
+                    continue  # another process created or swapped one meanwhile
+                if name and (self.directory / name).exists():
                     # Written by an older release: start an empty generation that the
                     # start-up reconcile refills from the database (through the outbox).
                     log.warning(
@@ -207,20 +304,39 @@ class EmbeddedSearchBackend:
                         name,
                     )
                     shutil.rmtree(self.directory / name, ignore_errors=True)
-            name = f"index-{uuid.uuid4().hex[:12]}"
-            self._live = _Generation(self.directory / name, self._open_index(self.directory / name))
-            self._point_to(name)
-            return self._live
+                fresh = f"index-{uuid.uuid4().hex[:12]}"
+                generation = self._adopt(fresh, None)
+                self._point_to(fresh)
+                return generation
+        raise SearchUnavailable(f"{self.directory / CURRENT} keeps changing; try again")
+
+    def _current_name(self) -> str:
+        try:
+            return (self.directory / CURRENT).read_text().strip()
+        except FileNotFoundError:
+            return ""
+
+    def _adopt(self, name: str, pointer: Signature) -> _Generation:
+        # Caller holds the lock.
+        path = self.directory / name
+        generation = _Generation(path, self._open_index(path), meta=_signature(path / META))
+        old, self._live, self._pointer = self._live, generation, pointer
+        self._synonyms_seen = _signature(self.directory / SYNONYMS_FILE)
+        self._load_synonyms()
+        if old is not None and old.writer is not None:
+            old.writer.wait_merging_threads()
+        return generation
 
     def _point_to(self, name: str) -> None:
         # Write-then-rename: a crash leaves either the old or the new CURRENT, never half.
         temporary = self.directory / f"{CURRENT}.tmp"
         temporary.write_text(name + "\n")
         os.replace(temporary, self.directory / CURRENT)
+        self._pointer = _signature(self.directory / CURRENT)
 
     def _writer_for(self, generation: _Generation, heap: int | None = None) -> tantivy.IndexWriter:
         # Caller holds the lock. The writer takes the directory's lock file, so only the
-        # first writer of a directory succeeds: a second process gets SearchUnavailable.
+        # first writer of a directory succeeds: a second process gets IndexBusy.
         if generation.writer is None:
             heap = heap or self._writer_heap_bytes
             try:
@@ -229,6 +345,11 @@ class EmbeddedSearchBackend:
                 threads = max(1, min(threads, heap // MIN_HEAP_PER_THREAD))
                 generation.writer = generation.index.writer(heap, threads)
             except ValueError as exc:
+                if "LockBusy" in str(exc):
+                    raise IndexBusy(
+                        f"another process is writing to {generation.path}; changes wait in "
+                        "the search outbox until this one is the writer"
+                    ) from exc
                 raise SearchUnavailable(f"cannot write to {generation.path}: {exc}") from exc
         return generation.writer
 
@@ -253,12 +374,20 @@ class EmbeddedSearchBackend:
             raise
 
     async def setup(self) -> None:
-        """Create the directory and index if missing and take the writer; safe to repeat."""
+        """Create the directory and index if missing (no writer: that waits for a write)."""
+        await self._run(self._open)
+
+    async def release_writer(self) -> None:
+        """Let merges finish and drop the IndexWriter, so another process can take it."""
 
         def work() -> None:
-            live = self._open()
             with self._lock:
-                self._writer_for(live)
+                live = self._live
+                writer = live.writer if live is not None else None
+                if live is not None:
+                    live.writer = None
+            if writer is not None:
+                writer.wait_merging_threads()
 
         await self._run(work)
 
@@ -273,12 +402,13 @@ class EmbeddedSearchBackend:
                 pool.shutdown(wait=True)
             if live is not None and live.writer is not None:
                 live.writer.wait_merging_threads()
+            self._drop_rebuild_lock()
 
         await self._run(work)
 
     # -- writes ------------------------------------------------------------------------------
 
-    def _write(self, apply: Callable[[tantivy.IndexWriter], None]) -> None:
+    def _write(self, apply: Callable[[tantivy.IndexWriter], None], ids: Sequence[str]) -> None:
         live = self._open()
         with self._lock:
             live = self._live or live
@@ -290,6 +420,15 @@ class EmbeddedSearchBackend:
                 writer.rollback()
                 raise SearchUnavailable(f"index write failed: {exc}") from exc
             live.index.reload()
+            live.meta = _signature(live.path / META)
+            # Checked after the commit: a rebuild that starts later reads the database after
+            # this write's state, so only writes it may have missed are journalled.
+            if self._rebuild_fd is None and _locked_elsewhere(self.directory / REBUILD_LOCK):
+                try:
+                    with (self.directory / JOURNAL).open("a", encoding="utf-8") as journal:
+                        journal.write("".join(f"{i}\n" for i in ids))
+                except OSError as exc:  # the outbox keeps the rows and tries again
+                    raise SearchUnavailable(f"cannot journal for the rebuild: {exc}") from exc
 
     @staticmethod
     def _upsert_into(writer: tantivy.IndexWriter, documents: Sequence[SearchDocument]) -> None:
@@ -315,7 +454,7 @@ class EmbeddedSearchBackend:
             if self._journal is not None:  # a rebuild is running: it replays this too
                 self._journal.upserted(batch)
 
-        await self._run(lambda: self._write(apply))
+        await self._run(lambda: self._write(apply, [doc.id for doc in batch]))
 
     async def delete(self, ids: Sequence[str]) -> None:
         """Remove documents by id; unknown ids are ignored."""
@@ -328,15 +467,17 @@ class EmbeddedSearchBackend:
             if self._journal is not None:
                 self._journal.deleted(batch)
 
-        await self._run(lambda: self._write(apply))
+        await self._run(lambda: self._write(apply, batch))
 
     # -- synonyms ----------------------------------------------------------------------------
 
     def _load_synonyms(self) -> None:
         path = self.directory / SYNONYMS_FILE
-        if path.exists():
+        try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            self._synonyms = normalise_synonyms(raw, self._query_analyzer)
+        except FileNotFoundError:
+            raw = {}
+        self._synonyms = normalise_synonyms(raw, self._query_analyzer)
 
     async def set_synonyms(self, synonyms: dict[str, list[str]]) -> None:
         """Replace the synonyms (one-way, applied at query time); kept in the directory."""
@@ -345,7 +486,8 @@ class EmbeddedSearchBackend:
 
         def work() -> None:
             self._open()
-            temporary = self.directory / f"{SYNONYMS_FILE}.tmp"
+            # Its own temporary name: every process of the service saves them at start-up.
+            temporary = self.directory / f"{SYNONYMS_FILE}.{uuid.uuid4().hex[:8]}.tmp"
             try:
                 temporary.write_text(text, encoding="utf-8")
                 os.replace(temporary, self.directory / SYNONYMS_FILE)
@@ -365,16 +507,85 @@ class EmbeddedSearchBackend:
     ) -> int:
         """Build a new generation aside, then swap it in; returns how many documents it holds.
 
-        Searches and writes keep working on the live generation meanwhile; writes made during
-        the build are journalled and replayed on the new one before the swap (a journalled
-        upsert older than the version the build read is skipped).
+        Searches and writes keep working on the live generation meanwhile. When this process
+        can be the index's writer, writes made during the build are journalled here and
+        replayed on the new generation before the swap (a journalled upsert older than the
+        version the build read is skipped). When another process is the writer (the service
+        is running), the swap is handed to it: it journals the ids it writes meanwhile and,
+        after swapping, gives them to its indexer to apply again from the database (see
+        ``housekeeping``). RuntimeError if a rebuild is already running, in any process.
         """
         if not self._rebuilding.acquire(blocking=False):
             raise RuntimeError("a rebuild of this search index is already running")
         try:
-            return await self._rebuild(documents, progress)
+            await self._run(self._take_rebuild_lock)
+            try:
+                if await self._run(self._can_write):
+                    return await self._rebuild(documents, progress)
+                return await self._rebuild_aside(documents, progress)
+            finally:
+                await self._run(self._drop_rebuild_lock)
         finally:
             self._rebuilding.release()
+
+    def _take_rebuild_lock(self) -> None:
+        self._open()
+        fd = os.open(self.directory / REBUILD_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        # A writer's look at the lock (a shared lock for an instant) is no rebuild: retry.
+        deadline = time.monotonic() + 1.0
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise RuntimeError(
+                        "a rebuild of this search index is already running in another process"
+                    ) from None
+                time.sleep(0.02)
+        self._rebuild_fd = fd
+        # Before any document is read: older journal lines belong to an earlier rebuild.
+        _remove(self.directory / JOURNAL)
+
+    def _drop_rebuild_lock(self) -> None:
+        fd, self._rebuild_fd = self._rebuild_fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def _can_write(self) -> bool:
+        live = self._open()
+        with self._lock:
+            try:
+                self._writer_for(self._live or live)
+            except IndexBusy:
+                return False
+        return True
+
+    async def _fill(
+        self,
+        fresh: _Generation,
+        documents: AsyncIterator[SearchDocument] | Iterable[SearchDocument],
+        progress: Callable[[int], None] | None,
+    ) -> dict[str, int]:
+        """Write every document into ``fresh`` and commit; the ids with the versions read."""
+        writer = await self._run(lambda: self._writer_for(fresh, self._rebuild_heap_bytes))
+        built: dict[str, int] = {}
+        source: RebuildSource = documents
+
+        def add(batch: list[SearchDocument]) -> None:
+            for doc in batch:
+                if doc.id in built:  # the source repeated an id: the last one wins
+                    writer.delete_documents_by_term("id", doc.id)
+                built[doc.id] = doc.version
+                writer.add_document(to_tantivy_document(doc))
+
+        async for batch in iterate_batches(source, REBUILD_BATCH):
+            await self._run(partial(add, batch))
+            if progress is not None:
+                progress(len(built))
+        await self._run(writer.commit)
+        return built
 
     async def _rebuild(
         self,
@@ -389,28 +600,126 @@ class EmbeddedSearchBackend:
         with self._lock:
             self._journal = journal = Journal()
         try:
-            writer = await self._run(lambda: self._writer_for(fresh, self._rebuild_heap_bytes))
-            built: dict[str, int] = {}
-            source: RebuildSource = documents
-
-            def add(batch: list[SearchDocument]) -> None:
-                for doc in batch:
-                    if doc.id in built:  # the source repeated an id: the last one wins
-                        writer.delete_documents_by_term("id", doc.id)
-                    built[doc.id] = doc.version
-                    writer.add_document(to_tantivy_document(doc))
-
-            async for batch in iterate_batches(source, REBUILD_BATCH):
-                await self._run(partial(add, batch))
-                if progress is not None:
-                    progress(len(built))
-            await self._run(writer.commit)
+            built = await self._fill(fresh, documents, progress)
             return await self._run(lambda: self._swap(fresh, journal, built))
         except BaseException:
             with self._lock:
                 self._journal = None
             await self._run(lambda: self._discard(fresh))
             raise
+
+    async def _rebuild_aside(
+        self,
+        documents: AsyncIterator[SearchDocument] | Iterable[SearchDocument],
+        progress: Callable[[int], None] | None,
+    ) -> int:
+        name = f"index-{uuid.uuid4().hex[:12]}"
+        path = self.directory / name
+        fresh = _Generation(path, await self._run(lambda: self._open_index(path)))
+        swapped = False
+        try:
+            built = await self._fill(fresh, documents, progress)
+
+            def hand_over() -> None:
+                writer, fresh.writer = fresh.writer, None
+                if writer is not None:
+                    writer.wait_merging_threads()  # its lock goes, so the writer can open it
+                temporary = self.directory / f"{SWAP}.tmp"
+                temporary.write_text(name + "\n")
+                os.replace(temporary, self.directory / SWAP)
+
+            await self._run(hand_over)
+            swapped = await self._await_swap(name)
+            if not swapped:
+                raise SearchUnavailable(
+                    f"the running service did not swap in the new index within "
+                    f"{HAND_OFF_TIMEOUT_S:.0f} s (is its search writer stuck?); nothing "
+                    "changed: run the reindex again"
+                )
+            log.info("rebuilt search index %s handed to the writer and swapped in", name)
+            return len(built)
+        finally:
+            if not swapped:
+                await self._run(lambda: self._withdraw(fresh))
+            await self.release_writer()  # if it swapped by itself: the service's to take now
+
+    async def _await_swap(self, name: str) -> bool:
+        deadline = time.monotonic() + HAND_OFF_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._current_name() == name:
+                return True
+            try:  # no process is writing (the service stopped)? Then swap here.
+                await self._run(self._apply_swap)
+            except IndexBusy:
+                await asyncio.sleep(0.1)
+        return self._current_name() == name
+
+    def _withdraw(self, fresh: _Generation) -> None:
+        # Take back the request, then give a writer that just read it time to finish (or
+        # not start) the swap: only a generation that did not become CURRENT is deleted.
+        if (self.directory / SWAP).exists():
+            _remove(self.directory / SWAP)
+            time.sleep(1.0)
+        if self._current_name() != fresh.path.name:
+            self._discard(fresh)
+
+    def _apply_swap(self) -> bool:
+        """Swap in the generation named by SWAP, as the writer; IndexBusy if this is not it."""
+        swap = self.directory / SWAP
+        try:
+            name = swap.read_text().strip()
+        except FileNotFoundError:
+            return False
+        live = self._open()
+        with self._lock:
+            live = self._live or live
+            if name == live.path.name:  # swapped already (by the writer, as this one looked)
+                return False
+            self._writer_for(live)  # only the writer swaps: no write can land in the old one
+            path = self.directory / name
+            abandoned = self._rebuild_fd is None and not _locked_elsewhere(
+                self.directory / REBUILD_LOCK
+            )
+            if abandoned or not tantivy.Index.exists(str(path)):
+                # Its builder died before the swap and stopped journalling: discard it.
+                log.warning("search rebuild %s abandoned by its process: discarded", name)
+                _remove(swap)
+                shutil.rmtree(path, ignore_errors=True)
+                return False
+            fresh = _Generation(path, self._open_index(path), meta=_signature(path / META))
+            journal = self.directory / JOURNAL
+            if journal.exists():
+                with (self.directory / REPLAY).open("a", encoding="utf-8") as replay:
+                    replay.write(journal.read_text(encoding="utf-8"))
+                journal.unlink()
+            self._point_to(name)
+            _remove(swap)
+            old, self._live = live, fresh
+        if old.writer is not None:
+            old.writer.wait_merging_threads()
+        shutil.rmtree(old.path, ignore_errors=True)
+        log.info("search index %s (built by another process) swapped in", name)
+        return True
+
+    async def housekeeping(self, requeue: Callable[[list[str]], Awaitable[None]]) -> None:
+        """As the writer: swap in a generation another process built, then requeue the ids
+        written during its build (kept in a file until ``requeue`` returns)."""
+        with contextlib.suppress(IndexBusy):
+            await self._run(self._apply_swap)
+
+        def claim() -> tuple[list[Path], list[str]]:
+            with contextlib.suppress(FileNotFoundError):
+                # Renamed first: a swap appending meanwhile starts a new file, not lost.
+                os.replace(self.directory / REPLAY, self.directory / f"replay-{uuid.uuid4().hex}")
+            files = sorted(self.directory.glob("replay-*"))
+            ids = {line.strip() for f in files for line in f.read_text().splitlines()}
+            return files, sorted(i for i in ids if i)
+
+        files, ids = await self._run(claim)
+        if ids:
+            await requeue(ids)
+        for path in files:
+            _remove(path)
 
     def _swap(self, fresh: _Generation, journal: Journal, built: dict[str, int]) -> int:
         with self._lock:

@@ -14,7 +14,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -548,6 +548,12 @@ class MeilisearchBackend:
         _, health = await self._request("GET", "health")
         if not isinstance(health, dict) or health.get("status") != "available":
             raise SearchUnavailable(f"Meilisearch health: {health!r}")
+
+    async def housekeeping(self, requeue: Callable[[list[str]], Awaitable[None]]) -> None:
+        """Nothing to do: Meilisearch has no local writer to hand an index to."""
+
+    async def release_writer(self) -> None:
+        """Nothing to release: Meilisearch has no local writer."""
 
     async def aclose(self) -> None:
         """Close the HTTP connection pool."""

@@ -3,25 +3,35 @@
 Every asset change writes a SearchOutbox row in the same transaction as the change, so the
 index can lag but never lose an update. The indexer re-reads the asset's current state for
 each row, which makes repeats and out-of-order rows harmless.
+
+Only one process of a deployment drains the outbox and writes the index: the holder of the
+``search-writer`` lease (assets_hub.leases), which runs :meth:`Indexer.run_as_writer`. Every
+other process (more web workers, CLI commands) only writes rows, and the writer applies them
+within ``interval_s``; their ``index_now`` leaves the rows to it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
+from assets_hub.leases import SEARCH_WRITER, LeaseKeeper, holder_id
 from assets_hub.models import Asset, SearchOutbox
-from assets_hub.search.base import SearchBackend, SearchDocument
+from assets_hub.observability import metrics
+from assets_hub.search.base import IndexBusy, SearchBackend, SearchDocument
 from assets_hub.search.documents import build_document
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 300
+FOLLOW_POLL_S = 0.05  # how often a non-writer looks whether the writer applied its rows
 
 
 def utcnow() -> datetime:
@@ -57,6 +67,14 @@ class Indexer:
         self.batch_size = batch_size
         self.clock = clock
         self._wake = asyncio.Event()
+        # True while this process holds the search-writer lease (set by run_as_writer, or
+        # by a CLI command that took the lease because no service was running).
+        self.writer = False
+        # A web worker that is not the writer waits for the writer to apply an upload's rows
+        # (so it is searchable when the answer returns, whichever worker answered); a CLI
+        # command does not (the app's lifespan sets this).
+        self.follow_writer = False
+        self._busy_logged = False
 
     async def process_due(self) -> int:
         """Apply one batch of due rows; returns how many rows were applied."""
@@ -69,7 +87,18 @@ class Indexer:
         return await self._apply(rows)
 
     async def index_now(self, asset_id: uuid.UUID) -> bool:
-        """Apply the pending rows of one asset at once (after an upload); False if it failed."""
+        """Apply the pending rows of one asset at once (after an upload); False if it failed.
+
+        In a process that is not the writer: with ``follow_writer``, wait until the writer
+        has applied them (it looks every ``interval_s``; the caller bounds the wait), else
+        return False at once and leave them to it.
+        """
+        if not self.writer:
+            if not self.follow_writer:
+                return False
+            while await SearchOutbox.filter(asset_id=asset_id).exists():
+                await asyncio.sleep(FOLLOW_POLL_S)
+            return True
         rows = await SearchOutbox.filter(asset_id=asset_id).order_by("id")
         return await self._apply(rows) == len(rows)
 
@@ -90,13 +119,33 @@ class Indexer:
                 await self.search.upsert(documents)
             if gone:
                 await self.search.delete(gone)
+        except IndexBusy as exc:
+            # Another process has the index's writer (a reindex, or a holder that lost its
+            # lease and has not let go yet): the rows stay due, untouched, for the next pass.
+            if not self._busy_logged:
+                log.warning("search index update waits: %s", exc)
+                self._busy_logged = True
+            return 0
         except Exception as exc:  # noqa: BLE001 - any engine failure is retried later
             await self._postpone(rows, exc)
             return 0
         await SearchOutbox.filter(id__in=[row.id for row in rows]).delete()
+        self._busy_logged = False
         return len(rows)
 
+    async def requeue(self, ids: list[str]) -> None:
+        """Queue ids again (the index may hold an older state of them), in one transaction."""
+        async with in_transaction():
+            for asset_id in ids:
+                try:
+                    parsed = uuid.UUID(asset_id)
+                except ValueError:
+                    continue  # not an asset's id: nothing the database could refresh
+                await SearchOutbox.create(asset_id=parsed)
+        self.wake()
+
     async def _postpone(self, rows: Iterable[SearchOutbox], exc: Exception) -> None:
+        metrics.BACKEND_ERRORS.labels("search").inc()
         now = self.clock()
         detail = f"{type(exc).__name__}: {exc}"[:500]
         for row in rows:
@@ -117,10 +166,20 @@ class Indexer:
         """Ask the background loop to look at the outbox now."""
         self._wake.set()
 
+    async def run_as_writer(self) -> None:
+        """Be this process's index writer until cancelled (the lease was lost or released)."""
+        self.writer = True
+        try:
+            await self.run()
+        finally:
+            self.writer = False
+            await asyncio.shield(self.search.release_writer())
+
     async def run(self) -> None:
-        """Drain the outbox until cancelled."""
+        """Drain the outbox until cancelled, with the engine's housekeeping between passes."""
         while True:
             try:
+                await self.search.housekeeping(self.requeue)
                 applied = await self.process_due()
             except asyncio.CancelledError:
                 raise
@@ -133,3 +192,38 @@ class Indexer:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.interval_s)
                 except TimeoutError:
                     pass
+
+
+@contextlib.asynccontextmanager
+async def writer_if_free(indexer: Indexer) -> AsyncIterator[bool]:
+    """For a one-off process (a CLI command): the index writer while it runs, if free.
+
+    Yields True when no service holds the search-writer lease: this process then indexes
+    its own changes and, on leaving, applies what it queued (as a lone command always did).
+    Yields False when a service holds it: the rows are left to that service's writer, which
+    applies them within its ``interval_s``. Either way nothing is lost.
+    """
+    keeper = LeaseKeeper(SEARCH_WRITER, holder_id("cli"))
+    if not await keeper.try_once():
+        yield False
+        return
+
+    async def hold() -> None:
+        indexer.writer = True
+        try:
+            await asyncio.Event().wait()
+        finally:
+            indexer.writer = False
+
+    indexer.writer = True
+    renewing = asyncio.create_task(keeper.run(hold), name="cli-search-writer")
+    try:
+        yield True
+        while indexer.writer and await indexer.process_due():
+            pass
+    finally:
+        renewing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewing
+        indexer.writer = False
+        await indexer.search.release_writer()

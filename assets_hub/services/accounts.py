@@ -110,7 +110,7 @@ async def create_user(
 
 def link_url(settings: Settings, purpose: LinkPurpose, token: str) -> str:
     path = "invitation" if purpose is LinkPurpose.INVITATION else "reset-password"
-    return f"{settings.base_url.rstrip('/')}/{path}/{token}"
+    return settings.public_url(f"{path}/{token}")
 
 
 async def issue_link(

@@ -24,6 +24,7 @@ class ImportReport:
     imported: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    metadata: list[str] = field(default_factory=list)  # metadata CSVs in the folder, not assets
 
 
 def read_metadata_csv(path: Path) -> dict[str, dict[str, str]]:
@@ -44,6 +45,18 @@ def read_metadata_csv(path: Path) -> dict[str, dict[str, str]]:
         }
 
 
+def _is_metadata_csv(path: Path) -> bool:
+    """A CSV whose header names a ``filename`` column: the import's own metadata format."""
+    if path.suffix.lower() != ".csv":
+        return False
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    return "filename" in (column.strip() for column in header)
+
+
 def files_in(folder: Path) -> list[Path]:
     """Regular files under ``folder`` (hidden ones and symlinks skipped), in a stable order."""
     return sorted(
@@ -60,14 +73,25 @@ async def import_folder(
     folder: Path,
     *,
     metadata: dict[str, dict[str, str]] | None = None,
+    metadata_path: Path | None = None,
     uploader: User | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ImportReport:
-    """Import every file; one bad file is reported and never stops the rest."""
+    """Import every file; one bad file is reported and never stops the rest.
+
+    The metadata CSV (``metadata_path``, or any CSV with a ``filename`` column) may sit in
+    the folder beside the files it describes: it is reported as metadata, not imported.
+    """
     report = ImportReport()
     metadata = metadata or {}
+    described = metadata_path.resolve() if metadata_path is not None else None
     for path in files_in(folder):
         name = str(path.relative_to(folder))
+        if path.resolve() == described or _is_metadata_csv(path):
+            report.metadata.append(name)
+            if progress is not None:
+                progress(name)
+            continue
         upload = await run_blocking("files", open_local_file, str(path))
         try:
             if await AssetVersion.exists(sha256=upload.sha256, asset__deleted_at__isnull=True):

@@ -8,7 +8,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from assets_hub.documents.casestudy import CaseStudy, OutcomeFigure, casestudy_text
-from assets_hub.errors import Unprocessable
+from assets_hub.errors import NotFound, Unprocessable
 from assets_hub.models import Asset, Kind, Status, User
 from assets_hub.models import CaseStudy as CaseStudyRow
 from assets_hub.search.outbox import enqueue_change
@@ -115,7 +115,9 @@ async def update_case_study(
     asset: Asset, data: dict[str, Any], actor: User, revision: int
 ) -> Asset:
     """Change the content (412 if the asset changed since ``revision``)."""
-    row = await CaseStudyRow.get(asset=asset)
+    row = await CaseStudyRow.get_or_none(asset=asset)
+    if row is None:  # another kind of asset: this address does not name a case study
+        raise NotFound("This asset is not a case study.")
     content = _content({"title": asset.title, **data}, row)
     changes: dict[str, Any] = {"description": content["summary"][:5000]}
     if "title" in data:

@@ -4,8 +4,11 @@ as a branded PDF or an editable .docx. Cached like image renditions, by a key ov
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from dataclasses import dataclass
+
+from tortoise.expressions import Q
 
 from assets_hub.auth.principal import Principal
 from assets_hub.backends import Backends
@@ -16,11 +19,12 @@ from assets_hub.documents.casestudy_pdf import casestudy_pdf
 from assets_hub.documents.forms import brand_fact_sheet
 from assets_hub.documents.zones import DEFAULT_ZONE, parse_zone, zone_to_json
 from assets_hub.errors import BadRequest, NotFound, Unprocessable
-from assets_hub.models import Asset, AssetVersion, Kind, Rendition
+from assets_hub.models import Asset, AssetVersion, Kind, Rendition, User
 from assets_hub.models import CaseStudy as CaseStudyRow
 from assets_hub.services.branding import profile_for
 from assets_hub.services.downloads import member_copy
 from assets_hub.services.inflight import single_flight
+from assets_hub.services.metadata import LICENCES
 from assets_hub.services.rendering import brand_of, storage_key_for
 from assets_hub.threads import run_blocking
 
@@ -162,6 +166,101 @@ async def case_study_of(backends: Backends, asset: Asset) -> CaseStudy:
         licence=asset.licence,
         language="en-GB" if asset.language == "en" else asset.language,
     )
+
+
+async def case_study_page(asset: Asset, viewer_filter: Q) -> tuple[CaseStudy, list[str]]:
+    """The case study for its HTML page: images the viewer may see, each with its app URL.
+
+    The page links the images (their previews), so no image bytes are read: each
+    ``CaseImage`` gets a one-byte stand-in, which only the PDF and .docx makers would use.
+    """
+    row = await CaseStudyRow.get_or_none(asset=asset)
+    if row is None:
+        raise NotFound("This asset is not a case study.")
+    images: list[CaseImage] = []
+    urls: list[str] = []
+    for entry in row.images:
+        source = await Asset.filter(viewer_filter, id=entry.get("asset_id")).first()
+        version = (
+            await AssetVersion.filter(asset_id=entry.get("asset_id")).order_by("-number").first()
+        )
+        if source is None or version is None or not version.preview_key:
+            continue  # hidden or removed since: the page goes on without it
+        images.append(CaseImage(b"-", source.alt_text or source.title, entry.get("caption", "")))
+        urls.append(f"/api/v1/assets/{source.id}/preview")
+    study = CaseStudy(
+        title=asset.title,
+        library_featured=row.library_featured,
+        summary=row.summary,
+        body_markdown=row.body_markdown,
+        pull_quote=row.pull_quote,
+        pull_quote_by=row.pull_quote_by,
+        figures=tuple(OutcomeFigure(f["label"], f["value"]) for f in row.figures),
+        images=tuple(images),
+        credit=asset.credit,
+        licence=LICENCES.get(asset.licence, (asset.licence, False))[0],
+        language="en-GB" if asset.language == "en" else asset.language,
+    )
+    return study, urls
+
+
+@dataclass(frozen=True)
+class FactSheetLayout:
+    """What the brand zone editor shows: page sizes, the current zone, fillable fields."""
+
+    page_sizes: list[tuple[float, float]]
+    zone: dict[str, object]  # the stored zone, or the default footer strip
+    form_fields: list[str]  # text fields a download fills (library_name, website…)
+    fillable: list[str]  # of those, the ones a library's profile or local fields fill
+
+
+def _layout(data: bytes) -> tuple[list[tuple[float, float]], list[str]]:
+    import pikepdf
+
+    from assets_hub.branding.overlays import FIELDS
+    from assets_hub.documents.stamp import page_sizes
+
+    sizes = page_sizes(data)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        acroform = pdf.acroform
+        names = (
+            [str(f.fully_qualified_name) for f in acroform.fields if f.is_text]
+            if acroform.exists
+            else []
+        )
+    return sizes, [n for n in names if n in FIELDS] + [n for n in names if n not in FIELDS]
+
+
+async def fact_sheet_layout(backends: Backends, asset: Asset) -> FactSheetLayout:
+    """The fact sheet's pages and form fields, for the brand zone editor (404 without file)."""
+    from assets_hub.branding.overlays import FIELDS
+
+    version = await AssetVersion.filter(asset=asset).order_by("-number").first()
+    if asset.kind is not Kind.DOCUMENT or version is None:
+        raise NotFound("This asset is not a fact sheet.")
+    original = await backends.storage.read_bytes(version.storage_key)
+    sizes, names = await run_blocking("pdf", _layout, original)
+    zone = asset.brand_zone or zone_to_json(DEFAULT_ZONE)
+    return FactSheetLayout(sizes, zone, names, [n for n in names if n in FIELDS])
+
+
+async def save_brand_zone(
+    backends: Backends, asset: Asset, data: object, *, expected_revision: int, actor: User
+) -> dict[str, object]:
+    """Check a zone against the fact sheet's pages and store it (422 when it does not fit)."""
+    from assets_hub.documents.stamp import page_sizes
+    from assets_hub.services import lifecycle
+
+    if asset.kind is not Kind.DOCUMENT:
+        raise Unprocessable("Brand zones are for fact sheets (PDF documents).")
+    version = await AssetVersion.filter(asset=asset).order_by("-number").first()
+    if version is None:
+        raise NotFound("This fact sheet has no file.")
+    original = await backends.storage.read_bytes(version.storage_key)
+    sizes = await run_blocking("pdf", page_sizes, original)
+    zone = check_zone(data, sizes)
+    await lifecycle.set_brand_zone(asset, zone, expected_revision=expected_revision, actor=actor)
+    return zone
 
 
 def check_zone(zone_data: object, page_sizes: list[tuple[float, float]]) -> dict[str, object]:

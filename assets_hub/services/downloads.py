@@ -17,6 +17,7 @@ from assets_hub.media.keys import derived_key
 from assets_hub.media.sniff import BY_MIME
 from assets_hub.media.strip import stripped_to_temp
 from assets_hub.models import Asset, AssetVersion, DownloadEvent, Library, Preset
+from assets_hub.services import analytics
 from assets_hub.services.inflight import single_flight
 from assets_hub.threads import run_blocking
 
@@ -108,9 +109,9 @@ async def record_event(
     filename: str,
 ) -> None:
     """The download row, also for callers without a principal (signed links name a library)."""
-    # One transaction: the event and its count stand or fall together (and commit once).
-    async with in_transaction():
-        await DownloadEvent.create(
+    # One transaction: the event, its count and its daily roll-up stand or fall together.
+    async with in_transaction() as connection:
+        event = await DownloadEvent.create(
             asset=asset,
             version=version.number,
             library_id=library_id,
@@ -119,6 +120,7 @@ async def record_event(
             filename=filename[:255],
         )
         await Asset.filter(id=asset.id).update(download_count=F("download_count") + 1)
+        await analytics.count_download(connection, event)
 
 
 HISTORY_PER_PAGE = 25

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
+import anyio
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from assets_hub.backends import Backends
-from assets_hub.errors import PayloadTooLarge, Unprocessable
+from assets_hub.errors import AppError, Forbidden, PayloadTooLarge, Unprocessable
 from assets_hub.media.filenames import display_name
 from assets_hub.media.inspect import (
     Inspection,
@@ -31,7 +32,7 @@ from assets_hub.models import Asset, AssetVersion, Campaign, Kind, Status, User
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
 from assets_hub.services.metadata import AssetMetadata
-from assets_hub.services.rules import check_publishable
+from assets_hub.services.rules import check_publishable, publish_problems, refuse_unpublishable
 from assets_hub.services.tags import attach_tags
 from assets_hub.settings import Settings
 from assets_hub.threads import run_blocking
@@ -120,13 +121,15 @@ async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
     else:
         stripped = await run_blocking(pool, stripped_original, upload.file, media)
         stripped_size = len(stripped)
+    storage = backends.storage
+    digest = upload.sha256
+    created: list[str] = []  # written by this call: removed again if a later write fails
     try:
-        storage = backends.storage
-        digest = upload.sha256
         key = original_key(digest)
         if await storage.head(key) is None:
             await run_blocking("files", upload.file.seek, 0)
             await storage.put(key, upload.file, content_type=media.mime, size=upload.size)
+            created.append(key)
         derived: dict[str, tuple[str, bytes | BinaryIO | None, str]] = {
             "thumbnail_key": ("thumb-400.webp", inspection.thumbnail, "image/webp"),
             "preview_key": ("preview-1200.webp", inspection.preview, "image/webp"),
@@ -153,6 +156,8 @@ async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
             "phash": inspection.phash,
             **quarter_fields(inspection.phash),
             "text": inspection.text or "",
+            "subject_box": inspection.subject,
+            "flat_share": inspection.flat_share,
         }
         for column, (name, data, content_type) in derived.items():
             if data is None:
@@ -166,13 +171,39 @@ async def store_file(backends: Backends, upload: SpooledFile) -> StoredFile:
                     await storage.put(
                         derived_name, data, content_type=content_type, size=stripped_size
                     )
+                created.append(derived_name)
             fields[column] = derived_name
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await _remove_unreferenced(backends, digest, created)
+        raise
     finally:
         if stripped is not None and not isinstance(stripped, bytes):
             await run_blocking("files", stripped.close)
     stored = StoredFile(media, fields)
     stored.warnings, stored.similar = await _duplicate_warnings(digest, inspection.phash)
     return stored
+
+
+async def _remove_unreferenced(backends: Backends, digest: str, keys: list[str]) -> None:
+    """Undo a half-stored upload (disk full, storage gone) so it leaves nothing behind.
+
+    Keys are content-addressed: if a committed version has the same bytes, another upload
+    raced this one and owns them. Best effort: what cannot be removed now, gc removes later.
+    """
+    if not keys:
+        return
+    try:
+        if await AssetVersion.exists(sha256=digest):
+            return
+    except Exception as exc:  # noqa: BLE001 - the database may be down too; gc decides later
+        log.warning("kept %d file(s) of a failed upload for gc: %s", len(keys), exc)
+        return
+    for key in keys:
+        try:
+            await backends.storage.delete(key)
+        except AppError as exc:
+            log.warning("could not remove %s after a failed upload: %s", key, exc.message)
 
 
 async def _duplicate_warnings(sha256: str, phash: str | None) -> tuple[list[str], list[str]]:
@@ -231,6 +262,17 @@ async def backfill_phash_quarters(batch: int = 500) -> int:
         filled += len(rows)
 
 
+async def artwork_to_vary(
+    target: uuid.UUID | None, *, own_id: uuid.UUID | None = None
+) -> uuid.UUID | None:
+    """``target`` when it is an artwork asset another asset may be a variant of; 422 if not."""
+    if target is None:
+        return None
+    if target == own_id or not await Asset.filter(id=target, artwork=True).exists():
+        raise Unprocessable("variant_of: no artwork asset with that id (mark it artwork first)")
+    return target
+
+
 async def campaign_by_slug(slug: str | None) -> Campaign | None:
     """The campaign with this slug (None for none); 422 listing the known slugs otherwise."""
     if slug is None:
@@ -265,32 +307,29 @@ async def upload_asset(
     written to the database; if the database fails the stored blobs are unreferenced
     orphans that `assets-hub gc` removes after its grace period.
     """
+    if meta.status is Status.PUBLISHED and uploader is not None:
+        from assets_hub.services.lifecycle import four_eyes_on  # late: lifecycle imports us
+
+        if four_eyes_on():  # refused before anything is stored
+            raise Forbidden(
+                "Four-eyes publishing is on: upload it as a draft, then someone else on the "
+                "campaign team publishes it."
+            )
     campaign = await campaign_by_slug(meta.campaign)
-    if upload.size:  # refuse a kind that does not fit the file before storing anything
-        kind_for(sniff(upload.head[:SNIFF_BYTES]), meta.kind)
+    variant_of = await artwork_to_vary(meta.variant_of)
+    # Everything the metadata can be refused for is checked before the first byte is stored:
+    # a refusal must not leave files behind (nor cost a write).
+    if upload.size:
+        kind = kind_for(sniff(upload.head[:SNIFF_BYTES]), meta.kind)
+        draft = _new_asset(meta, kind, None, None, None)
+        if meta.status is Status.PUBLISHED:
+            refuse_unpublishable(publish_problems(draft))  # a new asset has no composed post
     stored = await store_file(backends, upload)
     kind = kind_for(stored.media, meta.kind)
     now = datetime.now(UTC)
     async with in_transaction():
-        asset = await Asset.create(
-            title=meta.title,
-            description=meta.description,
-            kind=kind,
-            status=Status.DRAFT,
-            campaign=campaign,
-            audience=list(meta.audience),
-            alt_text=meta.alt_text,
-            credit=meta.credit,
-            licence=meta.licence,
-            licence_terms=meta.licence_terms,
-            licence_expires_at=meta.licence_expires_at,
-            language=meta.language,
-            embargo_until=meta.embargo_until,
-            expires_at=meta.expires_at,
-            focal_x=meta.focal_point[0] if meta.focal_point else None,
-            focal_y=meta.focal_point[1] if meta.focal_point else None,
-            created_by=uploader,
-        )
+        asset = _new_asset(meta, kind, campaign, uploader, variant_of)
+        await asset.save()
         await attach_tags(asset, meta.tags)
         await AssetVersion.create(asset=asset, number=1, uploaded_by=uploader, **stored.fields)
         if meta.status is not Status.DRAFT:
@@ -319,6 +358,37 @@ async def upload_asset(
     )
     await index_soon(backends, asset.id)
     return UploadResult(asset, stored.warnings, stored.similar)
+
+
+def _new_asset(
+    meta: AssetMetadata,
+    kind: Kind,
+    campaign: Campaign | None,
+    uploader: User | None,
+    variant_of: uuid.UUID | None,
+) -> Asset:
+    """The asset as a draft, not yet saved (the publish rules can be checked on it)."""
+    return Asset(
+        title=meta.title,
+        description=meta.description,
+        kind=kind,
+        status=Status.DRAFT,
+        campaign=campaign,
+        audience=list(meta.audience),
+        alt_text=meta.alt_text,
+        credit=meta.credit,
+        licence=meta.licence,
+        licence_terms=meta.licence_terms,
+        licence_expires_at=meta.licence_expires_at,
+        language=meta.language,
+        embargo_until=meta.embargo_until,
+        expires_at=meta.expires_at,
+        focal_x=meta.focal_point[0] if meta.focal_point else None,
+        focal_y=meta.focal_point[1] if meta.focal_point else None,
+        artwork=meta.artwork,
+        variant_of=variant_of,
+        created_by=uploader,
+    )
 
 
 async def add_version(

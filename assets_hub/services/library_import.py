@@ -28,6 +28,7 @@ COLUMNS = {
     "url": ("url", "website", "web address"),
     "email": ("email", "e-mail", "email address", "e-mail address"),
     "phone": ("phone", "telephone", "phone number"),
+    "region": ("region", "english region", "region name", "government office region"),
 }
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -109,9 +110,13 @@ async def import_libraries(data: bytes) -> LibraryImportReport:
         values = {k: v for k, v in values.items() if v}
         async with in_transaction():
             library = await Library.get_or_none(slug=slug)
+            region = row.get("region", "")[:100]
             if library is None:
-                library = await Library.create(name=authority, slug=slug)
+                library = await Library.create(name=authority, slug=slug, region=region)
                 report.libraries_created.append(slug)
+            elif region and library.region != region:  # the usage figures group by it
+                library.region = region
+                await library.save(update_fields=["region"])
             if await BrandingProfile.exists(library=library, name=name, deleted_at=None):
                 report.profiles_skipped += 1
                 continue

@@ -3,16 +3,17 @@ soft delete with an undo window, tags added atomically, version restore."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
-from assets_hub.errors import Conflict, NotFound, Unprocessable
-from assets_hub.models import Asset, AssetVersion, Status, User
+from assets_hub.errors import Conflict, Forbidden, NotFound, Unprocessable
+from assets_hub.models import Asset, AssetVersion, AuditEvent, Status, User
 from assets_hub.search.outbox import enqueue_change
 from assets_hub.services import audit
 from assets_hub.services.assets import NO_ASSET, asset_uuid
-from assets_hub.services.ingest import campaign_by_slug, kind_for
+from assets_hub.services.ingest import artwork_to_vary, campaign_by_slug, kind_for
 from assets_hub.services.metadata import AssetMetadata
 from assets_hub.services.rights import issue_takedowns
 from assets_hub.services.rules import check_publishable
@@ -58,6 +59,11 @@ async def update_metadata(
 ) -> Asset:
     """Apply the fields the caller sent (``meta.given``); 412 if the asset changed meanwhile."""
     given = meta.given
+    if "expires_at" in given and meta.expires_at is not None and meta.expires_at <= utcnow():
+        raise Unprocessable(
+            "Please correct: expires_at: the expiry must be in the future; to stop libraries "
+            "using the asset now, withdraw it instead."
+        )
     changes: dict[str, object] = {}
     simple = (
         "title",
@@ -78,6 +84,10 @@ async def update_metadata(
         changes["audience"] = list(meta.audience)
     if "focal_point" in given:
         changes["focal_x"], changes["focal_y"] = meta.focal_point or (None, None)
+    if "artwork" in given:
+        changes["artwork"] = meta.artwork
+    if "variant_of" in given:
+        changes["variant_of"] = await artwork_to_vary(meta.variant_of, own_id=asset.id)
     if "kind" in given and meta.kind is not None:
         version = await AssetVersion.filter(asset=asset).order_by("-number").first()
         if version is not None:
@@ -129,13 +139,76 @@ async def add_tags(asset: Asset, names: tuple[str, ...], *, actor: User) -> Asse
     return await Asset.get(id=asset.id)
 
 
+_FOUR_EYES = {"on": False}
+# Audit actions that change what an asset says or shows: their actor is its "last editor".
+EDIT_ACTIONS = (
+    "asset_edited",
+    "case_study_edited",
+    "post_edited",
+    "version_added",
+    "version_restored",
+    "brand_zone_set",
+    "asset_tagged",
+)
+
+
+def configure_four_eyes(on: bool) -> None:
+    """ASSETS_HUB_FOUR_EYES, applied once at start-up (settings are read once)."""
+    _FOUR_EYES["on"] = bool(on)
+
+
+def four_eyes_on() -> bool:
+    return _FOUR_EYES["on"]
+
+
+@dataclass(frozen=True)
+class HandsOn:
+    """Who put an asset in its current state: they may not publish it under four eyes."""
+
+    uploader: User | None
+    last_editor: User | None
+
+    @property
+    def ids(self) -> set[int]:
+        return {u.id for u in (self.uploader, self.last_editor) if u is not None}
+
+    def names(self) -> str:
+        people = dict.fromkeys(u.email for u in (self.uploader, self.last_editor) if u)
+        return " and ".join(people) or "nobody known"
+
+
+async def hands_on(asset: Asset) -> HandsOn:
+    """The uploader and the last editor (from the audit log) of ``asset``."""
+    creator_id = getattr(asset, "created_by_id", None)  # the foreign key's column
+    uploader = await User.get_or_none(id=creator_id) if creator_id else None
+    last = (
+        await AuditEvent.filter(
+            target_type="asset", target_id=str(asset.id), action__in=EDIT_ACTIONS
+        )
+        .order_by("-id")
+        .select_related("actor")
+        .first()
+    )
+    return HandsOn(uploader, last.actor if last is not None else None)
+
+
 async def transition(asset: Asset, action: str, *, actor: User, reason: str = "") -> Asset:
-    """submit | publish | withdraw | archive, if allowed from the current state."""
+    """submit | publish | withdraw | archive, if allowed from the current state.
+
+    With four-eyes publishing on, the uploader and the last editor may not publish (403).
+    """
     if action not in TRANSITIONS:
         raise NotFound("Unknown action.")
     sources, target = TRANSITIONS[action]
     if asset.status not in sources:
         raise Conflict(f"A {asset.status.value.replace('_', ' ')} asset cannot be {action}ed.")
+    if target is Status.PUBLISHED and four_eyes_on():
+        hands = await hands_on(asset)
+        if actor.id in hands.ids:
+            raise Forbidden(
+                "Four-eyes publishing is on: someone on the campaign team other than "
+                f"{hands.names()} (who uploaded or last edited it) must publish this asset."
+            )
     if target is Status.PUBLISHED:
         await check_publishable(asset)
     changes: dict[str, object] = {"status": target}

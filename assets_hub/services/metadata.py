@@ -5,6 +5,7 @@ licence_terms, licence_expires_at, language, embargo_until, expires_at, focal_po
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,7 +37,7 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 EDITABLE = (
     "title", "description", "tags", "campaign", "kind", "audience", "alt_text", "credit",
     "licence", "licence_terms", "licence_expires_at", "language", "embargo_until", "expires_at",
-    "focal_point",
+    "focal_point", "artwork", "variant_of",
 )  # fmt: skip
 
 
@@ -64,6 +65,8 @@ class AssetMetadata:
     embargo_until: datetime | None = None
     expires_at: datetime | None = None
     focal_point: tuple[float, float] | None = None
+    artwork: bool = False  # fitted whole, never cropped (issue 15)
+    variant_of: uuid.UUID | None = None  # the artwork this is a per-aspect variant of
     given: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -160,6 +163,17 @@ def parse_metadata(
         else:
             meta.status = Status(raw_status)
     meta.focal_point = _focal_point(values.get("focal_point"), problems)
+    raw_variant = values.get("variant_of")
+    if raw_variant not in (None, ""):
+        try:
+            meta.variant_of = uuid.UUID(str(raw_variant))
+        except ValueError:
+            problems.append("variant_of: the id of the artwork asset this is a variant of")
+    raw_artwork = values.get("artwork", False)
+    if raw_artwork in (True, False, "true", "false", "1", "0", "yes", "no", "on", ""):
+        meta.artwork = raw_artwork in (True, "true", "1", "yes", "on")
+    else:
+        problems.append("artwork: true or false")
     if problems:
         raise Unprocessable("Please correct: " + "; ".join(problems) + ".")
     return meta

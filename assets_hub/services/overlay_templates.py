@@ -53,7 +53,7 @@ async def list_templates() -> list[TemplateSummary]:
 
 async def template_by_key(key: str) -> OverlayTemplate:
     """The template ``key``; 404 otherwise."""
-    found = await OverlayTemplate.get_or_none(key=key)
+    found = await OverlayTemplate.get_or_none(key=key) if _KEY.match(key) else None
     if found is None:
         raise NotFound(f"There is no overlay template {key[:60]!r}.")
     return found

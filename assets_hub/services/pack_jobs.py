@@ -33,6 +33,7 @@ from assets_hub.backends import Backends
 from assets_hub.errors import AppError, NotFound, TooManyRequests, Unprocessable
 from assets_hub.models import (
     Asset,
+    AssetVersion,
     BrandingProfile,
     Campaign,
     Kind,
@@ -69,6 +70,7 @@ MAX_ATTEMPTS = 2  # a job lost by a stopped process is tried again once
 MAX_ACTIVE_PER_USER = 3  # packs one person may have waiting or building at once (DOS-01)
 ACTIVE = (PackStatus.QUEUED, PackStatus.BUILDING)
 CAP_SETTING = "ASSETS_HUB_PACK_MAX_RENDITIONS"
+DOCUMENTS_FOLDER = "documents"  # branded fact sheets and case studies in a pack
 GENERIC_FAILURE = "Something went wrong on our side while building it"
 
 OnRendition = Callable[[], Awaitable[None]]
@@ -93,15 +95,48 @@ def _rendition_source(
     preset: str,
     profile_id: int,
     on_rendition: OnRendition | None,
+    names: dict[int, str],
 ) -> Callable[[], AsyncIterator[bytes]]:
-    """Rendered lazily while the zip is written: memory stays flat, nothing is built up front."""
+    """Rendered lazily while the zip is written: memory stays flat, nothing is built up front.
+
+    ``names`` (filled once the pack is planned) gives each source its path in the pack: the
+    download is recorded under that name, so a takedown notice names the file as saved.
+    """
 
     async def chunks() -> AsyncIterator[bytes]:
         ask = RenderAsk(asset_id, preset, profile_id, allow_smaller=True)
         prepared = await rendering.prepare(backends, principal, ask)
         rendition = await rendering.get_or_render(backends, prepared)
-        await rendering.record(principal, prepared, library_id=principal.library_id)
+        await rendering.record(
+            principal, prepared, library_id=principal.library_id, filename=names.get(id(chunks))
+        )
         async for chunk in backends.storage.read(rendition.storage_key):
+            yield chunk
+        if on_rendition is not None:
+            await on_rendition()
+
+    return chunks
+
+
+def _document_source(
+    backends: Backends,
+    principal: Principal,
+    asset: Asset,
+    fmt: str,
+    profile_id: int,
+    on_rendition: OnRendition | None,
+) -> Callable[[], AsyncIterator[bytes]]:
+    """A fact sheet or case study branded for the library, made while the zip is written."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        from assets_hub.services import documents  # late: documents imports rendering too
+
+        version = await AssetVersion.filter(asset=asset).order_by("-number").first()
+        job = await documents.prepare_document(
+            backends, principal, asset, version, profile_id, fmt, {}
+        )
+        made = await documents.get_or_make(backends, job)
+        async for chunk in backends.storage.read(made.storage_key):
             yield chunk
         if on_rendition is not None:
             await on_rendition()
@@ -141,19 +176,38 @@ async def plan_campaign_pack(
     post_assets = [a for a in usable if a.id in post_ids]
     if len(images) * len(presets) > max_renditions:  # a lower bound: refuse before any work
         raise _too_many(len(images) * len(presets), max_renditions)
+    labels = {}
     for key in presets:
-        await active_preset(key)  # unknown preset: 404 listing the valid ones
+        preset = await active_preset(key)  # unknown preset: 404 listing the valid ones
+        labels[key] = f"{preset.name} ({preset.width} × {preset.height} pixels)"
+    labels[DOCUMENTS_FOLDER] = "fact sheets and case studies, with your branding"
+    made: dict[object, list[PackFile]] = {}
+    names: dict[int, str] = {}  # id(source) -> its path in the pack, once planned
 
     def files(asset: Asset) -> list[PackFile]:
+        """One list per asset: a photo in two posts (or also on its own) is packed once."""
+        if asset.id not in made:
+            made[asset.id] = [
+                PackFile(
+                    key,
+                    "jpg",
+                    _rendition_source(
+                        backends, principal, str(asset.id), key, profile_id, on_rendition, names
+                    ),
+                )
+                for key in presets
+            ]
+        return made[asset.id]
+
+    def document_files(asset: Asset) -> list[PackFile]:
+        formats = ("pdf", "docx") if asset.kind is Kind.CASE_STUDY else ("pdf",)
         return [
             PackFile(
-                key,
-                "jpg",
-                _rendition_source(
-                    backends, principal, str(asset.id), key, profile_id, on_rendition
-                ),
+                DOCUMENTS_FOLDER,
+                fmt,
+                _document_source(backends, principal, asset, fmt, profile_id, on_rendition),
             )
-            for key in presets
+            for fmt in formats
         ]
 
     def credit(asset: Asset) -> str | None:
@@ -185,9 +239,17 @@ async def plan_campaign_pack(
     pack_images = [
         PackImage(a.title, files(a), alt_text=a.alt_text or None, credit=credit(a)) for a in images
     ]
-    count = sum(len(i.files) for i in pack_images) + sum(
-        len(i.files) for p in pack_posts for i in p.images
+    with_file = set(
+        await AssetVersion.filter(asset_id__in=[a.id for a in usable]).values_list(
+            "asset_id", flat=True
+        )
     )
+    pack_documents = [
+        PackImage(a.title, document_files(a))
+        for a in usable
+        if a.kind is Kind.CASE_STUDY or (a.kind is Kind.DOCUMENT and a.id in with_file)
+    ]
+    count = len(made) * len(presets) + sum(len(d.files) for d in pack_documents)
     if count > max_renditions:
         raise _too_many(count, max_renditions)
     try:
@@ -196,10 +258,13 @@ async def plan_campaign_pack(
             values.get("library_name", ""),
             posts=pack_posts,
             assets=pack_images,
+            documents=pack_documents,
+            size_labels=labels,
             now=utcnow(),
         )
     except PackTooLarge as exc:
         raise Unprocessable(f"The pack is too large: {exc}") from None
+    names.update({id(p.entry.source): p.path for p in plan.entries})
     return CampaignPack(plan, len(plan.entries) - len(TEXT_FILES))
 
 

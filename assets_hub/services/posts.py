@@ -27,8 +27,10 @@ from assets_hub.social.captions import (
     PostReport,
     TemplateError,
     check_post,
+    compose_caption,
     fill_caption,
     parse_template,
+    readable_template,
 )
 from assets_hub.social.platforms import PLATFORMS, PlatformRules
 
@@ -191,7 +193,8 @@ async def create_post(data: dict[str, Any], actor: User) -> Asset:
     async with in_transaction():
         asset = await Asset.create(
             title=meta.title,
-            description=meta.description or content["captions"]["default"][:5000],
+            description=meta.description
+            or readable_template(content["captions"]["default"])[:5000],
             kind=Kind.SOCIAL_POST,
             status=Status.DRAFT,
             campaign=campaign,
@@ -211,7 +214,9 @@ async def create_post(data: dict[str, Any], actor: User) -> Asset:
 
 
 async def update_post(asset: Asset, data: dict[str, Any], actor: User, revision: int) -> Asset:
-    row = await SocialPost.get(asset=asset)
+    row = await SocialPost.get_or_none(asset=asset)
+    if row is None:  # another kind of asset: this address does not name a post
+        raise NotFound("This asset is not a social post.")
     content = _clean(data, row)
     await _check_images(content["images"])
     async with in_transaction():
@@ -234,6 +239,30 @@ async def post_publish_problems(asset: Asset) -> list[str]:
         if not image.get("decorative") and not str(image.get("alt", "")).strip():
             problems.append(f"image {n} needs alt text or a decorative mark")
     return problems
+
+
+@dataclass(frozen=True)
+class PostImageSummary:
+    """One image of a post as its asset page lists it: the asset and its alt-text template
+    in readable words (no library's details filled in)."""
+
+    asset: Asset
+    alt_text: str
+    decorative: bool
+
+
+async def post_images(asset: Asset, viewer: Viewer) -> list[PostImageSummary]:
+    """The post's images the viewer may see, in posting order."""
+    row = await SocialPost.get_or_none(asset=asset)
+    if row is None:
+        return []
+    found: list[PostImageSummary] = []
+    for image in row.images:
+        source = await Asset.filter(viewer.asset_filter(), id=image["asset_id"]).first()
+        if source is not None:
+            alt = readable_template(str(image.get("alt", "")))
+            found.append(PostImageSummary(source, alt, bool(image.get("decorative"))))
+    return found
 
 
 @dataclass(frozen=True)
@@ -280,7 +309,13 @@ async def fill_post(
             alt = _fill(str(image.get("alt", "")), values, "alt text")
         images.append(FilledImage(source, alt, bool(image.get("decorative"))))
     text = row.captions.get(platform.key) or row.captions.get("default", "")
-    caption = _fill(text, values, "caption", credits=_credit_lines([i.asset for i in images]))
+    caption = compose_caption(
+        _fill(text, values, "caption"),
+        row.hashtags,
+        row.link,
+        platform,
+        credits=_credit_lines([i.asset for i in images]),
+    )
     report = check_post(caption, [PostImage(i.alt_text, i.decorative) for i in images], platform)
     return FilledPost(asset, row, platform, caption, images, report, list(row.hashtags))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from assets_hub.branding import presets as seed
@@ -30,12 +31,25 @@ EDITABLE = (
 
 
 async def seed_presets() -> int:
-    """Insert seed presets that are missing (admins' edits and removals are kept)."""
+    """Insert seed presets that are missing (admins' edits and removals are kept).
+
+    Replicas starting together all run this: a key another one inserted first is skipped.
+    """
     added = 0
     for preset in seed.PRESETS.values():
         if await Preset.exists(key=preset.key):
             continue
         s = preset.safe_area
+        try:
+            await _create_seed(preset, s)
+        except IntegrityError:
+            continue  # another process of the service seeded it at the same moment
+        added += 1
+    return added
+
+
+async def _create_seed(preset: seed.Preset, s: seed.SafeArea) -> None:
+    async with in_transaction():  # a savepoint: the clash must not abort a caller's transaction
         await Preset.create(
             key=preset.key,
             name=preset.name,
@@ -49,8 +63,6 @@ async def seed_presets() -> int:
             max_upscale=preset.max_upscale,
             channel=CHANNELS.get(preset.key, "social"),
         )
-        added += 1
-    return added
 
 
 def to_render_preset(row: Preset) -> seed.Preset:
@@ -71,9 +83,12 @@ def to_render_preset(row: Preset) -> seed.Preset:
     )
 
 
+MAX_KEY = 40  # the column's length: a longer key names no preset (the ORM would refuse it)
+
+
 async def active_preset(key: str) -> Preset:
     """The active preset ``key``; 404 listing the valid keys otherwise."""
-    row = await Preset.get_or_none(key=key, is_active=True)
+    row = await Preset.get_or_none(key=key, is_active=True) if len(key) <= MAX_KEY else None
     if row is None:
         keys = await Preset.filter(is_active=True).values_list("key", flat=True)
         raise NotFound(f"Unknown preset {key[:40]!r}; choose one of: {', '.join(map(str, keys))}.")
@@ -87,7 +102,7 @@ async def all_presets() -> list[Preset]:
 
 async def preset_by_key(key: str) -> Preset:
     """The preset ``key``, active or not (admins may switch one back on); 404 otherwise."""
-    row = await Preset.get_or_none(key=key)
+    row = await Preset.get_or_none(key=key) if len(key) <= MAX_KEY else None
     if row is None:
         raise NotFound(f"There is no preset {key[:40]!r}.")
     return row

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
+import math
 import re
 import weakref
 from collections import OrderedDict
@@ -19,9 +21,11 @@ from tortoise.context import TortoiseContext
 from assets_hub.auth.principal import Principal, viewer_for
 from assets_hub.backends import Backends
 from assets_hub.branding.brand import Brand
+from assets_hub.branding.layout import FitProblem, check_fit, draw_report
 from assets_hub.branding.overlays import Template, TemplateError, parse_template
+from assets_hub.branding.presets import Preset as RenderPreset
 from assets_hub.errors import NotFound, Unprocessable
-from assets_hub.media.geometry import Focus
+from assets_hub.media.geometry import WHOLE, Focus
 from assets_hub.media.operations import decode_master
 from assets_hub.media.renditions import (
     RenderError,
@@ -29,6 +33,7 @@ from assets_hub.media.renditions import (
     RenderResult,
     master_suffices,
     render,
+    render_with_layout,
     rendition_key,
 )
 from assets_hub.models import (
@@ -40,6 +45,7 @@ from assets_hub.models import (
     Preset,
     Rendition,
 )
+from assets_hub.observability import metrics
 from assets_hub.services import downloads
 from assets_hub.services.assets import asset_and_version
 from assets_hub.services.branding import brand_for, profile_for
@@ -58,7 +64,9 @@ _DECODED: OrderedDict[str, Image.Image] = OrderedDict()  # small LRU of decoded 
 # a catalogue in memory.
 _DECODED_MAX = 4
 _DECODING: dict[str, asyncio.Future[Image.Image]] = {}  # single flight per master decode
-_BRANDS: OrderedDict[int, Brand] = OrderedDict()  # profile version id -> Brand (with logo)
+# Profile version -> Brand (with logo), keyed by what the Brand is made of as well as the id:
+# several apps (databases) may share a process, and their version ids repeat.
+_BRANDS: OrderedDict[tuple[object, ...], Brand] = OrderedDict()
 _BRANDS_MAX = 64
 # Stored rendition rows by key, per database (several apps may share a process): see stored().
 _STORED: weakref.WeakKeyDictionary[TortoiseContext, OrderedDict[str, Rendition]] = (
@@ -66,6 +74,7 @@ _STORED: weakref.WeakKeyDictionary[TortoiseContext, OrderedDict[str, Rendition]]
 )
 _STORED_MAX = 4096
 _TEMPLATE_CHOICE = "template_choice__template"  # joined to the asset by prepare()
+ONLY_IMAGES = "Only images have renditions; download the original instead."
 
 
 @dataclass(frozen=True)
@@ -103,16 +112,50 @@ class Prepared:
         return f"{stem}-{self.preset.key}{branded}{_EXTENSIONS[self.request.format]}"
 
 
-def _focus(asset: Asset) -> Focus | None:
-    if asset.focal_x is None or asset.focal_y is None:
+def _focus(asset: Asset, version: AssetVersion | None = None) -> Focus | None:
+    """What the crop protects: artwork whole; else the editors' focal point, which wins over
+    the subject found at ingest (faces, else a salient region); else None (saliency)."""
+    if asset.artwork:
+        return WHOLE
+    if asset.focal_x is not None and asset.focal_y is not None:
+        return Focus(asset.focal_x, asset.focal_y)
+    box = version.subject_box if version is not None else None
+    if not box:
         return None
-    return Focus(asset.focal_x, asset.focal_y)
+    try:
+        x, y = float(box["x"]), float(box["y"])  # type: ignore[arg-type]
+        w, h = float(box["width"]), float(box["height"])  # type: ignore[arg-type]
+        return Focus(min(1.0, x + w / 2), min(1.0, y + h / 2), w, h)
+    except (KeyError, TypeError, ValueError):
+        return None  # a box from an older detector: crop by saliency instead
 
 
 def _master_size(version: AssetVersion) -> tuple[int, int]:
     width, height = version.width or 1, version.height or 1
     scale = min(1.0, MASTER_LONG_SIDE / max(width, height))
     return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+async def closest_variant(
+    asset: Asset, version: AssetVersion, preset: RenderPreset
+) -> AssetVersion:
+    """The current version of whichever of the artwork and its per-aspect variants (assets
+    whose ``variant_of`` is it) is closest in shape to ``preset``; the artwork's own metadata
+    (licence, credit, consent) still applies."""
+    variants = await Asset.filter(variant_of=asset.id, deleted_at=None).values_list("id", flat=True)
+    if not variants:
+        return version
+    candidates = [version]
+    for variant_id in variants:
+        current = await AssetVersion.filter(asset_id=variant_id).order_by("-number").first()
+        if current is not None and current.master_key and current.width and current.height:
+            candidates.append(current)
+    target = math.log(preset.width / preset.height)
+
+    def distance(v: AssetVersion) -> float:
+        return abs(math.log((v.width or 1) / (v.height or 1)) - target)
+
+    return min(candidates, key=distance)  # ties: the artwork itself (first)
 
 
 async def _template(asset: Asset) -> Template | None:
@@ -129,11 +172,18 @@ async def _template(asset: Asset) -> Template | None:
         raise Unprocessable(f"The asset's overlay template is no longer valid: {exc}") from None
 
 
+def _brand_key(version: BrandingProfileVersion) -> tuple[object, ...]:
+    values = tuple(sorted((str(k), str(v)) for k, v in dict(version.values).items()))
+    colours = (version.primary, version.secondary, version.text, version.font)
+    return (version.id, *colours, values, version.qr_url, version.logo_sha256)
+
+
 async def brand_of(backends: Backends, version: BrandingProfileVersion) -> Brand:
-    cached = _BRANDS.get(version.id)
+    key = _brand_key(version)
+    cached = _BRANDS.get(key)
     if cached is None:
         cached = await brand_for(backends, version)
-        _BRANDS[version.id] = cached
+        _BRANDS[key] = cached
         while len(_BRANDS) > _BRANDS_MAX:
             _BRANDS.popitem(last=False)
     return cached
@@ -146,7 +196,7 @@ async def prepare(
     viewer = viewer or viewer_for(principal)
     asset, version = await asset_and_version(ask.asset_id, viewer, joined=(_TEMPLATE_CHOICE,))
     if not version.master_key:
-        raise Unprocessable("Only images have renditions; download the original instead.")
+        raise Unprocessable(ONLY_IMAGES)
     preset = await active_preset(ask.preset)
     channels = asset.consent_channels
     if channels is not None and preset.channel not in channels:
@@ -163,12 +213,17 @@ async def prepare(
         profile_version = view.version
         brand = await brand_of(backends, profile_version)
     render_preset = to_render_preset(preset)
-    focus = _focus(asset)
+    if asset.artwork:
+        version = await closest_variant(asset, version, render_preset)
+    master_key = version.master_key
+    if not master_key:  # never for a variant: they are chosen only with a master
+        raise Unprocessable(ONLY_IMAGES)
+    focus = _focus(asset, version)
     use_master = master_suffices(_master_size(version), render_preset, focus)
     width, height = version.width or 0, version.height or 0
     if not use_master and max(width, height) <= MASTER_LONG_SIDE:
         use_master = True  # the original is no larger than the master: nothing to gain
-    source_key = version.master_key if use_master else version.storage_key
+    source_key = master_key if use_master else version.storage_key
     try:
         request = RenderRequest(
             source=b"",
@@ -176,6 +231,7 @@ async def prepare(
             preset=render_preset,
             format=ask.format or render_preset.default_format,  # type: ignore[arg-type]
             focus=focus,
+            artwork=asset.artwork,
             brand=brand,
             template=await _template(asset) if brand else None,
             local_fields=ask.fields,
@@ -235,9 +291,59 @@ async def _decode(backends: Backends, key: str) -> Image.Image:
 
 async def render_now(backends: Backends, prepared: Prepared) -> RenderResult:
     """Render in a worker thread (bounded by the Pillow pool: never more than the cores)."""
+    with metrics.RENDER_DURATION.time():
+        source = await _source(backends, prepared)
+        request = dataclasses.replace(prepared.request, source=source)
+        return await run_blocking("pillow", render, request)
+
+
+def fit_problems(request: RenderRequest) -> list[FitProblem]:
+    """The renderer's own fit check for a rendition (``prepare(...).request``); no pixels.
+
+    [] when its text fits; otherwise each problem names the slot and the field to shorten
+    (see :func:`assets_hub.branding.layout.check_fit`). Unbranded requests always fit.
+    """
+    if request.brand is None:
+        return []
+    return check_fit(
+        request.brand,
+        request.local_fields,
+        [request.preset],
+        template=request.template,
+        credit=request.credit_line,
+        credit_required=request.credit_required,
+    )
+
+
+async def layout_now(backends: Backends, prepared: Prepared) -> dict[str, object]:
+    """The layout report of the rendition ``prepared`` names (rendered, not stored): the boxes
+    of photo area, focal region, band, logo, QR code and each line of text (issue 15)."""
     source = await _source(backends, prepared)
     request = dataclasses.replace(prepared.request, source=source)
-    return await run_blocking("pillow", render, request)
+    _, report = await run_blocking("pillow", render_with_layout, request)
+    report["asset_id"] = str(prepared.asset.id)
+    report["preset"] = prepared.preset.key
+    return report
+
+
+async def layout_overlay_now(backends: Backends, prepared: Prepared) -> bytes:
+    """The rendition as PNG with its layout report's boxes outlined (for editors' previews)."""
+    source = await _source(backends, prepared)
+    request = dataclasses.replace(prepared.request, source=source)
+
+    def draw() -> bytes:
+        result, report = render_with_layout(request)
+        with Image.open(io.BytesIO(result.data)) as image:
+            out = io.BytesIO()
+            draw_report(image, report).save(out, "PNG", compress_level=1)
+        return out.getvalue()
+
+    return await run_blocking("pillow", draw)
+
+
+async def fit_problems_now(prepared: Prepared) -> list[FitProblem]:
+    """:func:`fit_problems` for a prepared rendition, in a worker thread (it lays out text)."""
+    return await run_blocking("pillow", fit_problems, prepared.request)
 
 
 def storage_key_for(key: str, fmt: str) -> str:
@@ -283,6 +389,7 @@ async def get_or_render(
     ``before_render`` runs only when a render is really needed (quota checks).
     """
     found = await stored(prepared, backends)
+    metrics.RENDITION_CACHE.labels("miss" if found is None else "hit").inc()
     if found is not None:
         return found
     return await single_flight(
@@ -326,9 +433,16 @@ async def _render_and_store_locked(backends: Backends, prepared: Prepared) -> Re
 
 
 async def record(
-    principal: Principal | None, prepared: Prepared, *, library_id: int | None
+    principal: Principal | None,
+    prepared: Prepared,
+    *,
+    library_id: int | None,
+    filename: str | None = None,
 ) -> None:
-    """The download event: asset, version, library, preset, branded; no personal data."""
+    """The download event: asset, version, library, preset, branded; no personal data.
+
+    ``filename``: the name the library got, when not the download's own (a pack's path).
+    """
     if principal is None and library_id is None:
         return
     await downloads.record_event(
@@ -337,7 +451,7 @@ async def record(
         library_id=library_id,
         preset=prepared.preset.key,
         branded=prepared.profile_version is not None,
-        filename=prepared.filename,
+        filename=filename or prepared.filename,
     )
 
 

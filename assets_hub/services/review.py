@@ -54,3 +54,18 @@ async def review_queue() -> ReviewQueue:
         .limit(LIMIT)
     )
     return ReviewQueue(waiting, list(recent), list(consents), list(licences), today)
+
+
+async def approvers(assets: list[Asset]) -> dict[object, str]:
+    """Under four-eyes publishing, who may publish each asset, in words (empty when off)."""
+    from assets_hub.services.lifecycle import four_eyes_on, hands_on  # late: lifecycle is big
+
+    if not four_eyes_on():
+        return {}
+    said: dict[object, str] = {}
+    for asset in assets:
+        hands = await hands_on(asset)
+        said[asset.id] = (
+            f"Four eyes: anyone on the campaign team except {hands.names()} may publish it."
+        )
+    return said

@@ -21,7 +21,7 @@ from assets_hub.models import (
     User,
 )
 from assets_hub.search.outbox import enqueue_change
-from assets_hub.services import audit
+from assets_hub.services import analytics, audit
 from assets_hub.services.visibility import utcnow
 
 CHANNELS = tuple(channel.value for channel in Channel)
@@ -126,9 +126,13 @@ async def issue_takedowns(asset: Asset, reason: str) -> int:
     )
     for library_id, filename, preset in rows:
         files = taken.setdefault(int(library_id), [])
-        label = f"{filename} ({preset})"
+        # Named as the library saved it: a pack's entry is its path in the pack.
+        label = f"{filename} (in a campaign pack)" if "/" in filename else f"{filename} ({preset})"
         if label not in files:
             files.append(label)
+    for library_id, sizes in (await analytics.sizes_downloaded_by_library(asset.id)).items():
+        if library_id not in taken:  # its download events are past the retention period
+            taken[library_id] = [f"an older download ({', '.join(sorted(sizes))})"]
     for library_id, files in taken.items():
         await TakedownNotice.create(
             asset=asset, library_id=library_id, reason=reason[:300], files=files[:200]

@@ -41,5 +41,10 @@ async def check_publishable(asset: Asset) -> None:
             # A composed post carries alt text per image instead of one for the asset.
             problems = [p for p in problems if not p.startswith("alt text")]
             problems += await post_publish_problems(asset)
+    refuse_unpublishable(problems)
+
+
+def refuse_unpublishable(problems: list[str]) -> None:
+    """Unprocessable (422) listing ``problems``, if there are any."""
     if problems:
         raise Unprocessable("The asset cannot be published yet: " + "; ".join(problems) + ".")

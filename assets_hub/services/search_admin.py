@@ -86,8 +86,14 @@ async def all_documents(batch: int = 500) -> AsyncIterator[SearchDocument]:
 
 
 async def rebuild_index(backends: Backends, progress: Callable[[int], None] | None = None) -> int:
-    """Build a fresh index aside and swap it in; searches keep answering meanwhile."""
-    return await backends.search.rebuild(all_documents(), progress=progress)
+    """Build a fresh index aside and swap it in; searches keep answering meanwhile.
+
+    Beside a running service the swap is handed to its writer; ids it wrote during the build
+    come back through the outbox (also if this process swapped, the writer being gone).
+    """
+    count = await backends.search.rebuild(all_documents(), progress=progress)
+    await backends.search.housekeeping(backends.indexer.requeue)
+    return count
 
 
 @dataclass(frozen=True)

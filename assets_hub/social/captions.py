@@ -212,6 +212,72 @@ def fill_caption(
     return with_credits(template.fill(values, fallbacks=fallbacks), credits)
 
 
+def compose_caption(
+    text: str,
+    hashtags: Sequence[str],
+    link: str,
+    rules: PlatformRules,
+    *,
+    credits: Iterable[str] = (),
+) -> str:
+    """The whole caption staff paste: filled text, the post's link, its hashtags, credits.
+
+    Placed as each platform expects: on the short-text platforms (X, Bluesky, Threads) the
+    hashtags follow the link on one line; elsewhere they are a block of their own after a
+    blank line, as people write them on Instagram, Facebook and LinkedIn. Hashtags already in
+    the text are not repeated, the platform's hashtag cap is kept (Threads: one topic tag),
+    and a hashtag that would take the caption over the limit (counted the platform's way)
+    is left out, last ones first. The link and the credits are never dropped: a caption
+    that is too long with them is reported by :func:`check_post`, never cut.
+    """
+    body = text.rstrip()
+    if link and link not in body:
+        body = f"{body}\n\n{link}" if body else link
+    present = {t.casefold() for t in extract_hashtags(body)}
+    room = None if rules.hashtags_max is None else max(0, rules.hashtags_max - len(present))
+    wanted: list[str] = []
+    for tag in hashtags:
+        tag = tag.lstrip("#").strip()
+        if tag and tag.casefold() not in present and " " not in tag:
+            present.add(tag.casefold())
+            wanted.append(f"#{tag}")
+    if room is not None:
+        wanted = wanted[:room]
+    inline = rules.caption_max <= 500
+
+    def joined(tags: list[str]) -> str:
+        if not tags:
+            return with_credits(body, credits)
+        sep = " " if inline and link and body.endswith(link) else "\n\n"
+        return with_credits(f"{body}{sep}{' '.join(tags)}" if body else " ".join(tags), credits)
+
+    while wanted:
+        candidate = joined(wanted)
+        fits = rules.length(candidate) <= rules.caption_max and (
+            rules.caption_bytes_max is None or len(candidate.encode()) <= rules.caption_bytes_max
+        )
+        if fits:
+            return candidate
+        wanted.pop()
+    return joined([])
+
+
+def readable_template(text: str) -> str:
+    """A template as people read it where no library's details are known (search results,
+    feeds, notices): each ``{field}`` becomes its name in words, in square brackets
+    (``{library_name}`` → ``[library name]``). Text that is not a valid template is
+    returned with its braces' contents made readable the same way."""
+    try:
+        template = parse_template(text)
+    except TemplateError:
+        return regex.sub(
+            r"\{([a-z_][a-z0-9_]*)\}", lambda m: f"[{m.group(1).replace('_', ' ')}]", text
+        )
+    return "".join(
+        p if isinstance(p, str) else f"[{p.name.replace('_', ' ')}]" for p in template.parts
+    )
+
+
 def extract_hashtags(text: str) -> list[str]:
     """Distinct hashtags (without ``#``) in order; case-insensitive duplicates count once.
 

@@ -19,7 +19,7 @@ before, e.g. with :func:`assets_hub.social.visibility.visible_posts`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
@@ -267,13 +267,19 @@ def build_campaign_pack(
     *,
     posts: Sequence[PackPost] = (),
     assets: Sequence[PackImage] = (),
+    documents: Sequence[PackImage] = (),
+    size_labels: Mapping[str, str] | None = None,
     limits: PackLimits | None = None,
     now: datetime | None = None,
 ) -> PackPlan:
-    """The plan for a campaign pack: README, captions, alt text, credits, then renditions.
+    """The plan for a campaign pack: README, captions, alt text, credits, then the files.
 
     Renditions go in one folder per preset (``instagram-square/Libraries Week.jpg``); a post's
-    images come first, in post order, then the campaign's other assets.
+    images come first, in post order, then the campaign's other assets, then ``documents``
+    (branded fact sheets and case studies, in ``documents/``). A file shared by several
+    images (one photo in two posts and on its own) is packed once, under one name, and every
+    text file points at that name. ``size_labels`` (folder -> what people call that size) go
+    in the README.
     """
     limits = limits or PackLimits()
     created = now or datetime.now(UTC)
@@ -281,22 +287,27 @@ def build_campaign_pack(
     for name in TEXT_FILES:
         names.reserve(name)
     images = [img for post in posts for img in post.images] + list(assets)
-    entries = [
-        PackEntry(img.title, f.extension, f.source, f.size, folder=f.preset)
-        for img in images
-        for f in img.files
-    ]
+    unique: dict[PackFile, PackEntry] = {}
+    for img in [*images, *documents]:
+        for f in img.files:
+            if f not in unique:
+                unique[f] = PackEntry(img.title, f.extension, f.source, f.size, folder=f.preset)
+    entries = list(unique.values())
     if len(entries) + len(TEXT_FILES) > limits.max_entries:  # before naming anything
         raise PackTooLarge("entries", limits.max_entries, len(entries) + len(TEXT_FILES))
     renditions = _plan_entries(entries, limits, names, already=len(TEXT_FILES))
-    paths: list[list[str]] = []
-    position = 0
-    for img in images:
-        paths.append([p.path for p in renditions[position : position + len(img.files)]])
-        position += len(img.files)
+    path_of = {f: planned.path for f, planned in zip(unique, renditions, strict=True)}
+    paths = [[path_of[f] for f in img.files] for img in images]
     listing = [(p.path, p.entry.size) for p in renditions]
     texts = render_texts(
-        campaign, library, created, posts=posts, assets=assets, paths=paths, listing=listing
+        campaign,
+        library,
+        created,
+        posts=posts,
+        assets=assets,
+        paths=paths,
+        listing=listing,
+        size_labels=size_labels or {},
     )
     planned = [PlannedEntry(name, text_entry(name, body), zip64=False) for name, body in texts]
     return _finish_plan([*planned, *renditions], limits, created)

@@ -66,6 +66,7 @@ def render_texts(
     assets: Sequence[PackImage],
     paths: Sequence[Sequence[str]],
     listing: Sequence[tuple[str, int | None]],
+    size_labels: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """``[(name, text)]`` for README.txt, captions.txt, alt-text.txt and credits.txt.
 
@@ -77,7 +78,7 @@ def render_texts(
         raise ValueError("paths must give one list of archive paths per image")
     where = {id(img): p for img, p in zip(images, paths, strict=True)}
     return [
-        ("README.txt", _readme(campaign, library, created, listing)),
+        ("README.txt", _readme(campaign, library, created, listing, size_labels or {})),
         ("captions.txt", _captions(campaign, library, posts, where)),
         ("alt-text.txt", _alt_texts(images, paths)),
         ("credits.txt", _credits(images, paths)),
@@ -85,7 +86,11 @@ def render_texts(
 
 
 def _readme(
-    campaign: str, library: str, created: datetime, listing: Sequence[tuple[str, int | None]]
+    campaign: str,
+    library: str,
+    created: datetime,
+    listing: Sequence[tuple[str, int | None]],
+    size_labels: Mapping[str, str],
 ) -> str:
     lines = [
         f"{campaign}: campaign pack for {library}",
@@ -96,9 +101,13 @@ def _readme(
         "alt-text.txt   the alt text to add to each image when you post it",
         "credits.txt    credits the image licences require (already in the captions)",
         "",
-        f"Images ({len(listing)} files, one folder per size):",
+        f"Files ({len(listing)}, one folder per size):",
     ]
     lines += [f"  {path}{_size(size)}" for path, size in listing] or ["  (none)"]
+    folders = list(dict.fromkeys(path.split("/")[0] for path, _ in listing if "/" in path))
+    named = [f"  {folder}/   {size_labels[folder]}" for folder in folders if folder in size_labels]
+    if named:
+        lines += ["", "Folders:", *named]
     return "\n".join(lines) + "\n"
 
 

@@ -3,7 +3,8 @@
 
 Deferring: ``await backends.queue.defer(registry.PACK_BUILD, {"job_id": ...})``.
 Running: ``assets-hub worker`` (any backend), and each web process runs
-``ASSETS_HUB_WEB_TASK_WORKERS`` tasks at once (:func:`run_in_web`).
+``ASSETS_HUB_WEB_TASK_WORKERS`` tasks at once (:func:`run_in_web`); the in-process periodic
+scheduler runs in the holder of the ``background`` lease.
 """
 
 from __future__ import annotations
@@ -91,16 +92,15 @@ async def run_worker_process(settings: Settings, *, concurrency: int) -> None:
 
 
 async def run_in_web(backends: Backends) -> None:
-    """What a web process runs of the queue: its share of the workers, and (in-process
-    queue) the periodic scheduler. Until cancelled."""
+    """A web process's share of the queue's workers, until cancelled. The periodic
+    scheduler is not here: it runs under the deployment's ``background`` lease (app.py)."""
     queue = backends.queue
     workers = backends.settings.web_task_workers
-    if workers == 0 and not queue.durable:
-        log.warning(
-            "ASSETS_HUB_WEB_TASK_WORKERS=0 with the in-process queue: background tasks "
-            "(packs, pre-renders, sweeps) will not run in this process"
-        )
-    jobs = [queue.run_scheduler(backends)]
-    if workers:
-        jobs.append(queue.run_worker(backends, concurrency=workers))
-    await asyncio.gather(*jobs)
+    if workers == 0:
+        if not queue.durable:
+            log.warning(
+                "ASSETS_HUB_WEB_TASK_WORKERS=0 with the in-process queue: background tasks "
+                "(packs, pre-renders, sweeps) will not run in this process"
+            )
+        return
+    await queue.run_worker(backends, concurrency=workers)

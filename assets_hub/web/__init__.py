@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+import assets_hub.ids  # noqa: F401  (registers the {name:id} path convertor)
 from assets_hub.web import (
     account_pages,
+    analytics_pages,
     campaign_pages,
+    content_pages,
     customise_pages,
     editor_pages,
     home_pages,
@@ -14,6 +17,7 @@ from assets_hub.web import (
     pack_pages,
     pages,
     preset_pages,
+    self_service_pages,
     static_pages,
     template_pages,
 )
@@ -49,7 +53,33 @@ routes = [
     ),
     # The campaign team's pages (editor_pages): upload, edit, review queue, audit log.
     Route("/editor/upload", editor_pages.upload, methods=["GET", "POST"], name="upload"),
+    Route(
+        "/editor/upload/alt-text",
+        editor_pages.upload_alt_texts,
+        methods=["POST"],
+        name="upload_alt_texts",
+    ),
     Route("/editor/review", editor_pages.review_page, methods=["GET"], name="review"),
+    # Content without a file (content_pages): case studies and ready-made social posts.
+    Route(
+        "/editor/case-studies/new",
+        content_pages.new_case_study,
+        methods=["GET", "POST"],
+        name="case_study_new",
+    ),
+    Route(
+        "/editor/case-studies/{asset_id}",
+        content_pages.edit_case_study,
+        methods=["GET", "POST"],
+        name="case_study_edit",
+    ),
+    Route("/editor/posts/new", content_pages.new_post, methods=["GET", "POST"], name="post_new"),
+    Route(
+        "/editor/posts/{asset_id}",
+        content_pages.edit_post,
+        methods=["GET", "POST"],
+        name="post_edit",
+    ),
     Route("/editor/audit", editor_pages.audit_log, methods=["GET"], name="editor_audit"),
     Route(
         "/editor/assets/{asset_id}",
@@ -62,6 +92,12 @@ routes = [
         editor_pages.set_focal_point,
         methods=["POST"],
         name="editor_focal_point",
+    ),
+    Route(
+        "/editor/assets/{asset_id}/brand-zone",
+        editor_pages.set_brand_zone,
+        methods=["POST"],
+        name="editor_brand_zone",
     ),
     Route(
         "/editor/assets/{asset_id}/template",
@@ -97,7 +133,7 @@ routes = [
         name="editor_version_add",
     ),
     Route(
-        "/editor/assets/{asset_id}/versions/{number}/restore",
+        "/editor/assets/{asset_id}/versions/{number:id}/restore",
         editor_pages.restore_version,
         methods=["POST"],
         name="editor_version_restore",
@@ -109,7 +145,7 @@ routes = [
         name="editor_consent_add",
     ),
     Route(
-        "/editor/assets/{asset_id}/consents/{consent_id}/withdraw",
+        "/editor/assets/{asset_id}/consents/{consent_id:id}/withdraw",
         editor_pages.withdraw_consent,
         methods=["POST"],
         name="editor_consent_withdraw",
@@ -164,7 +200,7 @@ routes = [
     Route("/library/staff", library_pages.staff_page, methods=["GET"], name="library_staff"),
     Route("/library/staff", library_pages.invite_staff, methods=["POST"], name="library_invite"),
     Route(
-        "/library/notices/{notice_id}/done",
+        "/library/notices/{notice_id:id}/done",
         library_pages.notice_done,
         methods=["POST"],
         name="library_notice_done",
@@ -182,25 +218,25 @@ routes = [
         name="library_profile_create",
     ),
     Route(
-        "/library/profiles/{profile_id}",
+        "/library/profiles/{profile_id:id}",
         library_pages.profile_page,
         methods=["GET"],
         name="library_profile",
     ),
     Route(
-        "/library/profiles/{profile_id}",
+        "/library/profiles/{profile_id:id}",
         library_pages.save_profile,
         methods=["POST"],
         name="library_profile_save",
     ),
     Route(
-        "/library/profiles/{profile_id}/logo",
+        "/library/profiles/{profile_id:id}/logo",
         library_pages.upload_logo,
         methods=["POST"],
         name="library_profile_logo",
     ),
     Route(
-        "/library/profiles/{profile_id}/preview",
+        "/library/profiles/{profile_id:id}/preview",
         library_pages.profile_preview,
         methods=["GET"],
         name="library_profile_preview",
@@ -208,13 +244,72 @@ routes = [
     # Campaigns, social post grab pages and the home page (campaign_pages, home_pages).
     Route("/home", home_pages.home_page, methods=["GET"], name="home"),
     Route("/campaigns", campaign_pages.campaigns_list, methods=["GET"], name="campaigns"),
-    Route("/campaigns/{slug}", campaign_pages.campaign_page, methods=["GET"], name="campaign"),
+    Route("/campaigns/{slug:slug}", campaign_pages.campaign_page, methods=["GET"], name="campaign"),
     Route(
-        "/campaigns/{slug}/pack",
+        "/campaigns/{slug:slug}/pack",
         campaign_pages.campaign_pack,
         methods=["GET"],
         name="campaign_pack",
     ),
     Route("/posts/{asset_id}", campaign_pages.post_page, methods=["GET"], name="post_grab"),
     Route("/packs/{job_id}", pack_pages.pack_status, methods=["GET"], name="pack_status"),
+    # Usage figures and open data (analytics_pages).
+    Route("/editor/analytics", analytics_pages.dashboard, methods=["GET"], name="analytics"),
+    Route(
+        "/editor/analytics/{table}.csv",
+        analytics_pages.dashboard_csv,
+        methods=["GET"],
+        name="analytics_csv",
+    ),
+    Route(
+        "/library/analytics",
+        analytics_pages.library_figures,
+        methods=["GET"],
+        name="library_analytics",
+    ),
+    Route("/open-data", analytics_pages.open_data_page, methods=["GET"], name="open_data"),
+    Route(
+        "/open-data/downloads.csv",
+        analytics_pages.downloads_csv,
+        methods=["GET"],
+        name="open_data_csv",
+    ),
+    Route(
+        "/open-data/downloads.json",
+        analytics_pages.downloads_json,
+        methods=["GET"],
+        name="open_data_json",
+    ),
+    Route(
+        "/open-data/datapackage.json",
+        analytics_pages.datapackage,
+        methods=["GET"],
+        name="open_data_package",
+    ),
+    # Self-service (self_service_pages): API tokens, feed tokens, search synonyms.
+    Route(
+        "/account/tokens",
+        self_service_pages.api_tokens,
+        methods=["GET", "POST"],
+        name="account_tokens",
+    ),
+    Route(
+        "/account/tokens/{token_id:id}/revoke",
+        self_service_pages.revoke_api_token,
+        methods=["POST"],
+        name="account_token_revoke",
+    ),
+    Route("/library/feeds", self_service_pages.feed_tokens, methods=["GET", "POST"], name="feeds"),
+    Route(
+        "/library/feeds/{token_id:id}/revoke",
+        self_service_pages.revoke_feed_token,
+        methods=["POST"],
+        name="feed_revoke",
+    ),
+    Route(
+        "/editor/synonyms",
+        self_service_pages.synonyms,
+        methods=["GET", "POST"],
+        name="synonyms",
+    ),
 ]

@@ -147,6 +147,19 @@ def error_field(message: str) -> str:
     return "preset"
 
 
+def fit_error(field: str | None, size: str) -> tuple[str, str]:
+    """Where to show text that does not fit, and what to do: on the local field the renderer
+    says to shorten, else on the sizes (the profile's own text does not fit)."""
+    if field in _LABELS:
+        return field, (
+            f"{_LABELS[field]} is too long to fit on {size} with your branding: shorten it"
+        )
+    return "preset", (
+        f"Your library's details do not fit on {size}: choose another size, "
+        "or shorten them in your branding profile"
+    )
+
+
 def _query(choices: Choices, preset: str) -> str:
     pairs = [("preset", preset)]
     if choices.profile != NO_PROFILE:
@@ -201,11 +214,17 @@ async def customise_page(request: Request) -> Response:
     if not choices.errors:
         for key in choices.presets:
             try:
-                await rendering.prepare(
+                prepared = await rendering.prepare(
                     request.state.backends, principal, ask_for(str(asset.id), choices, key)
                 )
-            except AppError as exc:
+                # The renderer's own fit check: what would download, not just the ask.
+                problems = await rendering.fit_problems_now(prepared)
+            except AppError as exc:  # RenderError too (a 422)
                 choices.errors.setdefault(error_field(exc.message), exc.message)
+                continue
+            for problem in problems:
+                name, message = fit_error(problem.field, prepared.preset.name)
+                choices.errors.setdefault(name, message)
     by_key = {p.key: p for p in presets}
     links = []
     preview_url = None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from assets_hub.errors import Unprocessable
 from assets_hub.models import Asset, AssetVersion, Campaign, Kind, Status
 from assets_hub.services.lifecycle import TRANSITIONS
 from assets_hub.services.metadata import AUDIENCES, LICENCES
@@ -25,6 +26,7 @@ EDIT_FIELDS = (
 # The upload form describes every file it sends alike, so no title or description there.
 UPLOAD_FIELDS = tuple(f for f in EDIT_FIELDS if f not in ("title", "description"))
 DATE_FIELDS = ("licence_expires_at", "embargo_until", "expires_at")
+_DATE_PARTS = ("day", "month", "year")
 LABELS = {
     "title": "Title",
     "description": "Description",
@@ -75,7 +77,26 @@ def form_values(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
             values[name] = [str(v) for v in items]
         elif items:
             values[name] = str(items[-1])
+        elif name in DATE_FIELDS and _getlist(form, f"{name}-year"):
+            values[name] = date_from_parts(form, name)
     return values
+
+
+def date_from_parts(form: Any, name: str) -> str:
+    """A GOV.UK date input (``name-day``, ``-month``, ``-year``, and the time the field
+    had, kept in ``name-time``) as the ISO text the metadata parser reads; "" when empty.
+
+    Parts that are not a date are passed on as typed, so the parser's error names the field.
+    """
+    parts = [str((_getlist(form, f"{name}-{p}") or [""])[-1]).strip() for p in _DATE_PARTS]
+    day, month, year = parts
+    if not any(parts):
+        return ""
+    time = str((_getlist(form, f"{name}-time") or [""])[-1]).strip()
+    if not all(p.isdigit() for p in parts):
+        return f"{year}-{month}-{day}"
+    text = f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+    return f"{text}T{time}" if re.fullmatch(r"\d{2}:\d{2}", time) else text
 
 
 def _getlist(form: Any, name: str) -> list[Any]:
@@ -90,6 +111,23 @@ def upload_values(fields: Mapping[str, str], lists: Mapping[str, list[str]]) -> 
     merged: dict[str, list[str]] = {name: [value] for name, value in fields.items()}
     merged.update({name: list(values) for name, values in lists.items()})
     return form_values(merged, UPLOAD_FIELDS)
+
+
+MAX_PER_FILE = 200
+
+
+def per_file_values(fields: Mapping[str, str], count: int) -> list[dict[str, str]]:
+    """The details typed beside each chosen file (``title-0``, ``alt_text-0``…), in file
+    order; empty boxes fall back to the details for every file."""
+    rows: list[dict[str, str]] = []
+    for n in range(min(count, MAX_PER_FILE)):
+        row = {}
+        for name in ("title", "alt_text"):
+            value = str(fields.get(f"{name}-{n}", "")).strip()
+            if value:
+                row[name] = value
+        rows.append(row)
+    return rows + [{} for _ in range(count - len(rows))]
 
 
 def field_errors(message: str, *, prefix: str = "", fallback: str = "metadata") -> dict[str, str]:
@@ -226,3 +264,61 @@ def actions_for(status: Status) -> list[tuple[str, str]]:
         "archive": "Archive",
     }
     return [(action, text) for action, text in texts.items() if status in TRANSITIONS[action][0]]
+
+
+ZONE_PAGES = (("last", "The last page"), ("first", "The first page"), ("all", "Every page"))
+
+
+def zone_from_form(form: Any) -> dict[str, Any]:
+    """The brand zone form as the service's JSON: percentages from the page's top-left
+    corner become fractions; four empty boxes mean the default footer strip."""
+    pages = str(form.get("zone-pages", "last"))
+    if pages not in {key for key, _ in ZONE_PAGES}:
+        raise Unprocessable("brand zone: choose which pages carry the branding")
+    raw = [str(form.get(f"zone-{n}", "")).strip() for n in ("x", "y", "width", "height")]
+    if not any(raw):
+        return {"pages": pages, "rect": None}
+    try:
+        x, y, width, height = (float(v) / 100 for v in raw)
+    except ValueError:
+        raise Unprocessable(
+            "brand zone: enter four numbers from 0 to 100 (per cent of the page), "
+            "or leave all four empty for the footer strip"
+        ) from None
+    rect = {"x": x, "y": y, "width": width, "height": height, "unit": "fraction"}
+    return {"pages": pages, "rect": rect}
+
+
+def zone_form_view(layout: Any, typed: Mapping[str, str] | None) -> dict[str, Any]:
+    """The zone editor's values (per cent, as typed after a refusal) and the SVG box."""
+    zone = layout.zone
+    rect = zone.get("rect")
+    width_pt, height_pt = layout.page_sizes[-1] if layout.page_sizes else (595.0, 842.0)
+    if rect is None:
+        box = {"x": 0.0, "y": 90.0, "width": 100.0, "height": 10.0}
+    elif rect.get("unit") == "pt":
+        box = {
+            "x": 100 * rect["x"] / width_pt,
+            "y": 100 * rect["y"] / height_pt,
+            "width": 100 * rect["width"] / width_pt,
+            "height": 100 * rect["height"] / height_pt,
+        }
+    else:
+        box = {k: 100 * float(rect[k]) for k in ("x", "y", "width", "height")}
+    shown = {
+        k: f"{v:g}" if rect is not None else ""
+        for k, v in ((k, round(v, 1)) for k, v in box.items())
+    }
+    if typed is not None:
+        shown = {k: str(typed.get(f"zone-{k}", "")) for k in box}
+    return {
+        "pages": str(zone.get("pages", "last")) if isinstance(zone.get("pages"), str) else "last",
+        "page_choices": ZONE_PAGES,
+        "values": shown,
+        "box": {k: round(v, 2) for k, v in box.items()},
+        "default": rect is None,
+        "page_count": len(layout.page_sizes),
+        "aspect": round(height_pt / width_pt, 4) if width_pt else 1.414,
+        "form_fields": layout.form_fields,
+        "fillable": layout.fillable,
+    }

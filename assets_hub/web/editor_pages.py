@@ -19,13 +19,22 @@ from assets_hub.api.assets import acting_user, backends_of, default_title, read_
 from assets_hub.auth.policy import Policy, read_small_form, require_principal, requires
 from assets_hub.errors import AppError, BadRequest, NotFound, Unprocessable
 from assets_hub.models import Asset, AssetVersion, Consent, Kind
-from assets_hub.services import audit, ingest, lifecycle, overlay_templates, review, rights
+from assets_hub.services import (
+    audit,
+    documents,
+    ingest,
+    lifecycle,
+    overlay_templates,
+    review,
+    rights,
+)
 from assets_hub.services.metadata import parse_metadata
 from assets_hub.services.rules import publish_problems
 from assets_hub.uploads import SpooledFile
 from assets_hub.web.account_pages import safe_next
 from assets_hub.web.editor_forms import (
     EDIT_FIELDS,
+    MAX_PER_FILE,
     FocalBox,
     actions_for,
     asset_form_values,
@@ -36,8 +45,11 @@ from assets_hub.web.editor_forms import (
     field_errors,
     focal_from_form,
     form_values,
+    per_file_values,
     problem_errors,
     upload_values,
+    zone_form_view,
+    zone_from_form,
 )
 from assets_hub.web.templating import templates
 
@@ -45,7 +57,10 @@ ACTIONS = ("submit", "publish", "withdraw", "archive")
 # Confirmation banners after a redirect: fixed texts only, never text from the request.
 DONE = {
     "saved": "Your changes were saved.",
+    "created": "It was saved as a draft. Check the details below, then submit or publish it.",
     "focal": "The focal point was saved.",
+    "zone": "The brand zone was saved; the next branded downloads use it.",
+    "alt": "The alt text of each picture was saved.",
     "template": "The overlay template was chosen; the next downloads use it.",
     "submit": "The asset was sent for review.",
     "publish": "The asset is published.",
@@ -62,6 +77,11 @@ CONFLICT = (
     "saved: reload the page to see the latest version, then make your changes again."
 )
 _IMAGE_KINDS = frozenset({Kind.IMAGE, Kind.LOGO, Kind.SOCIAL_POST})
+# Kinds whose content is edited on a page of its own (no stored file): its address prefix.
+CONTENT_EDITORS = {
+    Kind.CASE_STUDY: ("/editor/case-studies", "case study's text, figures, quote and images"),
+    Kind.SOCIAL_POST: ("/editor/posts", "post's captions, hashtags, link, images and window"),
+}
 
 
 @dataclass
@@ -72,7 +92,9 @@ class FileResult:
     asset_id: str | None = None
     error: str = ""
     warnings: list[str] = field(default_factory=list)
-    similar: list[str] = field(default_factory=list)
+    similar: list[tuple[str, str]] = field(default_factory=list)  # (asset id, title)
+    alt_text: str = ""
+    revision: int = 0
 
 
 def _done_redirect(asset_id: object, done: str) -> RedirectResponse:
@@ -100,7 +122,8 @@ async def upload(request: Request) -> Response:
             errors["file"] = "Files: choose one or more files to upload"
         if errors:
             return await _upload_page(request, values, errors, [], status=422)
-        results = await _ingest_each(request, files, values)
+        per_file = per_file_values(form.fields, len(files))
+        results = await _ingest_each(request, files, values, per_file)
     finally:
         form.close()
     refused = {f"result-{n}": f"{r.filename}: {r.error}" for n, r in enumerate(results) if r.error}
@@ -108,23 +131,65 @@ async def upload(request: Request) -> Response:
     return await _upload_page(request, values, refused, results, status=status)
 
 
+@requires(Policy.EDITOR)
+async def upload_alt_texts(request: Request) -> Response:
+    """After a multi-file upload without JavaScript: one alt text per new asset, saved each
+    with its own revision check; then the review queue, or the page again with errors."""
+    form = await read_small_form(request)
+    actor = await acting_user(request)
+    errors: dict[str, str] = {}
+    for key in [str(k) for k in form if str(k).startswith("alt-")][:MAX_PER_FILE]:
+        asset_id = key.removeprefix("alt-")
+        try:
+            asset = await lifecycle.editable_asset(asset_id)
+            meta = parse_metadata({"alt_text": str(form.get(key, ""))}, partial=True)
+            revision = int(str(form.get(f"revision-{asset_id}", "")) or "-1")
+            await lifecycle.update_metadata(asset, meta, expected_revision=revision, actor=actor)
+            await ingest.index_soon(backends_of(request), asset.id)
+        except (AppError, ValueError) as exc:
+            message = CONFLICT if getattr(exc, "status_code", 0) == 412 else str(exc)
+            errors[key] = f"Alt text: {getattr(exc, 'message', message)}"
+    if errors:
+        context = {
+            "values": empty_upload_values(),
+            "errors": errors,
+            "results": [],
+            **await field_choices(),
+        }
+        return templates.TemplateResponse(request, "editor/upload.html", context, status_code=422)
+    return RedirectResponse("/editor/review?done=alt", status_code=303)
+
+
 async def _ingest_each(
-    request: Request, files: list[SpooledFile], values: dict[str, Any]
+    request: Request,
+    files: list[SpooledFile],
+    values: dict[str, Any],
+    per_file: list[dict[str, str]],
 ) -> list[FileResult]:
-    """One asset per file: a refused file spoils nothing else (like POST /assets/batch)."""
+    """One asset per file: a refused file spoils nothing else (like POST /assets/batch).
+
+    ``per_file[n]`` (title, alt text typed for the n-th file) wins over the shared details.
+    """
     backends = backends_of(request)
     uploader = await acting_user(request)
     results = []
-    for spooled in files:
+    for n, spooled in enumerate(files):
         entry = FileResult(filename=spooled.filename[:255] or "(no name)")
         try:
-            meta = parse_metadata(values, default_title=default_title(spooled))
+            own = {**values, **per_file[n]}
+            meta = parse_metadata(own, default_title=default_title(spooled))
             created = await ingest.upload_asset(backends, spooled, meta, uploader=uploader)
         except AppError as exc:
             entry.error = exc.message
         else:
             entry.asset_id, entry.warnings = str(created.asset.id), created.warnings
-            entry.similar = created.similar
+            entry.alt_text = created.asset.alt_text
+            entry.revision = created.asset.revision
+            titles = {
+                str(i): t
+                for i, t in await Asset.filter(id__in=created.similar).values_list("id", "title")
+            }
+            entry.similar = [(str(i), str(titles.get(i, "another asset"))) for i in created.similar]
             await backends.throttle.count_upload(uploader.id)
         results.append(entry)
     return results
@@ -159,13 +224,13 @@ async def _render_editor(
     asset = await Asset.get(id=asset.id)  # the state after any partial change
     await asset.fetch_related("campaign", "tags")
     versions = await AssetVersion.filter(asset=asset).order_by("-number")
-    if not versions:
-        raise NotFound("The asset has no stored file.")
+    version = versions[0] if versions else None  # None: a case study or a post (no file)
     done = request.query_params.get("done", "")
-    focal = FocalBox.for_version(versions[0])
     context = {
         "asset": asset,
-        "version": versions[0],
+        "version": version,
+        "content_editor": CONTENT_EDITORS.get(asset.kind, ("", ""))[0],
+        "content_label": CONTENT_EDITORS.get(asset.kind, ("", ""))[1],
         "versions": versions,
         "consents": await Consent.filter(asset=asset).order_by("id"),
         "problems": publish_problems(asset),
@@ -174,15 +239,26 @@ async def _render_editor(
         "consent_form": consent_form or {"reference": "", "channels": [], "is_child": False},
         "revision": asset.revision if revision is None else revision,
         "notice": DONE.get(done, "") if not errors else "",
-        "focal": focal,
-        "can_focus": asset.kind in _IMAGE_KINDS and bool(versions[0].thumbnail_key),
+        "focal": FocalBox.for_version(version) if version else None,
+        "can_focus": asset.kind in _IMAGE_KINDS and bool(version and version.thumbnail_key),
         "actions": actions_for(asset.status),
-        "branded": asset.kind in _IMAGE_KINDS,
+        "branded": asset.kind in _IMAGE_KINDS and version is not None,
+        "zone": await _zone_view(request, asset, version, errors or {}),
         "overlay_choices": [(t.key, t.name) for t in await overlay_templates.list_templates()],
         "overlay": getattr(await overlay_templates.template_of(asset), "key", ""),
         **await field_choices(),
     }
     return templates.TemplateResponse(request, "editor/asset.html", context, status_code=status)
+
+
+async def _zone_view(
+    request: Request, asset: Asset, version: AssetVersion | None, errors: dict[str, str]
+) -> dict[str, Any] | None:
+    """The brand zone editor's state for a fact sheet (None for other kinds)."""
+    if asset.kind is not Kind.DOCUMENT or version is None:
+        return None
+    layout = await documents.fact_sheet_layout(backends_of(request), asset)
+    return zone_form_view(layout, None)
 
 
 def _revision(form: Any) -> int:
@@ -261,6 +337,29 @@ async def set_focal_point(request: Request) -> Response:
         return await _render_editor(request, asset, errors=errors, status=exc.status_code)
     await ingest.index_soon(backends_of(request), asset.id)
     return _done_redirect(asset.id, "focal")
+
+
+@requires(Policy.EDITOR)
+async def set_brand_zone(request: Request) -> Response:
+    """Where libraries' branding goes on a fact sheet: drawn on the preview or typed."""
+    asset = await lifecycle.editable_asset(request.path_params["asset_id"])
+    form = await read_small_form(request)
+    revision = _revision(form)
+    try:
+        zone = zone_from_form(form)
+        await documents.save_brand_zone(
+            backends_of(request),
+            asset,
+            zone,
+            expected_revision=revision,
+            actor=await acting_user(request),
+        )
+    except AppError as exc:
+        message = CONFLICT if exc.status_code == 412 else exc.message
+        errors = {"zone-x": "Brand zone: " + message.removeprefix("brand zone: ")}
+        return await _render_editor(request, asset, errors=errors, status=exc.status_code)
+    await ingest.index_soon(backends_of(request), asset.id)
+    return _done_redirect(asset.id, "zone")
 
 
 @requires(Policy.EDITOR)
@@ -392,6 +491,7 @@ async def review_page(request: Request) -> Response:
     context = {
         **vars(queue),
         "problems": {a.id: publish_problems(a) for a in queue.waiting},
+        "approvers": await review.approvers(queue.waiting),
         "days_until": days_until,
         "deleted": deleted,
         "notice": DONE.get(request.query_params.get("done", ""), ""),

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from assets_hub.auth.policy import Policy, require_principal, requires
-from assets_hub.models import Campaign, PackStatus
+from assets_hub.models import Campaign, PackStatus, Preset
 from assets_hub.services import pack_jobs
 from assets_hub.web.customise_pages import NO_STORE
 from assets_hub.web.templating import templates
@@ -25,6 +25,7 @@ async def pack_status(request: Request) -> Response:
     campaign = await Campaign.get(id=job.campaign_id)
     expired = job.status is PackStatus.READY and pack_jobs.is_expired(job)
     working = job.status in pack_jobs.ACTIVE
+    names = dict(await Preset.filter(key__in=list(job.presets)).values_list("key", "name"))
     return templates.TemplateResponse(
         request,
         "packs/status.html",
@@ -32,6 +33,7 @@ async def pack_status(request: Request) -> Response:
             "job": job,
             "campaign": campaign,
             "status": job.status.value,
+            "sizes": [str(names.get(key, key)) for key in job.presets],
             "expired": expired,
             "refresh_s": REFRESH_S if working else None,
             "download_url": pack_jobs.links(job)["download"]

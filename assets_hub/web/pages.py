@@ -13,10 +13,14 @@ from assets_hub.api.assets import viewer_for
 from assets_hub.api.params import search_query_from
 from assets_hub.auth.policy import Policy, principal_of, requires
 from assets_hub.backends import Backends
+from assets_hub.documents.casestudy_html import casestudy_html
 from assets_hub.errors import BadRequest
-from assets_hub.models import Asset, Campaign
+from assets_hub.models import Asset, Campaign, Kind
 from assets_hub.services import assets as asset_service
+from assets_hub.services import documents, posts
 from assets_hub.services.metadata import LICENCES, licence_needs_credit
+from assets_hub.web.campaign_pages import chosen_profile, profile_choices
+from assets_hub.web.customise_pages import NO_STORE
 from assets_hub.web.templating import templates
 
 PER_PAGE = 24
@@ -68,7 +72,7 @@ async def search_page(request: Request) -> Response:
 async def asset_page(request: Request) -> Response:
     viewer = viewer_for(request)
     asset = await asset_service.get_asset(request.path_params["asset_id"], viewer)
-    version = await asset_service.current_version(asset)
+    version = await asset_service.latest_version(asset)  # None: a case study or a post
     backends: Backends = request.state.backends
     try:
         hits = await backends.search.similar(str(asset.id), viewer.search_visibility(), 6)
@@ -86,14 +90,32 @@ async def asset_page(request: Request) -> Response:
         "credit_required": licence_needs_credit(asset.licence),
     }
     principal = principal_of(request)
+    context: dict[str, object] = {
+        "asset": asset,
+        "version": version,
+        "rights": rights,
+        "similar": similar,
+        "can_edit": principal is not None and principal.is_staff,
+        "study_html": "",
+        "post_images": [],
+        "profiles": [],
+        "profile": None,
+        "profile_error": "",
+        "branded": asset.kind in (Kind.CASE_STUDY, Kind.DOCUMENT),
+    }
+    if principal is not None and context["branded"]:
+        choices = await profile_choices(principal)
+        profile, error = chosen_profile(request.query_params, choices)
+        context.update(profiles=choices, profile=profile, profile_error=error)
+    if asset.kind is Kind.CASE_STUDY:
+        study, urls = await documents.case_study_page(asset, viewer.asset_filter())
+        context["study_html"] = Markup(casestudy_html(study, urls, title_level=1))  # noqa: S704 - sanitised by nh3
+    elif asset.kind is Kind.SOCIAL_POST:
+        context["post_images"] = await posts.post_images(asset, viewer)
     return templates.TemplateResponse(
         request,
         "assets/asset.html",
-        {
-            "asset": asset,
-            "version": version,
-            "rights": rights,
-            "similar": similar,
-            "can_edit": principal is not None and principal.is_staff,
-        },
+        context,
+        status_code=400 if context["profile_error"] else 200,
+        headers=NO_STORE if context["branded"] else None,
     )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assets_hub.branding.presets import OUTPUT_FORMATS
+from assets_hub.branding.presets import MAX_SIDE_PX, MIN_SIDE_PX, OUTPUT_FORMATS
 from assets_hub.models import Preset
 
 SAFE_EDGES = ("top", "right", "bottom", "left")
@@ -116,8 +116,8 @@ def read_form(
     if not 1 <= len(shown["name"]) <= 100:
         errors["name"] = "Enter a name of at most 100 characters, for example TikTok cover"
     data["name"] = shown["name"]
-    data["width"] = _whole(shown["width"], "width", 16, 8000, errors, "pixels")
-    data["height"] = _whole(shown["height"], "height", 16, 8000, errors, "pixels")
+    data["width"] = _whole(shown["width"], "width", MIN_SIDE_PX, MAX_SIDE_PX, errors, "pixels")
+    data["height"] = _whole(shown["height"], "height", MIN_SIDE_PX, MAX_SIDE_PX, errors, "pixels")
     data["dpi"] = _whole(shown["dpi"], "dpi", 72, 1200, errors, "dots per inch")
     data["byte_budget"] = (
         _whole(shown["byte_budget"], "byte_budget", 10_000, 100_000_000, errors, "bytes")

@@ -96,6 +96,8 @@ async def _post(request: Request, template: OverlayTemplate | None) -> Response:
                     "list to change it"
                 )
         document = overlay_templates.document_from_text(values["document"])
+        if values["name"] and "name" not in document:  # the Name field names it
+            document = {**document, "name": values["name"][:100]}
         overlay_templates.check_document(document)
     except AppError as exc:
         errors = _errors(exc.message)

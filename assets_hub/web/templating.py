@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.routing import NoMatchFound
 from starlette.templating import Jinja2Templates
 
+from assets_hub.social.captions import readable_template
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
@@ -47,6 +49,8 @@ _NAVIGATION: tuple[tuple[str, str, frozenset[str] | None], ...] = (
     ("Sizes", "presets", frozenset({"admin"})),
     ("My library", "my_library", frozenset({"library_admin", "library_member"})),
     ("Audit log", "editor_audit", frozenset({"editor", "admin", "library_admin"})),
+    ("Usage", "analytics", frozenset({"editor", "admin"})),
+    ("Synonyms", "synonyms", frozenset({"editor", "admin"})),
 )
 
 
@@ -172,6 +176,7 @@ def make_templates() -> Jinja2Templates:
     )
     env.filters["filesize"] = _filesize
     env.filters["label"] = _label
+    env.filters["readable"] = readable_template
     env.globals["search_url"] = search_url
     env.globals["page_window"] = page_window
     env.globals["getlist"] = _getlist

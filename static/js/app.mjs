@@ -22,3 +22,23 @@ for (const link of document.querySelectorAll(".govuk-error-summary__list a[href^
     field.focus({ preventScroll: true });
   });
 }
+
+// GOV.UK service navigation: at phone widths the links fold behind a "Menu" button, as
+// GOV.UK Frontend's own component does (without JavaScript the links simply show).
+const navToggle = document.querySelector(".govuk-js-service-navigation-toggle");
+const navList = navToggle && document.getElementById(navToggle.getAttribute("aria-controls"));
+if (navToggle instanceof HTMLButtonElement && navList) {
+  const wide = window.matchMedia("(min-width: 40.0625em)");
+  const sync = () => {
+    const open = navToggle.getAttribute("aria-expanded") === "true";
+    navToggle.hidden = wide.matches;
+    navList.hidden = !wide.matches && !open;
+  };
+  navToggle.addEventListener("click", () => {
+    const open = navToggle.getAttribute("aria-expanded") === "true";
+    navToggle.setAttribute("aria-expanded", String(!open));
+    sync();
+  });
+  wide.addEventListener("change", sync);
+  sync();
+}

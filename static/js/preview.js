@@ -30,30 +30,6 @@ function tooLong() {
   return null;
 }
 
-function downloadList(asset, title, sizes) {
-  const list = document.createElement("ul");
-  list.className = "govuk-list";
-  list.id = "download-list";
-  list.setAttribute("aria-labelledby", "downloads-heading");
-  for (const size of sizes) {
-    const link = document.createElement("a");
-    link.className = "govuk-link";
-    // allow_smaller: a picture smaller than the size is delivered smaller, never refused.
-    link.href = `/api/v1/assets/${asset}/render?${queryFor(size.value)}&allow_smaller=1`;
-    link.setAttribute("download", "");
-    link.dataset.preset = size.value;
-    const hidden = document.createElement("span");
-    hidden.className = "govuk-visually-hidden";
-    hidden.textContent = `of ${title}`;
-    link.append(`Download ${size.dataset.name} `, hidden);
-    link.append(`(${size.dataset.width} × ${size.dataset.height} pixels)`);
-    const item = document.createElement("li");
-    item.append(link);
-    list.append(item);
-  }
-  return list;
-}
-
 function setup() {
   const asset = form.dataset.asset;
   const status = document.getElementById("preview-status");
@@ -100,24 +76,44 @@ function setup() {
   };
   if (image) listen(image);
 
-  const update = () => {
+  let latest = "";
+  const update = async () => {
     const sizes = [...form.querySelectorAll("input[name='preset']:checked")];
     const problem = sizes.length === 0 ? "Select at least one size" : tooLong();
-    const current = document.getElementById("download-list");
     if (problem) {
       announce(`Preview not updated: ${problem}.`);
       return;
     }
-    current.replaceWith(downloadList(asset, title, sizes));
+    // Keep the choices in the address, as the form submission would, and ask the server
+    // for the same page: it runs the renderer's fit check, so the links it offers download.
+    const state = new URLSearchParams(new FormData(form));
+    const asked = `${form.getAttribute("action")}?${state}`;
+    history.replaceState(null, "", asked);
+    latest = asked;
+    let served;
+    try {
+      const response = await fetch(asked, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      served = new DOMParser().parseFromString(await response.text(), "text/html");
+    } catch {
+      announce("The preview could not be updated.");
+      return;
+    }
+    if (latest !== asked) return; // a newer choice is on its way
+    const list = served.getElementById("download-list");
+    const current = document.getElementById("download-list");
+    if (list && current) current.replaceWith(document.importNode(list, true));
+    const error = served.querySelector(".govuk-error-summary__list a");
+    if (error) {
+      if (image) image.hidden = true;
+      announce(`Not ready to download: ${error.textContent.trim()}.`);
+      return;
+    }
     const img = ensureImage();
     wanted = `/api/v1/assets/${asset}/render/preview?${queryFor(sizes[0].value)}`;
     img.hidden = false;
     img.alt = `Preview of ${title} at ${sizes[0].dataset.name} size with your choices`;
     announce("Updating the preview…");
     img.src = wanted;
-    // Keep the choices in the address, as the form submission would.
-    const state = new URLSearchParams(new FormData(form));
-    history.replaceState(null, "", `${form.getAttribute("action")}?${state}`);
   };
 
   const schedule = () => {

@@ -19,11 +19,19 @@ function announce(text) {
   }, 50);
 }
 
-// The metadata fields as the API expects them: checkbox groups joined with commas.
-function metadataFields() {
+// The metadata fields as the API expects them: checkbox groups joined with commas, and the
+// title and alt text typed beside this file (if any) instead of the shared ones.
+function metadataFields(index) {
   const data = new FormData(form);
   data.delete("file");
   data.delete("csrf_token");
+  for (const name of ["title", "alt_text"]) {
+    const own = (data.get(`${name}-${index}`) || "").trim();
+    if (own) data.set(name, own);
+  }
+  for (const key of [...data.keys()]) {
+    if (/^(title|alt_text)-\d+$/.test(key)) data.delete(key);
+  }
   const audience = data.getAll("audience");
   data.delete("audience");
   if (audience.length) data.set("audience", audience.join(","));
@@ -65,7 +73,17 @@ function showCreated(parts, file, body) {
   for (const warning of body.warnings || []) {
     const note = document.createElement("span");
     note.className = "govuk-body-s govuk-!-display-block";
-    note.textContent = warning;
+    // A duplicate warning names another asset by id: make it a link to that asset.
+    const found = warning.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+    if (found) {
+      const other = document.createElement("a");
+      other.className = "govuk-link";
+      other.href = `/assets/${found[0]}`;
+      other.textContent = "the asset it looks like";
+      note.append("Possible duplicate: compare it with ", other, ".");
+    } else {
+      note.textContent = warning;
+    }
     parts.result.append(note);
   }
 }
@@ -91,9 +109,9 @@ function errorOf(xhr) {
   return `the server answered ${xhr.status} ${xhr.statusText}`;
 }
 
-function send(file, parts, token) {
+function send(file, parts, token, index) {
   return new Promise((resolve) => {
-    const data = metadataFields();
+    const data = metadataFields(index);
     data.append("file", file, file.name);
     const xhr = new XMLHttpRequest();
     xhr.open("POST", form.dataset.uploadUrl);
@@ -149,7 +167,7 @@ if (form && panel && list && heading && status && window.FormData) {
     let uploaded = 0;
     // One at a time: fair to the upload quota, and progress is easy to follow.
     for (const [index, file] of files.entries()) {
-      if (await send(file, rows[index], token)) uploaded += 1;
+      if (await send(file, rows[index], token, index)) uploaded += 1;
     }
     const summary = `${uploaded} of ${files.length} ${files.length === 1 ? "file" : "files"} uploaded`;
     heading.textContent = summary;
@@ -158,5 +176,74 @@ if (form && panel && list && heading && status && window.FormData) {
     button.disabled = false;
     button.removeAttribute("aria-disabled");
     input.value = "";
+    describeFiles();
+  });
+}
+
+// One title and one alt text box per chosen file (named title-N, alt_text-N: the page's
+// own POST reads them too), so every picture gets its own description.
+const details = document.getElementById("file-details");
+const detailsList = document.getElementById("file-details-list");
+const fileInput = document.getElementById("file");
+
+function field(kind, index, file, labelText, multiline) {
+  const group = document.createElement("div");
+  group.className = "govuk-form-group";
+  const label = document.createElement("label");
+  label.className = "govuk-label";
+  label.htmlFor = `${kind}-${index}`;
+  label.textContent = labelText;
+  const hidden = document.createElement("span");
+  hidden.className = "govuk-visually-hidden";
+  hidden.textContent = ` for ${file.name}`;
+  label.append(hidden);
+  const input = document.createElement(multiline ? "textarea" : "input");
+  input.className = multiline ? "govuk-textarea" : "govuk-input";
+  input.id = `${kind}-${index}`;
+  input.name = `${kind}-${index}`;
+  if (multiline) input.rows = 2;
+  else input.type = "text";
+  group.append(label, input);
+  return group;
+}
+
+function describeFiles() {
+  if (!details || !detailsList || !(fileInput instanceof HTMLInputElement)) return;
+  const files = Array.from(fileInput.files || []);
+  detailsList.replaceChildren();
+  details.hidden = files.length === 0;
+  files.forEach((file, index) => {
+    const item = document.createElement("li");
+    item.className = "app-row";
+    const name = document.createElement("h3");
+    name.className = "govuk-heading-s app-break";
+    name.textContent = `${index + 1}. ${file.name}`;
+    item.append(name, field("title", index, file, "Title (optional)", false), field("alt_text", index, file, "Alt text", true));
+    detailsList.append(item);
+  });
+}
+
+fileInput?.addEventListener("change", describeFiles);
+
+// Drag and drop onto the file input's area, as well as choosing files with it.
+const dropzone = document.getElementById("dropzone");
+if (dropzone && fileInput instanceof HTMLInputElement && window.DataTransfer) {
+  dropzone.querySelector(".app-dropzone__hint").hidden = false;
+  dropzone.classList.add("app-dropzone--active");
+  const over = (on) => dropzone.classList.toggle("app-dropzone--over", on);
+  dropzone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    over(true);
+  });
+  dropzone.addEventListener("dragleave", () => over(false));
+  dropzone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    over(false);
+    if (!event.dataTransfer || !event.dataTransfer.files.length) return;
+    const merged = new DataTransfer();
+    for (const file of [...(fileInput.files || []), ...event.dataTransfer.files]) merged.items.add(file);
+    fileInput.files = merged.files;
+    describeFiles();
+    announce(`${merged.files.length} ${merged.files.length === 1 ? "file" : "files"} chosen`);
   });
 }

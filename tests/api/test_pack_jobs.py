@@ -358,6 +358,7 @@ def _status_context(canary: str, status: str) -> dict[str, Any]:
         ),
         "campaign": SimpleNamespace(name=canary),
         "status": status,
+        "sizes": [canary],
         "expired": False,
         "refresh_s": 5 if status in ("queued", "building") else None,
         "download_url": canary if status == "ready" else None,

@@ -8,6 +8,7 @@ import copy
 import io
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -175,8 +176,9 @@ async def test_bad_render_requests_are_clear(crew: Crew) -> None:
         ({"preset": "x-post", "format": "gif"}, 400, "format must be one of"),
         ({"preset": "x-post", "width": "9999"}, 400, "Unknown parameter"),
         ({}, 400, "preset=<key>"),
-        ({"preset": "x-post", "field.event_title": "x" * 500}, 422, "event_title"),
-        ({"preset": "x-post", "field.colour": "red"}, 422, "colour"),
+        # Past the declared limits of the document (/openapi.json): malformed requests.
+        ({"preset": "x-post", "field.event_title": "x" * 500}, 400, "event_title"),
+        ({"preset": "x-post", "field.colour": "red"}, 400, "colour"),
         ({"preset": "bluesky", "format": "png"}, 422, "format"),
     )
     for params, status, words in cases:
@@ -387,3 +389,108 @@ async def test_renditions_of_hidden_unknown_or_fileless_assets_are_not_found(
     # Hidden from library staff (a draft), it is simply not there for them.
     staff = await crew.call("leeds", "GET", study_url, params=params)
     assert staff.status_code == 404 and staff.json()["error"] == "No asset with that id."
+
+
+async def test_layout_report_is_json_through_the_render_endpoint(crew: Crew) -> None:
+    url = f"/api/v1/assets/{crew.asset}/render"  # type: ignore[attr-defined]
+    params = {
+        "preset": "story",
+        "profile": str(crew.profile),  # type: ignore[attr-defined]
+        "layout": "json",
+        "field.event_title": "Summer Reading Challenge",
+    }
+    answer = await crew.call("leeds", "GET", url, params=params)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["frame"] == {"width": 1080, "height": 1920}
+    assert report["band"]["y"] == report["photo_area"]["height"]  # the band is below the photo
+    names = [line["text"] for line in report["lines"] if line["role"] == "name"]
+    assert names == ["Leeds Central Library"]
+    assert all(line["contrast_ok"] for line in report["lines"])
+    bad = await crew.call("leeds", "GET", url, params={**params, "layout": "xml"})
+    assert bad.status_code == 400 and "layout must be one of json" in bad.text
+
+
+async def test_flat_artwork_is_suggested_at_upload_and_then_fitted_whole(crew: Crew) -> None:
+    banner = Image.new("RGB", (900, 300), (230, 80, 40))
+    banner.paste((40, 40, 90), (0, 230, 900, 300))
+    out = io.BytesIO()
+    banner.save(out, "PNG")
+    upload = await crew.call(
+        "editor",
+        "POST",
+        "/api/v1/assets",
+        data=PUBLISHABLE,
+        files={"file": ("banner.png", out.getvalue(), "image/png")},
+    )
+    assert upload.status_code == 201, upload.text
+    body = upload.json()
+    assert body["artwork_suggested"] is True  # mostly flat colour
+    assert body["artwork"] is False and body["subject"]["kind"] in ("faces", "salient")
+    url = f"/api/v1/assets/{body['id']}"
+    params = {"preset": "story", "profile": str(crew.profile)}  # type: ignore[attr-defined]
+    refused = await crew.call("editor", "GET", f"{url}/render", params=params)
+    assert refused.status_code == 422 and "mark the asset as artwork" in refused.text
+    marked = await crew.call(
+        "editor", "PATCH", url, json={"artwork": True, "revision": body["revision"]}
+    )
+    assert marked.status_code == 200 and marked.json()["artwork"] is True
+    assert marked.json()["artwork_suggested"] is False
+    made = await crew.call("editor", "GET", f"{url}/render", params=params)
+    assert made.status_code == 200, made.text
+    with Image.open(io.BytesIO(made.content)) as image:
+        assert image.size == (1080, 1920)
+
+
+async def test_editors_see_the_layout_drawn_over_the_preview(crew: Crew) -> None:
+    url = f"/api/v1/assets/{crew.asset}/render/preview"  # type: ignore[attr-defined]
+    params = {"preset": "instagram-square", "profile": str(crew.profile), "layout": "overlay"}  # type: ignore[attr-defined]
+    drawn = await crew.call("leeds", "GET", url, params=params)
+    assert drawn.status_code == 200 and drawn.headers["content-type"] == "image/png"
+    report = (await crew.call("leeds", "GET", url, params={**params, "layout": "json"})).json()
+    with Image.open(io.BytesIO(drawn.content)) as image:
+        rgb = image.convert("RGB")
+        assert rgb.size == (report["frame"]["width"], report["frame"]["height"])
+        photo = report["photo_area"]
+        # The photo area's outline is drawn in blue along its top edge.
+        assert rgb.getpixel((photo["x"] + photo["width"] // 2, photo["y"])) == (0, 90, 255)
+
+
+async def test_each_preset_renders_the_closest_per_aspect_variant_of_an_artwork(
+    crew: Crew,
+) -> None:
+    async def upload(size: tuple[int, int], colour: str, **extra: object) -> dict[str, Any]:
+        out = io.BytesIO()
+        Image.new("RGB", size, colour).save(out, "PNG")
+        answer = await crew.call(
+            "editor",
+            "POST",
+            "/api/v1/assets",
+            data={**PUBLISHABLE, **extra},
+            files={"file": ("art.png", out.getvalue(), "image/png")},
+        )
+        assert answer.status_code == 201, answer.text
+        return dict(answer.json())
+
+    wide = await upload((1800, 600), "#e05028", artwork="true")
+    tall = await upload((900, 1600), "#2850e0", artwork="true", variant_of=wide["id"])
+    assert tall["variant_of"] == wide["id"]
+    refused = await crew.call(
+        "editor",
+        "PATCH",
+        f"/api/v1/assets/{tall['id']}",
+        json={"variant_of": tall["id"], "revision": tall["revision"]},
+    )
+    assert refused.status_code == 422 and "variant_of" in refused.text
+    url = f"/api/v1/assets/{wide['id']}/render"
+    colours = {}
+    for preset in ("story", "web-banner"):
+        params = {"preset": preset, "format": "png"}
+        made = await crew.call("editor", "GET", url, params=params)
+        assert made.status_code == 200, made.text
+        with Image.open(io.BytesIO(made.content)) as image:
+            colours[preset] = image.convert("RGB").getpixel((image.width // 2, image.height // 2))
+    red, _, blue = colours["story"]
+    assert blue > 200 and red < 60  # the tall (blue) variant
+    red, _, blue = colours["web-banner"]
+    assert red > 200 and blue < 60  # the wide (red) artwork itself

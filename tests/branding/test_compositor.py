@@ -13,7 +13,6 @@ from assets_hub.branding.brand import Brand
 from assets_hub.branding.colour import contrast_ratio, to_rgb
 from assets_hub.branding.compositor import (
     DoesNotFit,
-    _region_rects,
     apply_overlay,
     build_overlay,
     load_logo,
@@ -27,14 +26,14 @@ from tests.branding.conftest import NAME_60
 def _stray_pixels(
     brand: Brand, preset: Preset, allowed: list[str], **kwargs: object
 ) -> tuple[int, dict[str, tuple[int, int, int, int]]]:
-    """Pixels of the overlay outside the ``allowed`` slot boxes that are not plain band."""
+    """Pixels of the band outside the ``allowed`` slot boxes that are not plain band colour."""
     size, safe = (preset.width, preset.height), preset.safe_area
     overlay = build_overlay(brand, DEFAULT_TEMPLATE, size, safe, {}, None, **kwargs)  # type: ignore[arg-type]
+    assert overlay.layout is not None and overlay.layout.band is not None
     canvas = Image.new("RGBA", size, (0, 0, 0, 0))
-    assert overlay.layer is not None
-    canvas.alpha_composite(overlay.layer, overlay.offset)
+    apply_overlay(canvas, overlay)
     expected = Image.new("RGBA", size, (0, 0, 0, 0))
-    x, y, w, h = _region_rects(DEFAULT_TEMPLATE, size, safe)["band_fill"]
+    x, y, w, h = overlay.layout.band
     expected.paste((*to_rgb(brand.primary), 255), (x, y, x + w, y + h))
     for key in allowed:
         left, top, width, height = overlay.slots[key]
@@ -60,9 +59,10 @@ def test_sixty_character_name_fits_every_preset_inside_its_slot(
     overlay = build_overlay(plain, DEFAULT_TEMPLATE, size, safe, {}, None)
     left, top, width, height = slots["name"]
     assert 0 <= left and left + width <= preset.width and top + height <= preset.height
-    ox, oy = overlay.offset
-    assert overlay.layer is not None
-    inside = overlay.layer.crop((left - ox, top - oy, left - ox + width, top - oy + height))
+    assert overlay.layout is not None and overlay.layout.band is not None
+    bx, by = overlay.layout.band[:2]
+    band_image = next(p.image for p in overlay.pieces if p.offset == (bx, by))
+    inside = band_image.crop((left - bx, top - by, left - bx + width, top - by + height))
     band = Image.new("RGBA", inside.size, (*to_rgb(plain.primary), 255))
     assert ImageChops.difference(inside, band).getbbox(alpha_only=False) is not None
 
@@ -179,59 +179,52 @@ def test_welsh_name_is_drawn_in_the_name_slot(brand: Brand) -> None:
     size, safe = (1080, 1080), PRESETS["instagram-square"].safe_area
     a = build_overlay(bilingual, DEFAULT_TEMPLATE, size, safe, {}, None)
     b = build_overlay(english, DEFAULT_TEMPLATE, size, safe, {}, None)
-    assert a.layer is not None and b.layer is not None
-    assert ImageChops.difference(a.layer, b.layer).getbbox(alpha_only=False) is not None
+    assert a.layout is not None and b.layout is not None
+    assert [t.block.lines for t in a.layout.texts] != [t.block.lines for t in b.layout.texts]
 
 
 @pytest.mark.parametrize("edge", ["bottom", "top", "left", "right"])
-def test_the_band_is_an_opaque_piece_and_only_the_rest_is_visible(brand: Brand, edge: str) -> None:
+def test_the_band_and_the_photo_area_tile_the_frame(brand: Brand, edge: str) -> None:
     document = {**DEFAULT_TEMPLATE_DOCUMENT, "band": {**DEFAULT_TEMPLATE_DOCUMENT["band"]}}
     document["band"]["edge"] = edge
-    document["text"] = []  # the default's text does not fit a band on a side edge
+    document["text"] = [DEFAULT_TEMPLATE_DOCUMENT["text"][0]]
     template = parse_template(document)
     safe = PRESETS["story"].safe_area
-    overlay = build_overlay(brand, template, (1080, 1920), safe, {}, None)
-    x, y, w, h = _region_rects(template, (1080, 1920), safe)["band_fill"]
+    named = dataclasses.replace(brand, fields={"library_name": "Leeds Central Library"})
+    overlay = build_overlay(named, template, (1080, 1920), safe, {}, None)
+    assert overlay.layout is not None and overlay.layout.band is not None
+    x, y, w, h = overlay.layout.band
     band = [p for p in overlay.pieces if p.opaque]
     assert len(band) == 1 and band[0].offset == (x, y) and band[0].image.size == (w, h)
     assert band[0].image.getchannel("A").getextrema() == (255, 255)
-    assert overlay.visible is not None
-    vx, vy, vw, vh = overlay.visible
-    # The visible part and the band tile the frame exactly.
+    vx, vy, vw, vh = overlay.layout.photo
+    # The photo area and the band tile the frame exactly: the band is never on the photo.
     assert vw * vh + w * h == 1080 * 1920
     assert not (vx < x + w and x < vx + vw and vy < y + h and y < vy + vh)
 
 
-def test_a_plate_over_the_band_keeps_the_band_blended(brand: Brand) -> None:
-    document = {
-        **DEFAULT_TEMPLATE_DOCUMENT,
-        "text": [dict(s) for s in DEFAULT_TEMPLATE_DOCUMENT["text"]],
-    }
-    document["text"][2]["box"] = [0.04, 0.7, 0.92, 0.28]  # the event plate reaches the band
-    template = parse_template(document)
-    safe = PRESETS["instagram-square"].safe_area
-    overlay = build_overlay(
-        brand, template, (1080, 1080), safe, {"event_title": "Storytime " * 8}, None
-    )
-    assert overlay.visible is None
-    assert not any(p.opaque for p in overlay.pieces)
+def test_the_band_is_as_tall_as_its_content(brand: Brand) -> None:
+    safe = PRESETS["story"].safe_area
+    short = dataclasses.replace(brand, fields={"library_name": "Leeds Library"}, logo=None)
+    small = build_overlay(short, DEFAULT_TEMPLATE, (1080, 1920), safe, {}, None).layout
+    big = build_overlay(brand, DEFAULT_TEMPLATE, (1080, 1920), safe, {}, None).layout
+    assert small is not None and big is not None and small.band and big.band
+    assert small.band[3] < big.band[3]
+    # Content ends a padding away from the band's live bottom (no empty lower third).
+    lowest = max(t.box[1] + t.box[3] for t in big.texts)
+    assert 1920 - 340 - lowest < 0.06 * 1080
 
 
 @pytest.mark.parametrize("mode", ["RGB", "RGBA"])
-def test_applying_the_pieces_equals_blending_one_layer(brand: Brand, mode: str) -> None:
+def test_every_piece_is_opaque_and_copied(brand: Brand, mode: str) -> None:
     safe = PRESETS["instagram-square"].safe_area
     fields = {"event_title": "Summer Reading Challenge"}
     overlay = build_overlay(brand, DEFAULT_TEMPLATE, (1080, 1080), safe, fields, None)
     assert len(overlay.pieces) == 2  # the band, and the event plate
+    assert all(p.opaque for p in overlay.pieces)
     photo = Image.radial_gradient("L").resize((1080, 1080)).convert(mode)
-    if mode == "RGBA":
-        photo.putalpha(Image.linear_gradient("L").resize((1080, 1080)))
     expected = photo.copy()
-    layer = overlay.layer
-    assert layer is not None
-    if mode == "RGBA":
-        expected.alpha_composite(layer, overlay.offset)
-    else:
-        expected.paste(layer, overlay.offset, layer)
+    for piece in overlay.pieces:
+        expected.paste(piece.image.convert(mode), piece.offset)
     apply_overlay(photo, overlay)
     assert ImageChops.difference(photo, expected).getbbox(alpha_only=False) is None

@@ -17,7 +17,7 @@ from assets_hub.branding.overlays import (
 
 def test_default_template_is_valid_and_fingerprinted() -> None:
     assert DEFAULT_TEMPLATE.band is not None and DEFAULT_TEMPLATE.band.edge == "bottom"
-    assert {s.key for s in DEFAULT_TEMPLATE.text} == {"name", "contact", "event"}
+    assert {s.key for s in DEFAULT_TEMPLATE.text} == {"name", "contact", "title", "when", "extra"}
     assert DEFAULT_TEMPLATE.qr is not None and DEFAULT_TEMPLATE.credit is not None
     again = parse_template(copy.deepcopy(DEFAULT_TEMPLATE_DOCUMENT))
     assert again.fingerprint == DEFAULT_TEMPLATE.fingerprint

@@ -95,7 +95,8 @@ def test_editor_uploads_two_files_sets_a_focal_point_and_publishes(
     assert page.locator("#campaign").input_value() == "summer-reading"
     assert page.locator("#licence").input_value() == "own-work"
     assert page.locator("#alt_text").input_value().startswith("A yellow circle")
-    assert "None is set, so the centre is used." in page.locator("main").inner_text()
+    # No focal point yet: the subject found at upload is what crops keep in view.
+    assert "None is set, so the most detailed part found" in page.locator("main").inner_text()
     journey.check("edit page of the first upload")
 
     title = f"Reading garden {word} picnic"

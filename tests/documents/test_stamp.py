@@ -238,3 +238,40 @@ def test_crop_box_offset(brand: Brand) -> None:
     assert pixel(result, 0, (2, 737)) == navy  # bottom-left of the visible page
     assert pixel(result, 0, (497, 737)) == navy  # bottom-right: the strip spans the box
     assert pixel(result, 0, (2, 660)) == (255, 255, 255)  # above the 74 pt strip
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [BrandZone("last"), BrandZone("first", ZoneRect(0.0, 0.0, 1.0, 0.12))],
+    ids=["footer", "header"],
+)
+def test_the_stamps_content_keeps_10_mm_from_the_page_edges(
+    sheet: bytes, brand: Brand, zone: BrandZone
+) -> None:
+    from PIL import Image, ImageChops
+
+    result = stamp_pdf(sheet, zone, brand)
+    with pikepdf.open(io.BytesIO(sheet)) as pdf:
+        page = 0 if zone.pages == "first" else len(pdf.pages) - 1
+    scale = 4  # 288 dpi: 10 mm is 113 px
+    with PDFIUM_LOCK:
+        document = pdfium.PdfDocument(result)
+        try:
+            image = document[page].render(scale=scale).to_pil().convert("RGB")
+        finally:
+            document.close()
+    height = image.height
+    band = (0, height - round(0.1 * height), image.width, height)
+    if zone.rect is not None:
+        band = (0, 0, image.width, round(0.12 * height))
+    strip = image.crop(band)
+    navy = Image.new("RGB", strip.size, (0x1D, 0x3C, 0x6E))
+    ink = ImageChops.difference(strip, navy).convert("L").point(lambda v: 255 if v > 40 else 0)
+    box = ink.getbbox()
+    assert box is not None  # the stamp drew something
+    edge = 10 / 25.4 * 72 * scale - 1  # 10 mm in px, less a pixel of anti-aliasing
+    assert box[0] >= edge and strip.width - box[2] >= edge
+    if zone.rect is None:
+        assert strip.height - box[3] >= edge  # the footer's bottom is the page's
+    else:
+        assert box[1] >= edge  # the header's top is the page's

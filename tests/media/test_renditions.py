@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageStat
 
 from assets_hub.branding.brand import Brand
-from assets_hub.branding.compositor import _region_rects, overlay_for
+from assets_hub.branding.compositor import overlay_for
 from assets_hub.branding.overlays import DEFAULT_TEMPLATE, DEFAULT_TEMPLATE_DOCUMENT, parse_template
 from assets_hub.branding.presets import PRESETS, Preset
 from assets_hub.media import renditions
@@ -132,9 +132,14 @@ def test_overlay_pixels_stay_in_their_zones_in_the_final_png(brand: Brand) -> No
     )
     image = Image.open(io.BytesIO(result.data)).convert("RGB")
     expected = Image.new("RGB", image.size, (128, 128, 128))
-    x, y, w, h = _region_rects(DEFAULT_TEMPLATE, image.size, preset.safe_area)["band_fill"]
-    expected.paste((0x1D, 0x3C, 0x6E), (x, y, x + w, y + h))
     overlay = overlay_for(brand, DEFAULT_TEMPLATE, image.size, preset.safe_area, fields, None)
+    assert overlay.layout is not None and overlay.layout.band is not None
+    x, y, w, h = overlay.layout.band
+    expected.paste((0x1D, 0x3C, 0x6E), (x, y, x + w, y + h))
+    for plate in overlay.layout.plates:  # opaque plates in the brand colour
+        expected.paste(
+            (0x1D, 0x3C, 0x6E), (plate[0], plate[1], plate[0] + plate[2], plate[1] + plate[3])
+        )
     for left, top, width, height in overlay.slots.values():
         for im in (image, expected):
             im.paste((0, 0, 0), (left, top, left + width, top + height))
@@ -399,3 +404,21 @@ def test_a_resize_in_bands_equals_the_whole(
     assert sum(levels[3:]) <= out[0] * out[1] // 10_000
     seam = ImageChops.difference(banded, whole).crop((0, out[1] // 2 - 2, out[0], out[1] // 2 + 2))
     assert max(ImageStat.Stat(seam).mean) < 0.1  # a seam would differ all along those rows
+
+
+def test_artwork_is_fitted_whole_on_its_edge_colour_and_never_refused() -> None:
+    banner = Image.new("RGB", (800, 267), (230, 80, 40))
+    ImageDraw.Draw(banner).rectangle((0, 0, 799, 30), fill=(255, 255, 255))  # a top strip
+    ImageDraw.Draw(banner).rectangle((0, 236, 799, 266), fill=(0, 0, 0))  # a bottom strip
+    data = _png(banner)
+    for key in ("instagram-square", "story", "x-post"):
+        preset = PRESETS[key]
+        result = render(RenderRequest(data, "b", preset, format="png", artwork=True))
+        image = Image.open(io.BytesIO(result.data)).convert("RGB")
+        assert image.size == (preset.width, preset.height)  # not refused, not made smaller
+        colours = {c for _, c in image.getcolors(1 << 20) or []}
+        # Both strips survive: nothing of the banner was cut off.
+        assert any(c[0] > 240 and c[1] > 240 for c in colours)
+        assert any(max(c) < 15 for c in colours)
+    with pytest.raises(SourceTooSmall, match="or mark the asset as artwork"):
+        render(RenderRequest(data, "b", PRESETS["story"]))

@@ -536,15 +536,6 @@ async def test_embedded_engine_panics_become_search_unavailable(
     await backend.aclose()
 
 
-async def test_embedded_index_has_one_writer(tmp_path: Path) -> None:
-    first = EmbeddedSearchBackend(tmp_path / "idx", writer_heap_bytes=15_000_000)
-    await first.setup()
-    second = EmbeddedSearchBackend(tmp_path / "idx", writer_heap_bytes=15_000_000)
-    with pytest.raises(SearchUnavailable, match="cannot write"):
-        await second.setup()
-    await first.aclose()
-
-
 def test_open_search_builds_each_backend(tmp_path: Path) -> None:
     embedded = open_search(f"embedded://{tmp_path}/idx")
     assert embedded.name == "embedded"

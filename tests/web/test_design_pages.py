@@ -360,3 +360,14 @@ def design_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
             "labels": dict.fromkeys(preset_forms.LABELS, canary),
         },
     }
+
+
+async def test_the_template_editor_takes_the_name_from_its_field(site: Site) -> None:
+    editor = await site.person(Role.EDITOR)
+    design = _document()
+    del design["name"]  # the JSON need not repeat what the Name field says
+    fields = {"key": "unnamed-json", "name": "Named in the form", "document": pretty(design)}
+    saved = await editor.post("/editor/templates/new", data={**fields, "action": "save"})
+    assert saved.status_code == 303, saved.text
+    template = await _in_db(site, lambda: OverlayTemplate.get(key="unnamed-json"))
+    assert template.name == "Named in the form"

@@ -166,9 +166,9 @@ async def test_an_upload_of_a_stored_file_links_to_the_asset_it_repeats(editor: 
     page = await editor.post("/editor/upload", files=_files("first.jpg", body=body))
     [first] = re.findall(r'href="/editor/assets/([0-9a-f-]{36})"', page.text)
     again = await editor.post("/editor/upload", files=_files("again.jpg", body=body))
-    assert f"The same file is already stored as asset {first}." in again.text
-    link = f'<a class="govuk-link" href="/assets/{first}">Compare with asset {first}'
-    assert link in again.text
+    # Issue 16: a link named by the other asset's title, never its raw id.
+    assert f'<a class="govuk-link" href="/assets/{first}">first<' in again.text
+    assert f"asset {first}" not in again.text
 
 
 async def test_the_api_accepts_what_upload_js_sends(site: Site, editor: Browser) -> None:
@@ -480,13 +480,20 @@ def editor_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
         campaign=SimpleNamespace(name=canary),
         focal_x=0.25,
         focal_y=0.5,
+        artwork=False,
         alt_text=canary,
         created_at=now,
         licence=canary,
         licence_expires_at=now + timedelta(days=3),
     )
     version = SimpleNamespace(
-        number=2, filename=canary, media_type=canary, size=1234, created_at=now
+        number=2,
+        filename=canary,
+        media_type=canary,
+        size=1234,
+        created_at=now,
+        subject_box=None,
+        flat_share=0.9,
     )
     names = (
         "title", "description", "tags", "campaign", "kind", "alt_text", "credit", "licence",
@@ -527,7 +534,7 @@ def editor_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
             "values": {k: v for k, v in values.items() if k not in ("title", "description")},
             "errors": {**errors, "result-1": canary},
             "results": [
-                FileResult(canary, asset_id=canary, warnings=[canary], similar=[canary]),
+                FileResult(canary, asset_id=canary, warnings=[canary], similar=[(canary, canary)]),
                 FileResult(canary, error=canary),
             ],
             **choices,
@@ -547,6 +554,19 @@ def editor_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
             "can_focus": True,
             "actions": [(canary, canary)],
             "branded": True,
+            "content_editor": canary,
+            "content_label": canary,
+            "zone": {
+                "pages": canary,
+                "page_choices": [(canary, canary)],
+                "values": {"x": canary, "y": canary, "width": canary, "height": canary},
+                "box": {"x": 1, "y": 2, "width": 3, "height": 4},
+                "default": True,
+                "page_count": 2,
+                "aspect": 1.4,
+                "form_fields": [canary, "library_name"],
+                "fillable": ["library_name"],
+            },
             "overlay_choices": [(canary, canary)],
             "overlay": canary,
             **choices,
@@ -558,6 +578,7 @@ def editor_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
             "expiring_licences": [asset],
             "today": now.date(),
             "problems": {asset.id: [canary]},
+            "approvers": {asset.id: canary},
             "days_until": lambda day, today: 3,
             "deleted": canary,
             "notice": canary,
@@ -614,3 +635,61 @@ def test_editor_macros_escape_every_argument() -> None:
     for raw in ("<script>", "<img src=x", '"><img'):
         assert raw not in html
     assert ESCAPED in html
+
+
+async def test_each_file_of_an_upload_keeps_its_own_alt_text_and_title(
+    site: Site, editor: Browser
+) -> None:
+    files = [
+        ("file", ("bus.jpg", make_jpeg(colour="#203040"), "image/jpeg")),
+        ("file", ("van.jpg", make_jpeg(colour="#405060"), "image/jpeg")),
+    ]
+    fields = {
+        "alt_text": "Shared alt text",
+        "alt_text-0": "A blue bus by the library",
+        "title-1": "The delivery van",
+    }
+    page = await editor.post("/editor/upload", data=fields, files=files)
+    assert page.status_code == 200, page.text
+    ids = re.findall(r'href="/editor/assets/([0-9a-f-]{36})"', page.text)
+    assert len(ids) == 2
+    with db.activate(http_state(site.app).database):
+        first, second = [await Asset.get(id=i) for i in ids]
+    assert first.alt_text == "A blue bus by the library" and first.title == "bus"
+    assert second.alt_text == "Shared alt text" and second.title == "The delivery van"
+
+
+async def test_the_duplicate_warning_links_to_the_other_asset_by_its_title(
+    site: Site, editor: Browser
+) -> None:
+    body = make_jpeg(colour="#607080")
+    first = await editor.post(
+        "/editor/upload", data={"title-0": "Original poster"}, files=_files("a.jpg", body=body)
+    )
+    assert first.status_code == 200
+    original = re.findall(r'href="/editor/assets/([0-9a-f-]{36})"', first.text)[0]
+    again = await editor.post("/editor/upload", files=_files("b.jpg", body=body))
+    assert f'<a class="govuk-link" href="/assets/{original}">Original poster' in again.text
+    assert f"asset {original}" not in again.text  # no raw id for people to read
+
+
+async def test_without_javascript_each_picture_gets_its_alt_text_after_the_upload(
+    site: Site, editor: Browser
+) -> None:
+    files = [
+        ("file", ("one.jpg", make_jpeg(colour="#112233"), "image/jpeg")),
+        ("file", ("two.jpg", make_jpeg(colour="#332211"), "image/jpeg")),
+    ]
+    page = await editor.post("/editor/upload", data={"alt_text": "Same for both"}, files=files)
+    assert page.status_code == 200 and 'action="/editor/upload/alt-text"' in page.text
+    fields = dict(re.findall(r'name="(revision-[0-9a-f-]{36})" value="(\d+)"', page.text))
+    ids = [name.removeprefix("revision-") for name in fields]
+    assert len(ids) == 2
+    texts = {ids[0]: "A red door", ids[1]: "A green bench"}
+    saved = await editor.post(
+        "/editor/upload/alt-text", data={**fields, **{f"alt-{i}": t for i, t in texts.items()}}
+    )
+    assert saved.status_code == 303, saved.text
+    with db.activate(http_state(site.app).database):
+        for asset_id, text in texts.items():
+            assert (await Asset.get(id=asset_id)).alt_text == text

@@ -26,6 +26,7 @@ from tests.api.test_pack_jobs import pack_template_contexts
 from tests.web.test_campaign_pages import campaign_template_contexts
 from tests.web.test_design_pages import design_template_contexts
 from tests.web.test_editor_pages import EDITOR_MACRO_CALLER, editor_template_contexts
+from tests.web.test_journey_pages import journey_template_contexts
 from tests.web.test_library_pages import LIBRARY_CONTEXTS
 
 CANARY = '<script>alert("x")</script>"><img src=x onerror=alert(1)>{{7*7}}'
@@ -80,7 +81,8 @@ def _search() -> dict[str, Any]:
             assets=[asset],
             versions={asset.id: _version()},
             highlights={},
-            total=60,
+            total=3,
+            suggestion=CANARY,
             facets={"kind": {CANARY: 3}, "campaign": {CANARY: 2}, "tags": {CANARY: 1}},
         ),
         # What pages.py passes: engine highlights with only <mark> kept.
@@ -104,6 +106,14 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "rights": {"licence": CANARY, "terms": CANARY, "credit": CANARY, "credit_required": True},
         "similar": [SimpleNamespace(id=uuid.uuid4(), title=CANARY)],
         "can_edit": True,
+        "study_html": "",
+        "post_images": [
+            SimpleNamespace(asset=_asset(), alt_text=CANARY, decorative=False),
+        ],
+        "profiles": [SimpleNamespace(id=1, label=CANARY)],
+        "profile": 1,
+        "profile_error": CANARY,
+        "branded": True,
     },
     "assets/search.html": _search(),
     "errors/error.html": {"heading": CANARY, "message": CANARY, "reference": CANARY},
@@ -125,6 +135,7 @@ MACROS["editor/fields.html"] = EDITOR_MACRO_CALLER
 CONTEXTS.update(campaign_template_contexts(CANARY))
 CONTEXTS.update(pack_template_contexts(CANARY))
 CONTEXTS.update(design_template_contexts(CANARY))
+CONTEXTS.update(journey_template_contexts(CANARY))
 
 
 def _all_templates() -> list[str]:

@@ -86,6 +86,17 @@ class Storage(Protocol):
         """Every key starting with ``prefix`` (used by garbage collection and tests)."""
         ...
 
+    async def sweep_incomplete(self, before: datetime) -> int:
+        """Remove writes a crashed process left unfinished, begun before ``before``; how many.
+
+        Local: temp files under ``.tmp/``; S3: incomplete multipart uploads (aborted).
+        """
+        ...
+
+    async def free_bytes(self) -> int | None:
+        """Space left for new objects, or None where the backend cannot tell (S3)."""
+        ...
+
     async def download_url(self, key: str, *, filename: str, content_type: str) -> str | None:
         """A short-lived GET URL downloading as ``filename``; None means stream via the app."""
         ...

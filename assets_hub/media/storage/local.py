@@ -17,14 +17,21 @@ import contextlib
 import errno
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 import anyio
 
-from assets_hub.errors import BackendUnavailable, BlobNotFound, ConfigError, InvalidKey
+from assets_hub.errors import (
+    NO_ROOM_ERRNOS,
+    BackendUnavailable,
+    BlobNotFound,
+    ConfigError,
+    InvalidKey,
+    storage_error,
+)
 from assets_hub.media.storage.base import CHUNK_SIZE, StoredObject, validate_key
 from assets_hub.threads import run_blocking
 
@@ -147,7 +154,13 @@ class LocalStorage:
             # content-addressed bytes; the object itself is still never replaced.)
             self._write_meta(key, content_type)
             # link() never replaces an existing name: this is the create-if-absent commit point.
-            os.link(tmp.path, dest)
+            try:
+                os.link(tmp.path, dest)
+            except OSError as exc:
+                if not isinstance(exc, FileExistsError):  # the other writer's sidecar stays
+                    with contextlib.suppress(OSError):
+                        os.unlink(self._meta_path(key))
+                raise
         except FileExistsError:
             return False
         finally:
@@ -177,23 +190,41 @@ class LocalStorage:
             finally:
                 os.close(dir_fd)
 
-    def _list(self, prefix: str) -> list[str]:
-        root = self._real_root()
-        keys: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(root):
-            rel_dir = os.path.relpath(dirpath, root)
-            if rel_dir == ".":
-                # Bookkeeping directories are not objects (keys cannot start with ".").
-                dirnames[:] = [d for d in dirnames if d not in _INTERNAL]
-                rel_dir = ""
-            dirnames.sort()
-            for filename in filenames:
-                key = f"{rel_dir}/{filename}" if rel_dir else filename
-                key = key.replace(os.sep, "/")
+    def _walk(self, path: str, rel: str, prefix: str) -> Iterator[list[str]]:
+        """Keys under ``path`` in sorted order, a directory's files at a time (bounded memory).
+
+        Directories sort as their name plus "/", so a depth-first walk yields keys in the same
+        order as sorting them all would.
+        """
+        entries: list[tuple[str, str, bool]] = []
+        try:
+            with os.scandir(path) as found:
+                for entry in found:
+                    if not rel and entry.name in _INTERNAL:
+                        continue  # bookkeeping, not objects (keys cannot start with ".")
+                    # Like os.walk: a symlink to a directory is neither listed nor followed.
+                    is_dir = entry.is_dir()
+                    if is_dir and entry.is_symlink():
+                        continue
+                    entries.append((entry.name + "/" if is_dir else entry.name, entry.name, is_dir))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        entries.sort()
+        batch: list[str] = []
+        for _, name, is_dir in entries:
+            key = rel + name
+            if not is_dir:
                 if key.startswith(prefix):
-                    keys.append(key)
-        keys.sort()
-        return keys
+                    batch.append(key)
+                continue
+            inner = key + "/"
+            if inner.startswith(prefix) or prefix.startswith(inner):
+                if batch:
+                    yield batch
+                    batch = []
+                yield from self._walk(os.path.join(path, name), inner, prefix)
+        if batch:
+            yield batch
 
     def _delete(self, key: str) -> None:
         path = self._path(key)
@@ -207,14 +238,42 @@ class LocalStorage:
         except OSError as exc:
             raise BackendUnavailable("storage", f"cannot delete {key!r}: {exc.strerror}") from exc
 
+    def _sweep_tmp(self, before: float) -> int:
+        tmp_dir = os.path.join(self._real_root(), TMP_DIR)
+        removed = 0
+        try:
+            entries = os.scandir(tmp_dir)
+        except FileNotFoundError:
+            return 0
+        with entries:
+            for entry in entries:
+                # A live write touches its file with every chunk, so only debris is this old.
+                with contextlib.suppress(FileNotFoundError):
+                    if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < before:
+                        os.unlink(entry.path)
+                        removed += 1
+        return removed
+
+    def _free_bytes(self) -> int:
+        stat = os.statvfs(self.root if os.path.isdir(self.root) else os.path.dirname(self.root))
+        return stat.f_bavail * stat.f_frsize
+
     def _ping(self) -> None:
         try:
             os.makedirs(self.root, exist_ok=True)
             if not os.path.isdir(self.root):
                 raise NotADirectoryError(errno.ENOTDIR, "not a directory", self.root)
-            # Prove writability by writing (os.access lies for root and on some mounts).
-            self._open_tmp().discard()
+            # Prove writability by writing a byte (os.access lies for root and on some mounts;
+            # an empty file can still be created on a full disk).
+            probe = self._open_tmp()
+            try:
+                os.write(probe.fd, b"\n")
+                os.fsync(probe.fd)
+            finally:
+                probe.discard()
         except OSError as exc:
+            if exc.errno in NO_ROOM_ERRNOS:
+                raise BackendUnavailable("storage", f"storage root {self.root!r} is full") from exc
             raise BackendUnavailable(
                 "storage", f"storage root {self.root!r} is not a writable directory: {exc}"
             ) from exc
@@ -267,7 +326,7 @@ class LocalStorage:
         try:
             return self._open_tmp()
         except OSError as exc:
-            raise BackendUnavailable("storage", f"cannot write under {self.root!r}: {exc}") from exc
+            raise storage_error(f"cannot write under {self.root!r}", exc) from exc
 
     async def _finish_write(
         self, key: str, tmp: _TempFile, total: int, content_type: str
@@ -275,7 +334,7 @@ class LocalStorage:
         try:
             created = await run_blocking("files", self._publish, tmp, key, content_type)
         except OSError as exc:
-            raise BackendUnavailable("storage", f"cannot write {key!r}: {exc}") from exc
+            raise storage_error(f"cannot write {key!r}", exc) from exc
         if not created:
             existing = await run_blocking("files", self._stat, key)
             if existing is not None:
@@ -341,9 +400,10 @@ class LocalStorage:
         return self._list_keys(prefix)
 
     async def _list_keys(self, prefix: str) -> AsyncIterator[str]:
-        keys = await run_blocking("files", self._list, prefix)
-        for key in keys:
-            yield key
+        batches = self._walk(self._real_root(), "", prefix)
+        while (keys := await run_blocking("files", next, batches, None)) is not None:
+            for key in keys:
+                yield key
 
     async def download_url(self, key: str, *, filename: str, content_type: str) -> str | None:
         """Always None: the app streams local files itself (with ``content_disposition``)."""
@@ -353,6 +413,14 @@ class LocalStorage:
     async def ping(self) -> None:
         """Create the root if missing and prove it is a writable directory."""
         await run_blocking("files", self._ping)
+
+    async def sweep_incomplete(self, before: datetime) -> int:
+        """Remove temp files under ``.tmp/`` last written before ``before`` (a killed writer's)."""
+        return await run_blocking("files", self._sweep_tmp, before.timestamp())
+
+    async def free_bytes(self) -> int | None:
+        """Bytes free for an unprivileged writer on the storage root's filesystem."""
+        return await run_blocking("files", self._free_bytes)
 
     async def aclose(self) -> None:
         """Nothing to release: files are opened and closed per operation."""
@@ -378,7 +446,7 @@ class _TempFile:
             while view:
                 view = view[os.write(self.fd, view) :]
         except OSError as exc:
-            raise BackendUnavailable("storage", f"cannot write: {exc.strerror}") from exc
+            raise storage_error("cannot write", exc) from exc
 
     def copy_chunk(self, source: BinaryIO) -> int:
         """Copy up to one chunk from ``source``; 0 at the end of the source."""
