@@ -40,21 +40,17 @@ from assets_hub.observability import metrics
 from assets_hub.observability.middleware import ObservabilityMiddleware, route_template
 from assets_hub.observability.scrape import metrics_endpoint
 from assets_hub.security_headers import SecurityHeadersMiddleware
-from assets_hub.services import pack_jobs
 from assets_hub.services.analytics import retention_job
 from assets_hub.services.ingest import backfill_phash_quarters
 from assets_hub.services.notice_mail import mail_pending_notices
 from assets_hub.services.presets import seed_presets
-from assets_hub.services.rights import sweep_expiries
-from assets_hub.services.search_admin import apply_synonyms, reconcile_job
+from assets_hub.services.search_admin import apply_synonyms
 from assets_hub.settings import Settings
+from assets_hub.tasks import run_in_web
 from assets_hub.web.templating import STATIC_DIR, templates
 
 log = logging.getLogger(__name__)
-EXPIRY_SWEEP_S = 60.0  # visibility changes at the exact second; notices follow within a minute
 NOTICE_MAIL_S = 30.0  # takedown notices reach the library admins' inboxes within a minute
-RECONCILE_S = 300.0  # index drift (e.g. a search engine that lost its data) repaired within 5 min
-RECONCILE_FULL_EVERY = 12  # the id-by-id comparison hourly; the cheap digest in between
 
 _HEADINGS = {
     400: "There is a problem with the request",
@@ -180,9 +176,9 @@ async def _background_jobs(settings: Settings, backends: Backends) -> None:
     """The periodic work of the deployment, run by the holder of the background lease."""
     log.info("this process runs the background jobs (lease %s)", leases.BACKGROUND)
     jobs = [
-        run_every(EXPIRY_SWEEP_S, sweep_expiries, "expiry-notices"),
-        run_every(RECONCILE_S, reconcile_job(backends, RECONCILE_FULL_EVERY), "search-reconcile"),
-        pack_jobs.run_worker(backends),
+        # Expiry sweep, reconcile, gc, pack and pre-render sweeps: periodic tasks on the queue
+        # (assets_hub/tasks; procrastinate schedules them itself, so this returns at once).
+        backends.queue.run_scheduler(backends),
         run_every(*retention_job(settings)),
         run_every(NOTICE_MAIL_S, lambda: mail_pending_notices(settings), "notice-mail"),
         run_once(backfill_phash_quarters, "phash-quarters"),
@@ -214,6 +210,8 @@ def create_app(settings: Settings) -> Starlette:
                 asyncio.create_task(
                     background.run(lambda: _background_jobs(settings, backends)), name="background"
                 ),
+                # Every process runs its share of queued tasks (ASSETS_HUB_WEB_TASK_WORKERS).
+                asyncio.create_task(run_in_web(backends), name="task-workers"),
             ]
             try:
                 yield {"settings": settings, "backends": backends}

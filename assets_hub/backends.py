@@ -20,6 +20,7 @@ from assets_hub.search import SearchBackend, open_search
 from assets_hub.search.outbox import Indexer
 from assets_hub.services.mail import check_smtp_url
 from assets_hub.settings import Settings
+from assets_hub.tasks import TaskQueue, open_queue
 
 PING_TIMEOUT_S = 5.0
 
@@ -34,6 +35,7 @@ class Backends:
     search: SearchBackend
     indexer: Indexer
     throttle: LoginThrottle
+    queue: TaskQueue  # background tasks (ASSETS_HUB_QUEUE_URL)
     signing_key: bytes = b""  # HMAC key for signed render links (settings or per process)
     # Renders in progress in this process, by rendition key: identical requests share one.
     renders: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
@@ -63,6 +65,7 @@ async def open_backends(settings: Settings, *, migrate: bool = False) -> AsyncIt
     LoginThrottle(settings.rate_limit_url)  # a bad URL fails here, before anything opens
     storage = open_storage(settings.storage_url)
     search = open_search(settings.search_url, timeout_s=settings.search_timeout_s)
+    queue = open_queue(settings)
     try:
         if migrate:
             await db.migrate(settings.database_url)
@@ -70,6 +73,7 @@ async def open_backends(settings: Settings, *, migrate: bool = False) -> AsyncIt
         try:
             await _storage_ready(storage)
             await _search_ready(search)
+            await _queue_ready(queue)
             with db.activate(database):
                 yield Backends(
                     settings=settings,
@@ -78,9 +82,11 @@ async def open_backends(settings: Settings, *, migrate: bool = False) -> AsyncIt
                     search=search,
                     indexer=Indexer(search, interval_s=settings.indexer_interval_s),
                     throttle=LoginThrottle(settings.rate_limit_url),
+                    queue=queue,
                     signing_key=_signing_key(settings),
                 )
         finally:
+            await queue.aclose()
             await db.close_database(database)
     finally:
         await search.aclose()
@@ -100,6 +106,10 @@ async def _search_ready(search: SearchBackend) -> None:
         await search.setup()
     except BackendUnavailable as exc:
         raise BackendUnavailable("search", f"ASSETS_HUB_SEARCH_URL: {exc.detail}") from exc
+
+
+async def _queue_ready(queue: TaskQueue) -> None:
+    await _ping("queue", "ASSETS_HUB_QUEUE_URL", queue.open())
 
 
 def _signing_key(settings: Settings) -> bytes:

@@ -152,6 +152,17 @@ def served_base_url(base_url: str, host: str, port: int) -> str:
 
 
 @main.command()
+@click.option("--concurrency", default=2, show_default=True, type=int, help="Tasks run at once.")
+def worker(concurrency: int) -> None:
+    """Run background tasks (packs, pre-renders, sweeps, reconcile, gc) until stopped."""
+    from assets_hub.tasks import run_worker_process
+
+    if concurrency < 1:
+        _fail("--concurrency must be 1 or more")
+    _run(lambda: run_worker_process(_settings(), concurrency=concurrency))
+
+
+@main.command()
 def migrate() -> None:
     """Apply database migrations (safe to run again)."""
     from assets_hub import db

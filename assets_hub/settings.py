@@ -124,6 +124,22 @@ class Settings:
     pack_keep_hours: int = _setting(
         24, "How long a pack built in the background stays downloadable, in hours."
     )
+    queue_url: str = _setting(
+        "",
+        "Background task queue: inprocess:// (tasks run inside the web process), or "
+        "postgres://USER@HOST:PORT/DB for procrastinate (run `assets-hub worker`). Empty: "
+        "procrastinate on the database when it is PostgreSQL, else in-process.",
+    )
+    web_task_workers: int = _setting(
+        1,
+        "Background tasks each web process runs at once (0: none, leave them to "
+        "`assets-hub worker`; with the in-process queue a web process must run some).",
+    )
+    queue_stalled_s: float = _setting(
+        30.0,
+        "A queue worker silent for this long is taken as dead and its tasks are run again "
+        "by another (procrastinate; seconds, at least 3).",
+    )
     caption_limits: str = _setting(
         "",
         "Caption limits that differ from the built-in ones, e.g. x=280,bluesky=300 "
@@ -212,6 +228,10 @@ class Settings:
             problems[PREFIX + "PACK_SYNC_MAX_RENDITIONS"] = "must be 0 or more"
         if self.pack_max_renditions <= 0:
             problems[PREFIX + "PACK_MAX_RENDITIONS"] = "must be a positive number"
+        if self.web_task_workers < 0:
+            problems[PREFIX + "WEB_TASK_WORKERS"] = "must be 0 or more"
+        if self.queue_stalled_s < 3:
+            problems[PREFIX + "QUEUE_STALLED_S"] = "must be at least 3 seconds"
         if self.pack_keep_hours <= 0:
             problems[PREFIX + "PACK_KEEP_HOURS"] = "must be a positive number"
         if self.download_retention_days < 1:

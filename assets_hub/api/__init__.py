@@ -16,6 +16,7 @@ from assets_hub.api import (
     notices,
     pack_jobs,
     posts,
+    prerender,
     renders,
     search_admin,
 )
@@ -86,6 +87,12 @@ routes = [
     Route("/posts/{asset_id}", posts.update_post, methods=["PATCH"], name="post_update"),
     Route("/posts/{asset_id}/grab.zip", posts.grab_zip, methods=["GET"], name="post_zip"),
     Route("/campaigns/{slug:slug}/pack.zip", posts.campaign_pack, methods=["GET"], name="pack"),
+    Route(
+        "/campaigns/{slug:slug}/readiness",
+        prerender.campaign_readiness,
+        methods=["GET"],
+        name="campaign_readiness",
+    ),
     Route("/feed-tokens", feeds.create_feed_token, methods=["POST"], name="feed_token_create"),
     Route(
         "/feed-tokens/{token_id:id}",

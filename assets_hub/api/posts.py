@@ -298,7 +298,7 @@ async def campaign_pack(request: Request) -> Response:
         return _zip_response(pack.plan, pack_jobs.filename(campaign))
     local_fields = _local_fields(args_of(request))
     job = await pack_jobs.enqueue(
-        principal, campaign, profile_id, presets, local_fields, pack.renditions
+        backends, principal, campaign, profile_id, presets, local_fields, pack.renditions
     )
     links = pack_jobs.links(job)
     if "text/html" in request.headers.get("accept", ""):

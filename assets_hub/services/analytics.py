@@ -128,6 +128,9 @@ async def sizes_downloaded_by_library(asset_id: uuid.UUID) -> dict[int, list[str
     retention sweep has deleted (takedown notices must still reach those libraries)."""
     rows = await (
         DownloadDaily.filter(asset_id=asset_id, library_id__gt=CAMPAIGN_TEAM)
+        # The model's default ordering is not in the select list: PostgreSQL refuses that
+        # with DISTINCT (the expiry sweep failed there on every run).
+        .order_by("library_id", "preset")
         .distinct()
         .values_list("library_id", "preset")
     )

@@ -3,8 +3,8 @@ queue of large packs, and the worker that builds them into storage.
 
 A pack of at most ``pack_sync_max_renditions`` branded images streams straight away
 (:func:`plan_campaign_pack` then :func:`assets_hub.social.packs.stream_pack`). A larger one
-becomes a :class:`PackJob`; the worker (:func:`run_worker`, one per process, started in the
-app's lifespan) claims queued jobs one at a time, streams the same plan into an anonymous
+becomes a :class:`PackJob` and a ``pack-build`` task on the queue (:mod:`assets_hub.tasks`);
+the task claims the job, streams the same plan into an anonymous
 temporary file (memory stays flat; the file vanishes when closed, even after a crash), stores
 it under a fresh ``packs/<uuid>/<name>.zip`` key and marks the job ready until
 ``pack_keep_hours`` have passed. A failure marks the job failed with a message people can read
@@ -20,7 +20,6 @@ import re
 import tempfile
 import time
 import uuid
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,7 +62,7 @@ from assets_hub.threads import run_blocking
 
 log = logging.getLogger(__name__)
 
-POLL_S = 5.0  # the worker looks for queued jobs this often (and at once when one is queued)
+POLL_S = 5.0  # the pack-sweep task's period: a queued job is never forgotten for longer
 STALE_AFTER = timedelta(minutes=15)  # a building job with no heartbeat for this long was lost
 HEARTBEAT_S = 30.0  # while building, the job's updated_at moves at least this often
 PROGRESS_S = 1.0  # progress is written at most this often
@@ -271,21 +270,9 @@ async def plan_campaign_pack(
 
 # --- the queue ---------------------------------------------------------------------------
 
-_WAKE: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Event] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _wake_event() -> asyncio.Event:
-    """The worker's doorbell in the running event loop (tests run many loops in one process)."""
-    loop = asyncio.get_running_loop()
-    event = _WAKE.get(loop)
-    if event is None:
-        event = _WAKE[loop] = asyncio.Event()
-    return event
-
 
 async def enqueue(
+    backends: Backends,
     principal: Principal,
     campaign: Campaign,
     profile_id: int,
@@ -319,8 +306,30 @@ async def enqueue(
         local_fields=local_fields,
         total=total,
     )
-    _wake_event().set()
+    await defer_build(backends, job)
     return job
+
+
+async def defer_build(backends: Backends, job: PackJob) -> None:
+    """Queue the build of ``job`` (once: a build already waiting is not queued twice)."""
+    from assets_hub.tasks.registry import PACK_BUILD
+
+    key = f"pack:{job.id}"
+    await backends.queue.defer(PACK_BUILD, {"job_id": str(job.id)}, queueing_lock=key, lock=key)
+
+
+async def defer_queued(backends: Backends) -> int:
+    """Queue a build for every job waiting to be built (after a restart of the in-process
+    queue, which forgets); how many were queued now."""
+    queued = 0
+    for job in await PackJob.filter(status=PackStatus.QUEUED).order_by("created_at"):
+        from assets_hub.tasks.registry import PACK_BUILD
+
+        key = f"pack:{job.id}"
+        queued += await backends.queue.defer(
+            PACK_BUILD, {"job_id": str(job.id)}, queueing_lock=key, lock=key
+        )
+    return queued
 
 
 async def job_for(principal: Principal, job_id: str) -> PackJob:
@@ -382,23 +391,6 @@ def describe(job: PackJob, campaign: Campaign) -> dict[str, Any]:
 # --- the worker --------------------------------------------------------------------------
 
 
-async def run_worker(backends: Backends, *, poll_s: float = POLL_S) -> None:
-    """Build queued packs one at a time until cancelled (the app's lifespan runs one)."""
-    wake = _wake_event()
-    while True:
-        try:
-            await recover(backends)
-            while await run_once(backends):
-                pass
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # the worker must outlive one bad round
-            log.exception("pack worker round failed; it will try again")
-        wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=poll_s)
-
-
 async def recover(backends: Backends, *, stale_after: timedelta = STALE_AFTER) -> int:
     """Jobs a stopped process left building are queued again (once) or failed; jobs queued
     for longer than packs are kept are failed. Returns how many jobs changed."""
@@ -433,26 +425,32 @@ async def recover(backends: Backends, *, stale_after: timedelta = STALE_AFTER) -
     return changed
 
 
-async def _claim() -> PackJob | None:
-    """The oldest queued job, marked building by this process (atomic across processes)."""
-    for job in await PackJob.filter(status=PackStatus.QUEUED).order_by("created_at").limit(5):
-        now = utcnow()
-        claimed = await PackJob.filter(id=job.id, status=PackStatus.QUEUED).update(
-            status=PackStatus.BUILDING,
-            started_at=now,
-            updated_at=now,
-            attempts=job.attempts + 1,
-            done=0,
-            error="",
-        )
-        if claimed:
-            return await PackJob.get(id=job.id)
-    return None
+async def _claim(job_id: str, *, takeover: bool) -> PackJob | None:
+    """The job, marked building by this run; None when it is not waiting to be built (done,
+    failed, or building elsewhere — unless ``takeover``: its previous run is known dead)."""
+    job = await PackJob.get_or_none(id=job_id)
+    statuses = ACTIVE if takeover else (PackStatus.QUEUED,)
+    if job is None or job.status not in statuses:
+        return None
+    if job.attempts >= MAX_ATTEMPTS:
+        await _fail(job, PackFailed("It stopped part way too many times"))
+        return None
+    now = utcnow()
+    # Conditional on what was read: of two runs racing for it, one wins.
+    claimed = await PackJob.filter(id=job.id, status=job.status, attempts=job.attempts).update(
+        status=PackStatus.BUILDING,
+        started_at=now,
+        updated_at=now,
+        attempts=job.attempts + 1,
+        done=0,
+        error="",
+    )
+    return await PackJob.get(id=job.id) if claimed else None
 
 
-async def run_once(backends: Backends) -> bool:
-    """Build the next queued job, if any; True when one was taken (built or failed)."""
-    job = await _claim()
+async def build_by_id(backends: Backends, job_id: str, *, takeover: bool = False) -> bool:
+    """Build the job if it waits to be built (the ``pack-build`` task); True when it ran."""
+    job = await _claim(job_id, takeover=takeover)
     if job is None:
         return False
     await build(backends, job)

@@ -49,7 +49,7 @@ from assets_hub.observability import metrics
 from assets_hub.services import downloads
 from assets_hub.services.assets import asset_and_version
 from assets_hub.services.branding import brand_for, profile_for
-from assets_hub.services.inflight import single_flight
+from assets_hub.services.inflight import across_processes, single_flight
 from assets_hub.services.metadata import licence_needs_credit
 from assets_hub.services.presets import active_preset, to_render_preset
 from assets_hub.services.visibility import Viewer
@@ -398,6 +398,12 @@ async def get_or_render(
 
 
 async def _render_and_store(backends: Backends, prepared: Prepared) -> Rendition:
+    # Replicas asked at once wait for the one that renders (single flight across processes).
+    async with across_processes(backends, f"render:{prepared.key}"):
+        return await _render_and_store_locked(backends, prepared)
+
+
+async def _render_and_store_locked(backends: Backends, prepared: Prepared) -> Rendition:
     found = await stored(prepared, backends)  # another process may have finished it meanwhile
     if found is not None:
         return found

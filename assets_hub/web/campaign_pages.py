@@ -25,7 +25,7 @@ from assets_hub.auth.principal import Principal
 from assets_hub.errors import NotFound, Unprocessable
 from assets_hub.models import Asset, AssetVersion, Campaign, Library, Preset, SocialPost
 from assets_hub.services import assets as asset_service
-from assets_hub.services import branding, posts
+from assets_hub.services import branding, posts, prerender
 from assets_hub.services.branding import ProfileView
 from assets_hub.services.posts import FilledPost, platform_rules
 from assets_hub.web.customise_pages import NO_STORE
@@ -196,6 +196,8 @@ async def _campaign_page(
     presets = await Preset.filter(is_active=True).order_by("id")
     picked = set(params.getlist("preset")) or ({presets[0].key} if presets else set())
     items = await campaign_items(campaign, request)
+    # Editors see how warm the launch is (pre-rendered of due); others never need it.
+    readiness = await prerender.readiness(campaign.id) if principal.is_staff else None
     return _page(
         request,
         "campaigns/campaign.html",
@@ -210,6 +212,7 @@ async def _campaign_page(
             "library_staff": _is_library_staff(principal),
             "not_library_staff": NOT_LIBRARY_STAFF,
             "errors": errors or {},
+            "readiness": readiness,
         },
         status,
     )

@@ -95,6 +95,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("PATCH", "/api/v1/posts/{asset_id}"): {EDITOR, ADMIN},
     ("GET", "/api/v1/posts/{asset_id}/grab.zip"): SIGNED_IN,
     ("GET", "/api/v1/campaigns/{slug}/pack.zip"): SIGNED_IN,
+    ("GET", "/api/v1/campaigns/{slug}/readiness"): {EDITOR, ADMIN},
     ("POST", "/api/v1/feed-tokens"): {LADMIN, ADMIN},
     ("DELETE", "/api/v1/feed-tokens/{token_id}"): {LADMIN, ADMIN},
     ("GET", "/feeds/{token}/{name}"): EVERYONE,

@@ -425,6 +425,7 @@ def campaign_template_contexts(canary: str) -> dict[str, dict[str, Any]]:
             "library_staff": False,
             "not_library_staff": canary,
             "errors": {"profile": canary, "preset": canary},
+            "readiness": {"rendered": canary, "due": canary},
         },
         "posts/grab.html": {
             "asset": asset,
