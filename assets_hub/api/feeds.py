@@ -156,7 +156,9 @@ async def campaign_feed(request: Request) -> Response:
                     "f": None,
                     "fl": {},
                     "lib": library.id,
-                    "u": 0,
+                    # The feed token's maker: the image links stop with them, as the feed does
+                    # (0: a token made before makers were recorded).
+                    "u": row.created_by_id or 0,
                 },
                 lifetime_s=FEED_LINK_LIFETIME_S,
             )

@@ -3,7 +3,6 @@ bucket, Redis, two `assets-hub serve` processes and nginx in front of them."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import socket
@@ -29,13 +28,16 @@ def _redis_answers(url: str) -> bool:
 
 
 def _forget_counters(url: str, prefix: str) -> None:
-    from limits.storage import storage_from_string
-
-    async def reset() -> None:
-        storage = storage_from_string(url, key_prefix=prefix)
-        await storage.reset()  # type: ignore[misc]
-
-    asyncio.run(reset())
+    """Delete this run's throttle counters (one EVAL over a plain socket: a client library's
+    pooled connection would outlive the test session)."""
+    parts = urlsplit(url)
+    script = "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end"
+    args = ["EVAL", script, "0", f"{prefix}*"]
+    payload = f"*{len(args)}\r\n" + "".join(f"${len(a.encode())}\r\n{a}\r\n" for a in args)
+    with socket.create_connection((parts.hostname or "", parts.port or 6379), timeout=5) as conn:
+        conn.sendall(payload.encode())
+        answer = conn.recv(1024)
+    assert not answer.startswith(b"-"), answer  # a Redis error reply
 
 
 @pytest.fixture(scope="session")
@@ -113,4 +115,4 @@ def stack(
                 logs=base,
             )
     finally:
-        _forget_counters(REDIS_URL.replace("redis://", "async+redis://", 1), prefix)
+        _forget_counters(REDIS_URL, prefix)
