@@ -14,8 +14,8 @@ artwork are mostly flat, photos are not; ingest suggests marking such an asset a
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
 from PIL import Image
@@ -48,15 +48,25 @@ class Subject:
         }
 
 
-@lru_cache(maxsize=1)
-def _cascade() -> Any:
-    import cv2  # imported on first use: ~0.1 s, only for processes that ingest
+_IMPORT_LOCK = threading.Lock()
+_PER_THREAD = threading.local()
 
-    models: str = cv2.data.haarcascades  # type: ignore[attr-defined]  # not in the stubs
-    path = models + "haarcascade_frontalface_default.xml"
-    cascade = cv2.CascadeClassifier(path)
-    if cascade.empty():  # a 5.x wheel without its models, or a broken install
-        raise RuntimeError(f"the Haar face model is missing at {path}")
+
+def _cascade() -> Any:
+    """This thread's face classifier: OpenCV's classifiers are not safe to share between
+    threads, and two threads importing cv2 at once can see a half-initialised module (no
+    ``cv2.data``: seen as 500s on concurrent uploads), so the import is serialised."""
+    cascade = getattr(_PER_THREAD, "cascade", None)
+    if cascade is None:
+        with _IMPORT_LOCK:
+            import cv2  # imported on first use: ~0.1 s, only for processes that ingest
+
+            models: str = cv2.data.haarcascades  # type: ignore[attr-defined]  # no stubs
+            path = models + "haarcascade_frontalface_default.xml"
+            cascade = cv2.CascadeClassifier(path)
+        if cascade.empty():  # a 5.x wheel without its models, or a broken install
+            raise RuntimeError(f"the Haar face model is missing at {path}")
+        _PER_THREAD.cascade = cascade
     return cascade
 
 
