@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -156,6 +157,21 @@ async def test_kill_during_the_body_then_restart_loses_nothing(
             assert await audit(backends, ledger) == []
 
 
+async def _render_started(port: int) -> None:
+    """Wait until the server has counted a rendition cache miss (it renders next), read from
+    /metrics, so the kill lands during the render however fast the machine is."""
+    deadline = time.monotonic() + 30
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+        while time.monotonic() < deadline:
+            scraped = (await http.get("/metrics")).text
+            if re.search(
+                r'^assets_hub_rendition_cache_total\{result="miss"\} [1-9]', scraped, re.M
+            ):
+                return
+            await asyncio.sleep(0.005)
+    raise AssertionError("the render never started")
+
+
 async def test_kill_during_a_render_then_restart_loses_nothing(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
@@ -197,7 +213,7 @@ async def test_kill_during_a_render_then_restart_loses_nothing(
         rendering = asyncio.create_task(
             asyncio.to_thread(httpx.get, url, params=params, headers=auth, timeout=60)
         )
-        await asyncio.sleep(0.2)  # the render is under way (about 0.4 s for this source)
+        await _render_started(port)  # a rendition cache miss: the render is under way
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
         with pytest.raises(httpx.HTTPError):
