@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -27,6 +28,8 @@ from assets_hub import __version__
 from assets_hub.models import Asset, Campaign, DownloadEvent, Library, Preset
 from assets_hub.services.visibility import Viewer, utcnow
 from assets_hub.threads import run_blocking
+
+log = logging.getLogger(__name__)
 
 LICENCE = {
     "name": "OGL-UK-3.0",
@@ -361,8 +364,15 @@ async def stream(parts: tuple[Path, ...]) -> AsyncIterator[bytes]:
             handle.close()
 
 
+# How long a request waits for a rebuild before it is answered with the previous files: today's
+# rows take well under this; a first build of the day at a million events takes seconds and
+# finishes in the background (the next request gets it).
+REBUILD_WAIT_S = 0.25
+
+
 class OpenData:
-    """One app's open data files: rebuilt on demand when stale, one build at a time."""
+    """One app's open data files: rebuilt when stale, one build at a time; a request waits at
+    most :data:`REBUILD_WAIT_S` for a rebuild, else it gets the previous files."""
 
     def __init__(self, directory: Path, refresh_s: int) -> None:
         self.directory = directory
@@ -371,13 +381,25 @@ class OpenData:
         self._previous: Built | None = None
         self._checked = 0.0
         self._lock = asyncio.Lock()
+        self._rebuild: asyncio.Task[None] | None = None
 
     async def files(self) -> Built:
         """The current files, rebuilt first if a download happened since and they are old."""
         fresh = time.monotonic() - self._checked < self.refresh_s
-        # While one request rebuilds, the others get the previous files rather than wait.
-        if self.current is not None and (fresh or self._lock.locked()):
+        if self.current is not None and fresh:
             return self.current
+        if self.current is None:  # nothing to answer with yet: the first build is waited for
+            await self._refresh()
+        else:
+            if self._rebuild is None or self._rebuild.done():
+                self._rebuild = asyncio.create_task(self._refresh(), name="open-data-rebuild")
+                self._rebuild.add_done_callback(_log_failure)
+            await asyncio.wait({self._rebuild}, timeout=REBUILD_WAIT_S)
+        if self.current is None:  # unreachable: a failed first build raised above
+            raise RuntimeError("open data files were not built")
+        return self.current
+
+    async def _refresh(self) -> None:
         async with self._lock:
             if self.current is None or time.monotonic() - self._checked >= self.refresh_s:
                 latest = await _last_event()
@@ -387,7 +409,6 @@ class OpenData:
                     self._previous, self.current = self.current, built
                     await run_blocking("files", self._tidy)
                 self._checked = time.monotonic()
-        return self.current
 
     def _tidy(self) -> None:
         """Remove parts neither the current nor the previous files use (readers of older ones
@@ -399,3 +420,8 @@ class OpenData:
         for path in self.directory.iterdir():
             if path not in keep and not path.name.endswith(".part"):
                 path.unlink(missing_ok=True)
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("open data rebuild failed; the previous files stay", exc_info=task.exception())

@@ -3,6 +3,7 @@ OGL v3.0, updated from the roll-ups after a download, never personal data, never
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -146,3 +147,31 @@ async def test_past_days_are_written_once_and_todays_rows_each_rebuild(
     assert next(r for r in rows if r["library_service"] == "york")["downloads"] == "2"
     body = json.loads("".join(p.read_text() for p in second.json))
     assert len(body["rows"]) == len(rows) == 3
+
+
+async def test_a_slow_rebuild_answers_with_the_previous_files_meanwhile(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build of the day at a million events takes seconds: requests meanwhile get the
+    previous files after at most REBUILD_WAIT_S, and the next request gets the new ones."""
+    files = open_data.OpenData(tmp_path / "open-data", refresh_s=0)
+    real_build = open_data.build
+    release = asyncio.Event()
+
+    async def slow_build(directory: Path, previous: open_data.Built | None = None) -> object:
+        await release.wait()
+        return await real_build(directory, previous)
+
+    with db.activate(http_state(world.http).database):
+        first = await files.files()
+        await world.get("york-admin", f"/api/v1/assets/{world.photo}/download")
+        monkeypatch.setattr(open_data, "build", slow_build)
+        meanwhile = await files.files()  # the rebuild is held: the previous files come back
+        assert meanwhile is first
+        release.set()
+        assert files._rebuild is not None
+        await files._rebuild
+        latest = await files.files()
+    assert latest is not first
+    text = b"".join(p.read_bytes() for p in latest.csv).decode()
+    assert next(r for r in _rows(text) if r["library_service"] == "york")["downloads"] == "2"
