@@ -26,6 +26,7 @@ from assets_hub.branding.layout import (
     Layout,
     Placement,
     clear_layout_cache,
+    inputs_key,
     layout_for,
 )
 from assets_hub.branding.overlays import Template
@@ -234,12 +235,12 @@ def overlay_for(
 ) -> Overlay:
     """:func:`build_overlay`, memoised in a byte-bounded LRU (layers are never mutated)."""
     global _cache_size
-    key = (
-        brand.fingerprint(),
-        template.fingerprint,
+    key = inputs_key(
+        brand,
+        template,
         size,
         safe,
-        tuple(sorted(local_fields.items())),
+        local_fields,
         credit,
         credit_required,
         preview,

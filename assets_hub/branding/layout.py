@@ -625,6 +625,33 @@ _LAYOUTS_MAX = 512
 _lock = threading.Lock()
 
 
+def inputs_key(
+    brand: Brand,
+    template: Template,
+    size: tuple[int, int],
+    safe: SafeArea,
+    local_fields: Mapping[str, str],
+    credit: str | None,
+    credit_required: bool,
+    preview: bool,
+    scale: float,
+    placement: Placement,
+) -> tuple[object, ...]:
+    """Everything a layout (and the overlay drawn from it) depends on, as a cache key."""
+    return (
+        brand.fingerprint(),
+        template.fingerprint,
+        size,
+        safe,
+        tuple(sorted(local_fields.items())),
+        credit,
+        credit_required,
+        preview,
+        scale,
+        placement,
+    )
+
+
 def layout_for(
     brand: Brand,
     template: Template,
@@ -639,12 +666,12 @@ def layout_for(
     placement: Placement = "template",
 ) -> Layout:
     """:func:`plan_layout`, memoised (failures too: the same inputs fail the same way)."""
-    key = (
-        brand.fingerprint(),
-        template.fingerprint,
+    key = inputs_key(
+        brand,
+        template,
         size,
         safe,
-        tuple(sorted(local_fields.items())),
+        local_fields,
         credit,
         credit_required,
         preview,
