@@ -407,13 +407,14 @@ def verify(repair: bool, grace_minutes: int | None) -> None:
     settings = _settings()
 
     async def run() -> Any:
-        async with open_backends(settings) as backends:
+        async with _backends(settings) as backends:
             grace = timedelta(minutes=grace_minutes) if grace_minutes is not None else None
             return await run_verify(backends, repair=repair, grace=grace)
 
     report = _run_app(run)
     for finding in report.findings:
         state = " [repaired]" if finding.repaired else ""
+        state = " [queued for the running service's search writer]" if finding.queued else state
         click.echo(f"{finding.kind}: {finding.subject} {finding.detail}".rstrip() + state)
     click.echo(
         f"checked {report.checked_objects} version(s): {len(report.findings)} difference(s), "

@@ -204,6 +204,12 @@ def test_every_operating_command_runs_beside_the_service(var: Var, tmp_path: Pat
     assert "repairs queued for the running service" in var.ok("reconcile")
     assert eventually(lambda: len(found(service.url, token, "lighthouse")) == 1, 5)
     assert var.ok("gc").startswith("purged 0 asset(s)")
+    assert " 0 difference(s), 0 not repaired" in var.ok("verify")
+    # Drift again: verify --repair leaves the index repairs to the service's writer.
+    shutil.rmtree(var.root / "search")
+    repaired = var.ok("verify", "--repair")
+    assert "[queued for the running service's search writer]" in repaired, repaired
+    assert eventually(lambda: len(found(service.url, token, "lighthouse")) == 1, 5)
 
     # Nothing the commands did left the service unable to write: an upload is found at once.
     made = upload(service.url, token, "Harbour festival flyer", "#884422")

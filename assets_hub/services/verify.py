@@ -48,6 +48,7 @@ class Finding:
     subject: str
     detail: str = ""
     repaired: bool = False
+    queued: bool = False  # an index repair left to the running service's search writer
 
 
 @dataclass
@@ -57,7 +58,7 @@ class VerifyReport:
 
     @property
     def unrepaired(self) -> list[Finding]:
-        return [f for f in self.findings if not f.repaired]
+        return [f for f in self.findings if not (f.repaired or f.queued)]
 
 
 async def verify(
@@ -192,6 +193,10 @@ async def _database_to_index(backends: Backends, report: VerifyReport, repair: b
     report.findings.extend(drift)
     if repair and drift:
         await reconcile(backends, full=True)
+        if not backends.indexer.writer:  # beside a running service: its writer applies them
+            for finding in drift:
+                finding.queued = True
+            return
         while await backends.indexer.process_due():
             pass
         now_indexed = await backends.search.document_versions()
