@@ -114,7 +114,8 @@ class Prepared:
 
 def _focus(asset: Asset, version: AssetVersion | None = None) -> Focus | None:
     """What the crop protects: artwork whole; else the editors' focal point, which wins over
-    the subject found at ingest (faces, else a salient region); else None (saliency)."""
+    the subject found at ingest (faces kept whole; a salient region only centres the crop);
+    else None (saliency)."""
     if asset.artwork:
         return WHOLE
     if asset.focal_x is not None and asset.focal_y is not None:
@@ -125,7 +126,13 @@ def _focus(asset: Asset, version: AssetVersion | None = None) -> Focus | None:
     try:
         x, y = float(box["x"]), float(box["y"])  # type: ignore[arg-type]
         w, h = float(box["width"]), float(box["height"])  # type: ignore[arg-type]
-        return Focus(min(1.0, x + w / 2), min(1.0, y + h / 2), w, h)
+        centre = (min(1.0, x + w / 2), min(1.0, y + h / 2))
+        if box.get("kind") != "faces":
+            # A salient box is where the detail is, often most of a photo: it places the crop
+            # but is not kept whole, which would zoom wide and tall formats out behind
+            # edge-colour strips instead of filling them.
+            return Focus(*centre)
+        return Focus(*centre, w, h)
     except (KeyError, TypeError, ValueError):
         return None  # a box from an older detector: crop by saliency instead
 
