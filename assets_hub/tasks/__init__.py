@@ -91,6 +91,9 @@ async def run_worker_process(settings: Settings, *, concurrency: int) -> None:
             log.info("worker stopped")
 
 
+RESTART_S = 5.0  # a web process's task workers start again this long after an error
+
+
 async def run_in_web(backends: Backends) -> None:
     """A web process's share of the queue's workers, until cancelled. The periodic
     scheduler is not here: it runs under the deployment's ``background`` lease (app.py)."""
@@ -103,4 +106,12 @@ async def run_in_web(backends: Backends) -> None:
                 "(packs, pre-renders, sweeps) will not run in this process"
             )
         return
-    await queue.run_worker(backends, concurrency=workers)
+    while True:
+        try:
+            await queue.run_worker(backends, concurrency=workers)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # e.g. the database went away: the web process must keep its workers
+            log.exception("task workers stopped on an error; starting again in %s s", RESTART_S)
+            await asyncio.sleep(RESTART_S)

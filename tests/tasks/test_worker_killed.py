@@ -25,7 +25,7 @@ from tests.conftest import app_client
 pytestmark = pytest.mark.postgres
 
 PRESETS = "instagram-square,instagram-portrait,story,facebook-link,linkedin"
-IMAGES = 6
+IMAGES = 16  # 80 renditions: a build lasts several progress saves, even on a quiet machine
 WAIT_S = 60.0
 
 
@@ -52,7 +52,7 @@ async def crew(
         database_url=migrated_postgres_url,
         web_task_workers=0,  # the web process runs none: only the worker subprocesses build
         pack_sync_max_renditions=1,
-        pack_max_renditions=100,
+        pack_max_renditions=200,
     )
     async with app_client(settings) as http:
         c = Crew(http, tmp_path)
@@ -72,7 +72,7 @@ async def crew(
         assert profile.status_code == 201, profile.text
         c.profile = profile.json()["id"]
         for n in range(IMAGES):
-            c.images.append(await c.upload(f"Picture {n}", "libraries-week", f"#8{n}4422"))
+            c.images.append(await c.upload(f"Picture {n}", "libraries-week", f"#8{n:x}4422"))
         yield c
 
 
@@ -106,6 +106,7 @@ async def test_a_worker_killed_mid_build_leaves_the_pack_to_another(
     finally:
         if first.poll() is None:
             first.kill()
+            first.wait(10)  # reaped, so no Popen is left to warn later in the session
     job = await _job(crew, job_id)
     assert job.status is PackStatus.BUILDING and job.attempts == 1  # killed part way
     assert await crew.pack_keys() == []
