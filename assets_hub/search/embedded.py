@@ -350,6 +350,11 @@ class EmbeddedSearchBackend:
                         f"another process is writing to {generation.path}; changes wait in "
                         "the search outbox until this one is the writer"
                     ) from exc
+                if not generation.path.exists():  # the writer swapped it away as we looked
+                    raise IndexBusy(
+                        f"{generation.path} was swapped out by the writer; changes wait in "
+                        "the search outbox for the new generation"
+                    ) from exc
                 raise SearchUnavailable(f"cannot write to {generation.path}: {exc}") from exc
         return generation.writer
 
